@@ -1,0 +1,79 @@
+"""``caunoi serve`` and ``caunoi demo``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from web.cli import CliError, Context, pass_ctx
+from web.importer import ImportFailed, load_files
+from web.services.profiles import import_records
+from web.store import profiles as store
+
+REPO_PROFILES = Path(__file__).resolve().parent.parent / "profiles"
+
+
+def _run_server(ctx: Context, host: str, port: int, workers: int) -> None:
+    import uvicorn
+
+    # the parent process must not hold pool connections the workers don't need
+    ctx.close()
+    uvicorn.run("web.app:app_from_env", factory=True, host=host, port=port, workers=workers,
+                log_level=ctx.settings.log_level.lower(), proxy_headers=True, timeout_graceful_shutdown=5)
+
+
+@click.command("serve")
+@click.option("--host", default=None, help="Bind address [default: 127.0.0.1, env CAUNOI_HOST].")
+@click.option("--port", type=int, default=None, help="Port [default: 8000, env CAUNOI_PORT].")
+@click.option("--workers", type=int, default=None, help="Worker processes [default: 1, env CAUNOI_WORKERS].")
+@pass_ctx
+def serve_cmd(ctx: Context, host: str | None, port: int | None, workers: int | None) -> None:
+    """Serve the web app and the /api/v1 JSON API."""
+    ctx.db  # start the database and migrate once, before the workers start
+    _run_server(ctx, host or ctx.settings.host, port or ctx.settings.port, workers or ctx.settings.workers)
+
+
+def sample_files(folder: Path) -> list[Path]:
+    """The sample ecosystem files of a profiles folder (not the gold labels)."""
+    return sorted(p for p in folder.glob("ecosystem*.jsonl")) + sorted(p for p in folder.glob("ecosystem*.json"))
+
+
+@click.command("demo")
+@click.option("--profiles", "folder", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Folder with the sample ecosystem [default: the repository's profiles/].")
+@click.option("--host", default=None)
+@click.option("--port", type=int, default=None)
+@click.option("--no-serve", is_flag=True, help="Load the data and accounts, then exit.")
+@pass_ctx
+def demo_cmd(ctx: Context, folder: Path | None, host: str | None, port: int | None, no_serve: bool) -> None:
+    """Load the sample ecosystem into an empty database, create demo accounts, and serve."""
+    folder = folder or (REPO_PROFILES if REPO_PROFILES.is_dir() else Path("profiles"))
+    files = sample_files(folder)
+    if not files:
+        raise CliError(f"no ecosystem*.jsonl files in {folder}")
+    with ctx.connection() as conn:
+        empty = store.count_profiles(conn) == 0
+    if empty:
+        try:
+            records = load_files(files)
+        except ImportFailed as exc:
+            raise CliError("the sample data is invalid:\n" + "\n".join(map(str, exc.problems))) from None
+        counts = import_records(ctx.db, records, actor="demo")
+        click.echo(f"loaded the sample ecosystem: imported {counts.imported} profiles from {len(files)} files")
+    else:
+        click.echo("the database already holds profiles; not loading the sample again")
+    from web.services.demo import ensure_demo_accounts
+
+    accounts = ensure_demo_accounts(ctx.db)
+    host = host or ctx.settings.host
+    port = port or ctx.settings.port
+    click.echo(f"\nCầu Nối demo: http://{host}:{port}/\n\nDemo accounts (email / password / role):")
+    for acc in accounts:
+        click.echo(f"  {acc.email:<34} {acc.password:<22} {acc.role:<8} {acc.note}")
+    click.echo("")
+    if not no_serve:
+        _run_server(ctx, host, port, ctx.settings.workers)
+
+
+COMMANDS = [serve_cmd, demo_cmd]

@@ -1,0 +1,102 @@
+"""Accounts: create users, roles, disable, API tokens. Shared by the CLI, the API and the web app."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from web.db import Database
+from web.errors import Conflict, Invalid, NotFound
+from web.security import MIN_PASSWORD_LENGTH, generate_password, hash_password, new_api_token
+from web.store import profiles as profile_store
+from web.store import users as store
+from web.store.users import ROLES, UserRow
+
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class NewUser:
+    user: UserRow
+    password: str | None  # set only when generated here (to be shown once)
+
+
+def check_email(email: str) -> str:
+    email = email.strip()
+    if not _EMAIL_RE.match(email) or len(email) > 254:
+        raise Invalid(f"{email!r} is not a valid e-mail address", field="email")
+    return email
+
+
+def check_role(role: str) -> str:
+    if role not in ROLES:
+        raise Invalid(f"unknown role {role!r}; valid roles: {', '.join(ROLES)}", field="role")
+    return role
+
+
+def check_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Invalid(f"the password must have at least {MIN_PASSWORD_LENGTH} characters", field="password")
+    return password
+
+
+def create_user(db: Database, email: str, role: str = "member", password: str | None = None,
+                display_name: str | None = None, locale: str | None = None, actor: str = "cli") -> NewUser:
+    email = check_email(email)
+    check_role(role)
+    generated = None
+    if password is None:
+        password = generated = generate_password()
+    check_password(password)
+    with db.connection() as conn, conn.transaction():
+        if store.get_user_by_email(conn, email) is not None:
+            raise Conflict(f"a user with e-mail {email} already exists", field="email")
+        user = store.insert_user(conn, email, hash_password(password), role, display_name, locale)
+        profile_store.insert_audit(conn, "create", "user", str(user.id), {"email": email, "role": role}, actor=actor)
+    return NewUser(user, generated)
+
+
+def require_user(db: Database, email: str) -> UserRow:
+    with db.connection() as conn:
+        user = store.get_user_by_email(conn, email)
+    if user is None:
+        raise NotFound(f"no user with e-mail {email}")
+    return user
+
+
+def set_role(db: Database, email: str, role: str, actor: str = "cli", actor_id: int | None = None) -> UserRow:
+    check_role(role)
+    user = require_user(db, email)
+    with db.connection() as conn, conn.transaction():
+        store.update_user_role(conn, user.id, role)
+        profile_store.insert_audit(conn, "set-role", "user", str(user.id), {"from": user.role, "to": role},
+                                   actor=actor, actor_id=actor_id)
+    return require_user(db, email)
+
+
+def set_disabled(db: Database, email: str, disabled: bool, actor: str = "cli", actor_id: int | None = None) -> UserRow:
+    user = require_user(db, email)
+    with db.connection() as conn, conn.transaction():
+        store.update_user_disabled(conn, user.id, disabled)
+        profile_store.insert_audit(conn, "disable" if disabled else "enable", "user", str(user.id),
+                                   actor=actor, actor_id=actor_id)
+    return require_user(db, email)
+
+
+def create_token(db: Database, email: str, name: str = "", actor: str = "cli") -> tuple[int, str]:
+    """Create an API token for a user; returns ``(token id, token)`` — the token is shown once."""
+    user = require_user(db, email)
+    if user.disabled:
+        raise Invalid(f"user {email} is disabled")
+    token, token_hash = new_api_token()
+    with db.connection() as conn, conn.transaction():
+        token_id = store.insert_token(conn, user.id, name, token_hash)
+        profile_store.insert_audit(conn, "create", "token", str(token_id), {"user": email, "name": name}, actor=actor)
+    return token_id, token
+
+
+def revoke_token(db: Database, token_id: int, actor: str = "cli") -> None:
+    with db.connection() as conn, conn.transaction():
+        if not store.revoke_token(conn, token_id):
+            raise NotFound(f"no active token with id {token_id}")
+        profile_store.insert_audit(conn, "revoke", "token", str(token_id), actor=actor)

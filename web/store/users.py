@@ -1,0 +1,154 @@
+"""SQL for users, profile ownership and API tokens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import psycopg
+from psycopg.rows import class_row
+
+ROLES = ("member", "officer", "admin")
+
+
+@dataclass
+class UserRow:
+    id: int
+    email: str
+    password_hash: str
+    role: str
+    display_name: str | None
+    locale: str | None
+    disabled: bool
+    failed_logins: int
+    locked_until: datetime | None
+    created_at: datetime
+
+
+_USER_COLS = "id, email, password_hash, role, display_name, locale, disabled, failed_logins, locked_until, created_at"
+
+
+def insert_user(conn: psycopg.Connection, email: str, password_hash: str, role: str,
+                display_name: str | None = None, locale: str | None = None) -> UserRow:
+    with conn.cursor(row_factory=class_row(UserRow)) as cur:
+        row = cur.execute(
+            f"INSERT INTO users (email, password_hash, role, display_name, locale)"
+            f" VALUES (%(email)s, %(hash)s, %(role)s, %(name)s, %(locale)s) RETURNING {_USER_COLS}",
+            {"email": email, "hash": password_hash, "role": role, "name": display_name, "locale": locale},
+        ).fetchone()
+    assert row is not None
+    return row
+
+
+def get_user_by_email(conn: psycopg.Connection, email: str) -> UserRow | None:
+    with conn.cursor(row_factory=class_row(UserRow)) as cur:
+        return cur.execute(f"SELECT {_USER_COLS} FROM users WHERE lower(email) = lower(%(e)s)", {"e": email}).fetchone()
+
+
+def get_user(conn: psycopg.Connection, user_id: int) -> UserRow | None:
+    with conn.cursor(row_factory=class_row(UserRow)) as cur:
+        return cur.execute(f"SELECT {_USER_COLS} FROM users WHERE id = %(id)s", {"id": user_id}).fetchone()
+
+
+def list_users(conn: psycopg.Connection) -> list[UserRow]:
+    with conn.cursor(row_factory=class_row(UserRow)) as cur:
+        return cur.execute(f"SELECT {_USER_COLS} FROM users ORDER BY id").fetchall()
+
+
+def update_user_role(conn: psycopg.Connection, user_id: int, role: str) -> None:
+    conn.execute("UPDATE users SET role = %(r)s WHERE id = %(id)s", {"r": role, "id": user_id})
+
+
+def update_user_disabled(conn: psycopg.Connection, user_id: int, disabled: bool) -> None:
+    conn.execute("UPDATE users SET disabled = %(d)s WHERE id = %(id)s", {"d": disabled, "id": user_id})
+
+
+def update_user_password(conn: psycopg.Connection, user_id: int, password_hash: str) -> None:
+    conn.execute(
+        "UPDATE users SET password_hash = %(h)s, failed_logins = 0, locked_until = NULL WHERE id = %(id)s",
+        {"h": password_hash, "id": user_id},
+    )
+
+
+def update_user_locale(conn: psycopg.Connection, user_id: int, locale: str) -> None:
+    conn.execute("UPDATE users SET locale = %(l)s WHERE id = %(id)s", {"l": locale, "id": user_id})
+
+
+def record_login_failure(conn: psycopg.Connection, user_id: int, max_failures: int, lock_minutes: int) -> None:
+    conn.execute(
+        "UPDATE users SET failed_logins = failed_logins + 1,"
+        " locked_until = CASE WHEN failed_logins + 1 >= %(max)s"
+        "   THEN now() + make_interval(mins => %(mins)s) ELSE locked_until END"
+        " WHERE id = %(id)s",
+        {"id": user_id, "max": max_failures, "mins": lock_minutes},
+    )
+
+
+def reset_login_failures(conn: psycopg.Connection, user_id: int) -> None:
+    conn.execute("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = %(id)s", {"id": user_id})
+
+
+def insert_owner(conn: psycopg.Connection, user_id: int, profile_id: str) -> None:
+    conn.execute(
+        "INSERT INTO profile_owners (user_id, profile_id) VALUES (%(u)s, %(p)s) ON CONFLICT DO NOTHING",
+        {"u": user_id, "p": profile_id},
+    )
+
+
+def list_owned_profile_ids(conn: psycopg.Connection, user_id: int) -> list[str]:
+    rows = conn.execute(
+        "SELECT profile_id FROM profile_owners WHERE user_id = %(u)s ORDER BY profile_id", {"u": user_id}
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def is_owner(conn: psycopg.Connection, user_id: int, profile_id: str) -> bool:
+    row = conn.execute(
+        "SELECT 1 FROM profile_owners WHERE user_id = %(u)s AND profile_id = %(p)s", {"u": user_id, "p": profile_id}
+    ).fetchone()
+    return row is not None
+
+
+@dataclass
+class TokenRow:
+    id: int
+    user_id: int
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+def insert_token(conn: psycopg.Connection, user_id: int, name: str, token_hash: str) -> int:
+    row = conn.execute(
+        "INSERT INTO api_tokens (user_id, name, token_hash) VALUES (%(u)s, %(n)s, %(h)s) RETURNING id",
+        {"u": user_id, "n": name, "h": token_hash},
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def get_user_by_token_hash(conn: psycopg.Connection, token_hash: str) -> UserRow | None:
+    with conn.cursor(row_factory=class_row(UserRow)) as cur:
+        return cur.execute(
+            f"UPDATE api_tokens t SET last_used_at = now() FROM users u"
+            f" WHERE t.token_hash = %(h)s AND t.revoked_at IS NULL AND u.id = t.user_id AND NOT u.disabled"
+            f" RETURNING {', '.join('u.' + c.strip() for c in _USER_COLS.split(','))}",
+            {"h": token_hash},
+        ).fetchone()
+
+
+def list_tokens(conn: psycopg.Connection, user_id: int | None = None) -> list[TokenRow]:
+    with conn.cursor(row_factory=class_row(TokenRow)) as cur:
+        return cur.execute(
+            "SELECT id, user_id, name, created_at, last_used_at, revoked_at FROM api_tokens"
+            " WHERE (%(u)s::bigint IS NULL OR user_id = %(u)s) ORDER BY id",
+            {"u": user_id},
+        ).fetchall()
+
+
+def revoke_token(conn: psycopg.Connection, token_id: int) -> bool:
+    cur = conn.execute(
+        "UPDATE api_tokens SET revoked_at = now() WHERE id = %(id)s AND revoked_at IS NULL", {"id": token_id}
+    )
+    return cur.rowcount > 0
