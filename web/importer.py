@@ -116,8 +116,8 @@ def parse_json_array(name: str, text: str) -> list[SourceRecord]:
     except json.JSONDecodeError as exc:
         raise ImportFailed([_json_error(name, text, exc)]) from None
     if text[pos:].strip():
-        exc = json.JSONDecodeError("unexpected text after the closing ']'", text, pos)
-        raise ImportFailed([_json_error(name, text, exc)])
+        trailing = json.JSONDecodeError("unexpected text after the closing ']'", text, pos)
+        raise ImportFailed([_json_error(name, text, trailing)])
     return out
 
 

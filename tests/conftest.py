@@ -1,0 +1,55 @@
+"""Shared fixtures: one real PostgreSQL (the embedded one) per test session, reset between tests.
+
+Set CAUNOI_TEST_DATABASE_URL to run against an external PostgreSQL with pgvector instead.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from web.db import Database, apply_migrations, start_embedded
+from web.settings import Settings
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def pg_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("CAUNOI_TEST_DATABASE_URL")
+    if not url:
+        url = start_embedded(tmp_path_factory.mktemp("pgdata"))
+    apply_migrations(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def settings(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(data_dir=tmp_path_factory.mktemp("data"), database_url=pg_url, secret_key="test-secret-key",
+                    in_process_worker=False)
+
+
+@pytest.fixture(scope="session")
+def database(settings: Settings) -> Iterator[Database]:
+    db = Database(settings).open(migrate=False)
+    yield db
+    db.close()
+
+
+def truncate_all(db: Database) -> None:
+    with db.connection() as conn:
+        tables = [r[0] for r in conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'"
+        ).fetchall()]
+        if tables:
+            conn.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+
+
+@pytest.fixture
+def db(database: Database) -> Database:
+    """The session database, emptied before the test."""
+    truncate_all(database)
+    return database

@@ -1,0 +1,5 @@
+"""`python -m web` is `caunoi`."""
+
+from web.cli import main
+
+main()
