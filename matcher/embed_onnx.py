@@ -181,3 +181,84 @@ class E5Tokenizer:
                 total = _r32(total + s)
             ids.extend(word_ids)
         return ids
+
+
+def _require_onnx():  # type: ignore[no-untyped-def]
+    try:
+        import onnx
+        import onnxruntime
+    except ImportError as exc:
+        raise RuntimeError(
+            "the e5-onnx embedding backend needs the optional extra: pip install 'caunoi[onnx]' "
+            "(onnxruntime, onnx)"
+        ) from exc
+    return onnx, onnxruntime
+
+
+def build_graph(model: E5File, fused_attention: bool = True):  # type: ignore[no-untyped-def]
+    """The float32 encoder as an ONNX graph: LayerNorm(embeddings) -> 12 layers -> masked mean.
+
+    Inputs ``x`` (B, L, H) float32 summed embeddings and ``mask`` (B, L) int32; output ``pooled`` (B, H),
+    not normalised. Mirrors ``e5.c``'s forward pass: post-LN BERT, exact (erf) GELU, mean over all tokens
+    of a segment including ``<s>``/``</s>``.
+    """
+    onnx, _ = _require_onnx()
+    from onnx import TensorProto, helper, numpy_helper
+
+    H, FF, eps = model.H, model.FF, model.eps
+    inits: list = []
+    nodes: list = []
+
+    def const(name: str, array: np.ndarray) -> str:
+        inits.append(numpy_helper.from_array(np.ascontiguousarray(array, dtype=array.dtype), name))
+        return name
+
+    def linear_t(name: str, nin: int) -> np.ndarray:  # Q4 (nout, nin) -> float32 (nin, nout) for MatMul
+        return dequantize_q4(model.q4(name, nin)).T
+
+    def node(op: str, inputs: list[str], output: str, domain: str = "", **attrs: object) -> str:
+        nodes.append(helper.make_node(op, inputs, [output], name=output, domain=domain, **attrs))
+        return output
+
+    h = node("LayerNormalization", ["x", const("emb.ln.w", model.f32("emb.ln.w")),
+                                    const("emb.ln.b", model.f32("emb.ln.b"))], "emb.ln", epsilon=eps, axis=-1)
+    for i in range(model.NL):
+        p = f"l{i}."
+        w_qkv = np.concatenate([linear_t(p + k + ".w", H) for k in "qkv"], axis=1)
+        b_qkv = np.concatenate([model.f32(p + k + ".b") for k in "qkv"])
+        if fused_attention:
+            ctx = node("Attention", [h, const(p + "qkv.w", w_qkv), const(p + "qkv.b", b_qkv), "mask"], p + "ctx",
+                       domain="com.microsoft", num_heads=model.NH)
+        else:
+            qkv = node("MatMul", [h, const(p + "qkv.w", w_qkv)], p + "qkv")
+            nodes.append(helper.make_node("Split", [qkv, const(p + "split", np.array([H, H, H], np.int64))],
+                                          [p + "q", p + "k", p + "v"], name=p + "split", axis=2))
+            ctx = node("MultiHeadAttention", [p + "q", p + "k", p + "v", const(p + "qkv.b", b_qkv), "mask"],
+                       p + "ctx", domain="com.microsoft", num_heads=model.NH)
+        ao = node("MatMul", [ctx, const(p + "ao.w", linear_t(p + "ao.w", H))], p + "ao")
+        h = node("SkipLayerNormalization", [ao, h, const(p + "aln.w", model.f32(p + "aln.w")),
+                                            const(p + "aln.b", model.f32(p + "aln.b")),
+                                            const(p + "ao.b", model.f32(p + "ao.b"))],
+                 p + "aln", domain="com.microsoft", epsilon=eps)
+        mid = node("MatMul", [h, const(p + "fi.w", linear_t(p + "fi.w", H))], p + "fi")
+        mid = node("BiasGelu", [mid, const(p + "fi.b", model.f32(p + "fi.b"))], p + "gelu", domain="com.microsoft")
+        fo = node("MatMul", [mid, const(p + "fo.w", linear_t(p + "fo.w", FF))], p + "fo")
+        h = node("SkipLayerNormalization", [fo, h, const(p + "oln.w", model.f32(p + "oln.w")),
+                                            const(p + "oln.b", model.f32(p + "oln.b")),
+                                            const(p + "fo.b", model.f32(p + "fo.b"))],
+                 p + "oln", domain="com.microsoft", epsilon=eps)
+    maskf = node("Cast", ["mask"], "maskf", to=TensorProto.FLOAT)
+    weights = node("Unsqueeze", [maskf, const("axis1", np.array([1], np.int64))], "mask_row")  # (B, 1, L)
+    summed = node("MatMul", [weights, h], "summed")  # (B, 1, H)
+    count = node("ReduceSum", [weights, const("axis2", np.array([2], np.int64))], "count")  # (B, 1, 1)
+    mean = node("Div", [summed, count], "mean")
+    node("Squeeze", [mean, const("axis1b", np.array([1], np.int64))], "pooled")
+    graph = helper.make_graph(
+        nodes, "e5-small",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["B", "L", H]),
+         helper.make_tensor_value_info("mask", TensorProto.INT32, ["B", "L"])],
+        [helper.make_tensor_value_info("pooled", TensorProto.FLOAT, ["B", H])],
+        inits,
+    )
+    opsets = [helper.make_opsetid("", 17), helper.make_opsetid("com.microsoft", 1)]
+    return helper.make_model(graph, opset_imports=opsets, producer_name="caunoi")
