@@ -195,7 +195,7 @@ def _require_onnx():  # type: ignore[no-untyped-def]
     return onnx, onnxruntime
 
 
-def build_graph(model: E5File, fused_attention: bool = True):  # type: ignore[no-untyped-def]
+def build_graph(model: E5File, fused_attention: bool = True, nbits: int = 0):  # type: ignore[no-untyped-def]
     """The float32 encoder as an ONNX graph: LayerNorm(embeddings) -> 12 layers -> masked mean.
 
     Inputs ``x`` (B, L, H) float32 summed embeddings and ``mask`` (B, L) int32; output ``pooled`` (B, H),
@@ -216,6 +216,19 @@ def build_graph(model: E5File, fused_attention: bool = True):  # type: ignore[no
     def linear_t(name: str, nin: int) -> np.ndarray:  # Q4 (nout, nin) -> float32 (nin, nout) for MatMul
         return dequantize_q4(model.q4(name, nin)).T
 
+    def matmul(x: str, names: list[str], nin: int, out: str) -> str:
+        if not nbits:
+            w = np.concatenate([linear_t(n, nin) for n in names], axis=1)
+            return node("MatMul", [x, const(out + ".w", w)], out)
+        blocks = np.concatenate([model.q4(n, nin) for n in names], axis=0)
+        qs = blocks["qs"]
+        q = np.concatenate([qs & 0x0F, qs >> 4], axis=-1)
+        packed = (q[..., 0::2] | (q[..., 1::2] << 4)).astype(np.uint8)
+        scales = blocks["d"].astype(np.float32).reshape(-1)
+        return node("MatMulNBits", [x, const(out + ".w", packed), const(out + ".s", scales)], out,
+                    domain="com.microsoft", K=nin, N=blocks.shape[0], bits=4, block_size=32,
+                    accuracy_level=nbits)
+
     def node(op: str, inputs: list[str], output: str, domain: str = "", **attrs: object) -> str:
         nodes.append(helper.make_node(op, inputs, [output], name=output, domain=domain, **attrs))
         return output
@@ -230,19 +243,19 @@ def build_graph(model: E5File, fused_attention: bool = True):  # type: ignore[no
             ctx = node("Attention", [h, const(p + "qkv.w", w_qkv), const(p + "qkv.b", b_qkv), "mask"], p + "ctx",
                        domain="com.microsoft", num_heads=model.NH)
         else:
-            qkv = node("MatMul", [h, const(p + "qkv.w", w_qkv)], p + "qkv")
+            qkv = matmul(h, [p + "q.w", p + "k.w", p + "v.w"], H, p + "qkv")
             nodes.append(helper.make_node("Split", [qkv, const(p + "split", np.array([H, H, H], np.int64))],
                                           [p + "q", p + "k", p + "v"], name=p + "split", axis=2))
             ctx = node("MultiHeadAttention", [p + "q", p + "k", p + "v", const(p + "qkv.b", b_qkv), "mask"],
                        p + "ctx", domain="com.microsoft", num_heads=model.NH)
-        ao = node("MatMul", [ctx, const(p + "ao.w", linear_t(p + "ao.w", H))], p + "ao")
+        ao = matmul(ctx, [p + "ao.w"], H, p + "ao")
         h = node("SkipLayerNormalization", [ao, h, const(p + "aln.w", model.f32(p + "aln.w")),
                                             const(p + "aln.b", model.f32(p + "aln.b")),
                                             const(p + "ao.b", model.f32(p + "ao.b"))],
                  p + "aln", domain="com.microsoft", epsilon=eps)
-        mid = node("MatMul", [h, const(p + "fi.w", linear_t(p + "fi.w", H))], p + "fi")
+        mid = matmul(h, [p + "fi.w"], H, p + "fi")
         mid = node("BiasGelu", [mid, const(p + "fi.b", model.f32(p + "fi.b"))], p + "gelu", domain="com.microsoft")
-        fo = node("MatMul", [mid, const(p + "fo.w", linear_t(p + "fo.w", FF))], p + "fo")
+        fo = matmul(mid, [p + "fo.w"], FF, p + "fo")
         h = node("SkipLayerNormalization", [fo, h, const(p + "oln.w", model.f32(p + "oln.w")),
                                             const(p + "oln.b", model.f32(p + "oln.b")),
                                             const(p + "fo.b", model.f32(p + "fo.b"))],

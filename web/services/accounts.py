@@ -100,3 +100,11 @@ def revoke_token(db: Database, token_id: int, actor: str = "cli") -> None:
         if not store.revoke_token(conn, token_id):
             raise NotFound(f"no active token with id {token_id}")
         profile_store.insert_audit(conn, "revoke", "token", str(token_id), actor=actor)
+
+
+def add_owner(db: Database, user_id: int, profile_id: str, actor: str = "cli") -> None:
+    with db.connection() as conn, conn.transaction():
+        if profile_store.get_profile(conn, profile_id) is None:
+            raise NotFound(f"no profile with id {profile_id!r}")
+        store.insert_owner(conn, user_id, profile_id)
+        profile_store.insert_audit(conn, "add-owner", "profile", profile_id, {"user_id": user_id}, actor=actor)

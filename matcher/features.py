@@ -1,0 +1,176 @@
+"""From a profile record to what the scorers compare: passages, vectors, lexical rows, structure.
+
+A profile's texts are split per field. Texts that *ask* (``needs``) are embedded with role
+``"query"``; texts that are *searched* (``offers``, ``description``, each document as
+"title. text") with role ``"passage"``. That one role per field is all the comparisons need:
+
+need ↔ offer      their needs (query) against your offers/description/documents (passage),
+                  both ways: the asymmetric retrieval e5 was trained for;
+need ↔ need       query against query, offer ↔ offer passage against passage: same-role,
+                  symmetric comparisons, used to spot competitors;
+domain            description ↔ description, passage against passage.
+
+So every passage is embedded exactly once, and the cache key's role part is the field's role.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from matcher.embed import Embedder
+from matcher.lexical import LexicalModel, lexical_document
+from matcher.structured import encode_structured
+from matcher.text import DEFAULT_PASSAGE_CHARS, DEFAULT_PASSAGE_WORDS, normalise_tag, split_passages
+
+PROVIDE_FIELDS = ("offers", "description", "documents")
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One embedded piece of a profile: its text as embedded, its field, its document index."""
+
+    text: str
+    field: str
+    doc: int = -1  # position in record["documents"], -1 for other fields
+
+
+@dataclass
+class ProfileFeatures:
+    """Everything the scorers need about one profile (fitted or external).
+
+    Vectors are float32, rows L2-normalised: ``need_vecs`` (n_needs, dim), ``prov_vecs``
+    (n_provide, dim) in ``provide`` order (offers first, then description, then documents),
+    ``desc_vec`` and ``first_vec`` (dim,). Lexical rows are CSR of shape (1, n_lexical_features).
+    """
+
+    id: str
+    record: dict[str, Any]
+    needs: list[Passage]
+    provide: list[Passage]
+    need_vecs: np.ndarray
+    prov_vecs: np.ndarray
+    desc_vec: np.ndarray
+    first_vec: np.ndarray
+    lex_need: sp.csr_matrix
+    lex_prov: sp.csr_matrix
+    structured: dict[str, np.ndarray]
+    tags: tuple[str, ...] = field(default=())
+
+    @property
+    def n_offers(self) -> int:
+        return sum(1 for p in self.provide if p.field == "offers")
+
+
+def profile_passages(
+    record: dict[str, Any], max_words: int = DEFAULT_PASSAGE_WORDS, max_chars: int = DEFAULT_PASSAGE_CHARS
+) -> tuple[list[Passage], list[Passage]]:
+    """(need passages, provide passages) of a record; documents become "title. text" passages."""
+    needs = [Passage(p, "needs") for p in split_passages(record.get("needs") or "", max_words, max_chars)]
+    provide = [Passage(p, f) for f in ("offers", "description") for p in split_passages(record.get(f) or "", max_words, max_chars)]
+    for i, doc in enumerate(record.get("documents") or []):
+        title = (doc.get("title") or "").strip().rstrip(".")
+        budget = max(max_words - len(title.split()), max_words // 2)
+        for chunk in split_passages(doc.get("text") or "", budget, max_chars):
+            provide.append(Passage(f"{title}. {chunk}" if title else chunk, "documents", i))
+    return needs, provide
+
+
+def provide_text(record: dict[str, Any]) -> str:
+    """Offers, description and documents as one text (the lexical "what they bring" document)."""
+    parts = [record.get("offers") or "", record.get("description") or ""]
+    for doc in record.get("documents") or []:
+        parts.extend([doc.get("title") or "", doc.get("text") or ""])
+    return "\n".join(p for p in parts if p)
+
+
+def _mean_unit(vecs: np.ndarray, dim: int) -> np.ndarray:
+    if len(vecs) == 0:
+        return np.zeros(dim, dtype=np.float32)
+    mean = vecs.mean(0)
+    norm = float(np.linalg.norm(mean))
+    return (mean / norm if norm > 0 else mean).astype(np.float32)
+
+
+class Featurizer:
+    """Builds ``ProfileFeatures`` for many records with one embedding call per role.
+
+    Parameters
+    ----------
+    encoder : Embedder
+        Usually a ``CachedEncoder``.
+    lexical : LexicalModel
+        Fitted.
+    max_words, max_chars : int
+        Passage budget.
+    """
+
+    def __init__(self, encoder: Embedder, lexical: LexicalModel, max_words: int, max_chars: int) -> None:
+        self.encoder = encoder
+        self.lexical = lexical
+        self.max_words = max_words
+        self.max_chars = max_chars
+
+    def build(self, records: Sequence[dict[str, Any]]) -> list[ProfileFeatures]:
+        """Features of ``records`` (normalised profile dicts), in order."""
+        split = [profile_passages(r, self.max_words, self.max_chars) for r in records]
+        need_vecs = self.encoder.encode([p.text for needs, _ in split for p in needs], role="query")
+        prov_vecs = self.encoder.encode([p.text for _, prov in split for p in prov], role="passage")
+        tags = [tuple(dict.fromkeys(normalise_tag(t) for t in r.get("technologies") or [] if t.strip())) for r in records]
+        lex_need = self.lexical.transform([lexical_document(r.get("needs") or "") for r in records])
+        lex_prov = self.lexical.transform(
+            [lexical_document(provide_text(r), t) for r, t in zip(records, tags, strict=True)]
+        )
+        out, i_need, i_prov = [], 0, 0
+        dim = self.encoder.dim
+        for k, (record, (needs, provide)) in enumerate(zip(records, split, strict=True)):
+            nv = need_vecs[i_need : i_need + len(needs)]
+            pv = prov_vecs[i_prov : i_prov + len(provide)]
+            i_need += len(needs)
+            i_prov += len(provide)
+            desc = pv[[j for j, p in enumerate(provide) if p.field == "description"]]
+            first = _mean_unit(np.vstack([_mean_unit(nv, dim)[None], _mean_unit(pv, dim)[None]]), dim)
+            out.append(
+                ProfileFeatures(
+                    id=record.get("id", ""),
+                    record=record,
+                    needs=needs,
+                    provide=provide,
+                    need_vecs=nv,
+                    prov_vecs=pv,
+                    desc_vec=_mean_unit(desc if len(desc) else pv, dim),
+                    first_vec=first,
+                    lex_need=lex_need[k],
+                    lex_prov=lex_prov[k],
+                    structured=encode_structured(record),
+                    tags=tags[k],
+                )
+            )
+        return out
+
+    def build_query(self, text: str) -> ProfileFeatures:
+        """Features of a free-text search: the text is the need (role "query"), nothing is offered."""
+        needs = [Passage(p, "search") for p in split_passages(text, self.max_words, self.max_chars)]
+        if not needs:
+            raise ValueError("search text is empty")
+        nv = self.encoder.encode([p.text for p in needs], role="query")
+        dim = self.encoder.dim
+        empty = self.lexical.transform([""])
+        return ProfileFeatures(
+            id="",
+            record={"needs": text},
+            needs=needs,
+            provide=[],
+            need_vecs=nv,
+            prov_vecs=np.zeros((0, dim), dtype=np.float32),
+            desc_vec=_mean_unit(nv, dim),
+            first_vec=_mean_unit(nv, dim),
+            lex_need=self.lexical.transform([lexical_document(text)]),
+            lex_prov=empty,
+            structured=encode_structured({}),
+            tags=(),
+        )

@@ -1,0 +1,124 @@
+"""The lexical channel: TF-IDF over words, character n-grams and bilingual concepts.
+
+Embeddings blur rare technical terms ("LAMP assay", "RISC-V", "LoRaWAN"); exact term overlap
+catches them. Three TF-IDF spaces, each L2-normalised, then weighted and stacked so that the
+cosine of two rows is the weighted sum of the three cosines:
+
+``words``     folded words, their diacritics-folded copies and word bigrams (Vietnamese
+              compounds are two syllables: "vi mạch", "thủy sản").
+``chars``     character 3–5-grams of the diacritics-folded text (spelling variants, English
+              terms inside Vietnamese text, names).
+``concepts``  one token per glossary concept (``matcher.glossary``) and per normalised
+              technology tag: the only part that bridges Vietnamese and English.
+
+Features are hashed (``HashingVectorizer``), so there is no vocabulary to grow: after ``fit``
+the IDF weights stay fixed, and profiles added later (``Engine.partial_fit``) are transformed
+with them; a term never seen at fit time gets the largest IDF. Refit to refresh the weights.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+from sklearn.preprocessing import normalize
+
+from matcher.glossary import concepts
+from matcher.text import fold, normalise_tag, strip_diacritics, words
+
+_TAG_MARK = "\x1f"  # separates a document's text from its tags (never typed by users)
+SPACES = ("words", "chars", "concepts")
+
+
+def lexical_document(text: str, tags: Iterable[str] = ()) -> str:
+    """One lexical document: free text plus technology tags, in the form the analyzers expect."""
+    return text + "".join(_TAG_MARK + t for t in tags)
+
+
+def _split(doc: str) -> tuple[str, list[str]]:
+    text, *tags = doc.split(_TAG_MARK)
+    return text, tags
+
+
+def word_tokens(doc: str) -> list[str]:
+    """Words of the text and tags: folded, their diacritics-folded copy when it differs, bigrams."""
+    text, tags = _split(doc)
+    out: list[str] = []
+    for part in [text, *tags]:
+        folded = words(fold(part))
+        bare = words(strip_diacritics(part))
+        out.extend(folded)
+        out.extend(b for f, b in zip(folded, bare, strict=False) if b != f)
+        out.extend(f"{a} {b}" for a, b in zip(folded, folded[1:], strict=False))
+    return out
+
+
+def concept_tokens(doc: str) -> list[str]:
+    """``c:<concept>`` for each glossary concept in text and tags, ``t:<tag>`` for each tag."""
+    text, tags = _split(doc)
+    out = [f"c:{c}" for c in concepts(text)]
+    for tag in tags:
+        out.append(f"t:{normalise_tag(tag)}")
+        out.extend(f"c:{c}" for c in concepts(tag))
+    return out
+
+
+def _char_text(doc: str) -> str:
+    text, tags = _split(doc)
+    return strip_diacritics(" ".join([text, *tags]))
+
+
+class LexicalModel:
+    """TF-IDF in three hashed spaces, weighted and stacked.
+
+    Parameters
+    ----------
+    weights : dict, optional
+        ``{space: weight}`` for ``words``, ``chars``, ``concepts``; the cosine of two rows is
+        ``sum(weight * cosine in space)``. Defaults: words 0.35, chars 0.25, concepts 0.4.
+    n_features : int
+        Hash buckets per space.
+    """
+
+    def __init__(self, weights: dict[str, float] | None = None, n_features: int = 2**20) -> None:
+        self.weights = weights
+        self.n_features = n_features
+
+    def _vectorizers(self) -> dict[str, HashingVectorizer]:
+        common = {"n_features": self.n_features, "alternate_sign": False, "norm": None, "lowercase": False}
+        return {
+            "words": HashingVectorizer(analyzer=word_tokens, **common),
+            "chars": HashingVectorizer(analyzer="char_wb", ngram_range=(3, 5), preprocessor=_char_text, **common),
+            "concepts": HashingVectorizer(analyzer=concept_tokens, **common),
+        }
+
+    def fit(self, documents: Sequence[str]) -> LexicalModel:
+        """Learn IDF weights from ``documents`` (``lexical_document`` strings)."""
+        weights = {"words": 0.35, "chars": 0.25, "concepts": 0.4} if self.weights is None else dict(self.weights)
+        unknown = set(weights) - set(SPACES)
+        if unknown:
+            raise ValueError(f"unknown lexical space(s) {sorted(unknown)}; valid spaces: {', '.join(SPACES)}")
+        self.weights_ = {s: float(weights.get(s, 0.0)) for s in SPACES}
+        self.vectorizers_ = self._vectorizers()
+        self.idf_ = {}
+        for space, vec in self.vectorizers_.items():
+            counts = vec.transform(documents)
+            self.idf_[space] = TfidfTransformer(sublinear_tf=True).fit(counts)
+        return self
+
+    def transform(self, documents: Sequence[str]) -> sp.csr_matrix:
+        """Rows for ``documents``; shape ``(len(documents), 3 * n_features)``, float32.
+
+        A row is all zeros for an empty document (its cosines are 0, and callers treat an empty
+        field as unknown, not as a mismatch).
+        """
+        if not hasattr(self, "idf_"):
+            raise RuntimeError("LexicalModel is not fitted; call fit(documents) first")
+        blocks = []
+        for space in SPACES:
+            counts = self.vectorizers_[space].transform(documents)
+            tfidf = normalize(self.idf_[space].transform(counts), norm="l2")
+            blocks.append(tfidf * np.sqrt(self.weights_[space]))
+        return sp.hstack(blocks, format="csr", dtype=np.float32)
