@@ -36,6 +36,7 @@ SIGNALS = ("sectors", "modes", "stage", "countries", "languages", "kinds")
 COLUMNS: dict[str, tuple[Any, tuple[int, ...]]] = {
     "kind": (np.int8, ()),
     "partner_type": (np.int8, ()),
+    "stage": (np.int8, ()),
     "is_vn": (np.bool_, ()),
     "country": (np.int16, ()),
     "pref": (np.uint8, ((len(COUNTRIES) + 7) // 8,)),
@@ -105,6 +106,7 @@ def encode_structured(record: dict[str, Any]) -> dict[str, np.ndarray]:
     row = {
         "kind": KINDS.index(record["kind"]) if record.get("kind") in KINDS else -1,
         "partner_type": PARTNER_TYPES.index(ptype) if ptype in PARTNER_TYPES else -1,
+        "stage": STAGES.index(record["stage"]) if record.get("stage") in STAGES else -1,
         "is_vn": record.get("country") == HOME_COUNTRY,
         "country": _COUNTRY_INDEX.get(record.get("country") or "", -1),
         "pref": _bits(pref, len(COUNTRIES)),

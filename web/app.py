@@ -61,6 +61,10 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
             request, "home.html", {"total": total, "stats": stats}
         )
 
+    # the JSON API last: its problem+json handlers wrap the web app's error handlers above
+    from web.api import install_api
+
+    install_api(app)
     return app
 
 

@@ -64,6 +64,11 @@ class _Source:
         self.n_a, self.n_b = p.n_a, p.n_b
         self.excluded = np.union1d(p.blocked[:, 0] * p.n_b + p.blocked[:, 1], p.forced[:, 0] * p.n_b + p.forced[:, 1])
 
+    @property
+    def n_free(self) -> int:
+        """How many free pairs there are."""
+        return int(self.free_degree()[0].sum())
+
     def split(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return keys // self.n_b, keys % self.n_b
 

@@ -75,3 +75,9 @@ def find_reset_token(conn: psycopg.Connection, token_hash: str) -> int | None:
         {"h": token_hash},
     ).fetchone()
     return int(row[0]) if row else None
+
+
+def list_outbox_by_ids(conn: psycopg.Connection, ids: list[int]) -> list[OutboxRow]:
+    with conn.cursor(row_factory=class_row(OutboxRow)) as cur:
+        return cur.execute(f"SELECT {_OUTBOX_COLS} FROM outbox WHERE id = ANY(%(ids)s) ORDER BY id",
+                           {"ids": ids}).fetchall()

@@ -184,3 +184,36 @@ def insert_audit(conn: psycopg.Connection, action: str, entity: str, entity_id: 
         {"actor_id": actor_id, "actor": actor, "action": action, "entity": entity, "entity_id": entity_id,
          "details": Jsonb(details or {})},
     )
+
+
+def select_contact_allowed(conn: psycopg.Connection, user_id: int, profile_id: str) -> bool:
+    """True when the user owns the profile or one of their profiles has an accepted introduction with it."""
+    row = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM profile_owners WHERE user_id = %(u)s AND profile_id = %(p)s)"
+        " OR EXISTS (SELECT 1 FROM introductions i JOIN profile_owners o ON o.user_id = %(u)s"
+        "   AND o.profile_id IN (i.from_profile, i.to_profile)"
+        "   WHERE i.state = 'accepted' AND %(p)s IN (i.from_profile, i.to_profile) AND o.profile_id <> %(p)s)",
+        {"u": user_id, "p": profile_id},
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def list_profile_page(conn: psycopg.Connection, *, after: str | None, limit: int, kind: str | None = None,
+                      country: str | None = None, sector: str | None = None, mode: str | None = None,
+                      stage: str | None = None, q: str | None = None) -> list[dict[str, Any]]:
+    """Published records ordered by id, after the cursor id, filtered; ``q`` matches name and texts."""
+    rows = conn.execute(
+        "SELECT record FROM profiles WHERE published"
+        " AND (%(after)s::text IS NULL OR id > %(after)s)"
+        " AND (%(kind)s::text IS NULL OR kind = %(kind)s)"
+        " AND (%(country)s::text IS NULL OR country = %(country)s)"
+        " AND (%(sector)s::text IS NULL OR %(sector)s = ANY(sectors))"
+        " AND (%(mode)s::text IS NULL OR %(mode)s = ANY(cooperation_offered) OR %(mode)s = ANY(cooperation_sought))"
+        " AND (%(stage)s::text IS NULL OR stage = %(stage)s)"
+        " AND (%(q)s::text IS NULL OR concat_ws(' ', name, record->>'description', record->>'offers',"
+        "      record->>'needs', region) ILIKE '%%' || %(q)s || '%%')"
+        " ORDER BY id LIMIT %(limit)s",
+        {"after": after, "kind": kind, "country": country, "sector": sector, "mode": mode, "stage": stage,
+         "q": q, "limit": limit},
+    ).fetchall()
+    return [normalise_record(r[0]) for r in rows]

@@ -152,3 +152,13 @@ def revoke_token(conn: psycopg.Connection, token_id: int) -> bool:
         "UPDATE api_tokens SET revoked_at = now() WHERE id = %(id)s AND revoked_at IS NULL", {"id": token_id}
     )
     return cur.rowcount > 0
+
+
+def list_owner_emails(conn: psycopg.Connection, profile_id: str) -> list[str]:
+    """E-mails of the active users who own ``profile_id``."""
+    rows = conn.execute(
+        "SELECT u.email FROM profile_owners o JOIN users u ON u.id = o.user_id"
+        " WHERE o.profile_id = %(p)s AND NOT u.disabled ORDER BY u.id",
+        {"p": profile_id},
+    ).fetchall()
+    return [r[0] for r in rows]

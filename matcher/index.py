@@ -1,0 +1,188 @@
+"""The index: profile ids ↔ rows, and every fitted profile's arrays stacked for vectorised scoring.
+
+Rows are append-only. Updating a profile appends its new row and marks the old one dead;
+removing marks it dead; ``compact()`` drops dead rows once they are a large share. Scorers see
+arrays only (``Block``); ids come back only through ``ids``/``row_of``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from matcher.features import Passage, ProfileFeatures
+from matcher.store import Columns, gather
+from matcher.structured import COLUMNS as STRUCT_COLUMNS
+
+_FIELD_CODES = {"offers": 0, "description": 1, "documents": 2}
+
+
+@dataclass
+class Block:
+    """Stacked arrays of ``n`` candidate profiles (rows of the index), ready for scoring.
+
+    ``need_vecs`` (R_need, dim) with ``need_off`` (n + 1,): candidate i's need passages are
+    ``need_vecs[need_off[i]:need_off[i+1]]``; likewise ``prov_vecs``/``prov_off`` and
+    ``offer_vecs``/``offer_off`` (the offers prefix of each provide segment). ``desc`` and
+    ``first`` are (n, dim); ``lex_need``/``lex_prov`` CSR (n, F); ``structured`` maps each
+    structured column to (n, ...).
+    """
+
+    rows: np.ndarray
+    need_vecs: np.ndarray
+    need_off: np.ndarray
+    prov_vecs: np.ndarray
+    prov_off: np.ndarray
+    offer_vecs: np.ndarray
+    offer_off: np.ndarray
+    desc: np.ndarray
+    lex_need: sp.csr_matrix
+    lex_prov: sp.csr_matrix
+    structured: dict[str, np.ndarray]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+class Index:
+    """Stacked features of the fitted profiles.
+
+    Parameters
+    ----------
+    dim : int
+        Embedding dimension.
+    n_lexical : int
+        Number of lexical features (columns of the lexical rows).
+    """
+
+    def __init__(self, dim: int, n_lexical: int) -> None:
+        self.dim = dim
+        self.n_lexical = n_lexical
+        self.ids: list[str] = []
+        self.row_of: dict[str, int] = {}
+        self.meta: list[tuple[dict[str, Any], list[Passage], list[Passage], tuple[str, ...]] | None] = []
+        seg = {name: (np.int64, ()) for name in ("need_start", "need_n", "prov_start", "prov_n", "offer_n")}
+        lex = {name: (np.int64, ()) for name in ("lexn_start", "lexn_n", "lexp_start", "lexp_n")}
+        vec = {"desc": (np.float32, (dim,)), "first": (np.float32, (dim,)), "alive": (np.bool_, ())}
+        self.profiles = Columns({**seg, **lex, **vec, **STRUCT_COLUMNS})
+        self.needs = Columns({"vec": (np.float32, (dim,))})
+        self.provide = Columns({"vec": (np.float32, (dim,)), "field": (np.int8, ()), "doc": (np.int16, ())})
+        self.lex = Columns({"col": (np.int32, ()), "val": (np.float32, ())})
+
+    def __len__(self) -> int:
+        return len(self.row_of)
+
+    @property
+    def n_rows(self) -> int:
+        return self.profiles.n
+
+    def _append_sparse(self, row: sp.csr_matrix) -> tuple[int, int]:
+        row = row.tocsr()
+        start = self.lex.append({"col": row.indices.astype(np.int32), "val": row.data.astype(np.float32)})
+        return start, row.nnz
+
+    def add(self, feats: ProfileFeatures) -> int:
+        """Add (or replace) one profile; returns its row."""
+        if feats.need_vecs.shape[1:] != (self.dim,) or feats.prov_vecs.shape[1:] != (self.dim,):
+            raise ValueError(
+                f"profile {feats.id!r}: vectors of shape {feats.need_vecs.shape} and {feats.prov_vecs.shape}; "
+                f"expected (n, {self.dim})"
+            )
+        if feats.id in self.row_of:
+            self.discard(feats.id)
+        need_start = self.needs.append({"vec": feats.need_vecs})
+        prov_start = self.provide.append(
+            {
+                "vec": feats.prov_vecs,
+                "field": np.array([_FIELD_CODES[p.field] for p in feats.provide], dtype=np.int8),
+                "doc": np.array([p.doc for p in feats.provide], dtype=np.int16),
+            }
+        )
+        lexn = self._append_sparse(feats.lex_need)
+        lexp = self._append_sparse(feats.lex_prov)
+        row: dict[str, Any] = {
+            "need_start": need_start, "need_n": len(feats.needs), "prov_start": prov_start,
+            "prov_n": len(feats.provide), "offer_n": feats.n_offers, "lexn_start": lexn[0], "lexn_n": lexn[1],
+            "lexp_start": lexp[0], "lexp_n": lexp[1], "desc": feats.desc_vec, "first": feats.first_vec,
+            "alive": True, **feats.structured,
+        }
+        new_row = self.profiles.append({k: np.asarray(v)[None] for k, v in row.items()})
+        self.ids.append(feats.id)
+        self.meta.append((feats.record, feats.needs, feats.provide, feats.tags))
+        self.row_of[feats.id] = new_row
+        return new_row
+
+    def discard(self, profile_id: str) -> None:
+        """Mark a profile's row dead (its arrays stay until ``compact``)."""
+        row = self.row_of.pop(profile_id)
+        self.profiles._data["alive"][row] = False
+        self.meta[row] = None
+
+    @property
+    def dead_fraction(self) -> float:
+        return 1.0 - len(self.row_of) / self.n_rows if self.n_rows else 0.0
+
+    def alive_rows(self) -> np.ndarray:
+        """Row numbers of live profiles, in row order; shape (n_alive,)."""
+        return np.flatnonzero(self.profiles["alive"])
+
+    def _sparse(self, starts: np.ndarray, counts: np.ndarray) -> sp.csr_matrix:
+        flat, offsets = gather(starts, counts)
+        return sp.csr_matrix(
+            (self.lex["val"][flat], self.lex["col"][flat], offsets), shape=(len(starts), self.n_lexical)
+        )
+
+    def block(self, rows: np.ndarray) -> Block:
+        """The stacked arrays of the given rows (shape (n,) int); copies only what scoring reads."""
+        p = self.profiles
+        need_rows, need_off = gather(p["need_start"][rows], p["need_n"][rows])
+        prov_rows, prov_off = gather(p["prov_start"][rows], p["prov_n"][rows])
+        offer_rows, offer_off = gather(p["prov_start"][rows], p["offer_n"][rows])
+        return Block(
+            rows=rows,
+            need_vecs=self.needs["vec"][need_rows],
+            need_off=need_off,
+            prov_vecs=self.provide["vec"][prov_rows],
+            prov_off=prov_off,
+            offer_vecs=self.provide["vec"][offer_rows],
+            offer_off=offer_off,
+            desc=p["desc"][rows],
+            lex_need=self._sparse(p["lexn_start"][rows], p["lexn_n"][rows]),
+            lex_prov=self._sparse(p["lexp_start"][rows], p["lexp_n"][rows]),
+            structured={name: p[name][rows] for name in STRUCT_COLUMNS},
+        )
+
+    def features(self, row: int) -> ProfileFeatures:
+        """The features of one live row (vectors are copies of the stored ones)."""
+        meta = self.meta[row]
+        if meta is None:
+            raise KeyError(f"row {row} was removed")
+        record, needs, provide, tags = meta
+        p = self.profiles
+        ns, nn, ps, pn = (int(p[k][row]) for k in ("need_start", "need_n", "prov_start", "prov_n"))
+        return ProfileFeatures(
+            id=self.ids[row],
+            record=record,
+            needs=needs,
+            provide=provide,
+            need_vecs=self.needs["vec"][ns : ns + nn].copy(),
+            prov_vecs=self.provide["vec"][ps : ps + pn].copy(),
+            desc_vec=p["desc"][row].copy(),
+            first_vec=p["first"][row].copy(),
+            lex_need=self._sparse(p["lexn_start"][row : row + 1], p["lexn_n"][row : row + 1]),
+            lex_prov=self._sparse(p["lexp_start"][row : row + 1], p["lexp_n"][row : row + 1]),
+            structured={name: p[name][row].copy() for name in STRUCT_COLUMNS},
+            tags=tags,
+        )
+
+    def compact(self) -> None:
+        """Drop dead rows and the passages and lexical entries they own (rebuilds the stacks)."""
+        live = self.alive_rows()
+        feats = [self.features(int(r)) for r in live]
+        fresh = Index(self.dim, self.n_lexical)
+        for f in feats:
+            fresh.add(f)
+        self.__dict__.update(fresh.__dict__)

@@ -1,0 +1,120 @@
+"""Eligibility rules: the cross-border rule, filters and exclusions, as boolean masks over rows.
+
+Filters are ``{name: value or list of values}``; a row passes a filter when it matches *any* of
+its values, and passes the filters when it passes *all* of them. Unknown filter names and
+unknown values (a sector key that does not exist) fail and list the valid choices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+
+from matcher.domain import KINDS, MODES, PARTNER_TYPES, SECTORS, STAGES
+from matcher.structured import COUNTRIES, _lang_index
+
+SIDES = ("vn", "foreign")
+_VOCABULARIES: dict[str, tuple[str, ...]] = {
+    "kind": KINDS,
+    "partner_type": PARTNER_TYPES,
+    "country": COUNTRIES,
+    "sector": SECTORS,
+    "cooperation_offered": MODES,
+    "cooperation_sought": MODES,
+    "cooperation_mode": MODES,  # offered or sought
+    "stage": STAGES,
+    "side": SIDES,
+    "language": (),  # any two-letter ISO 639-1 code
+}
+FILTERS = tuple(_VOCABULARIES)
+
+
+def validate_filters(filters: Mapping[str, Any] | None) -> dict[str, tuple[str, ...]]:
+    """``filters`` with each value as a tuple of canonical strings; raises ``ValueError`` naming
+    the unknown filter or value and the valid choices."""
+    out: dict[str, tuple[str, ...]] = {}
+    for name, value in (filters or {}).items():
+        if name not in _VOCABULARIES:
+            raise ValueError(f"unknown filter {name!r}; valid filters: {', '.join(FILTERS)}")
+        values = (value,) if isinstance(value, str) else tuple(value)
+        if not values or not all(isinstance(v, str) for v in values):
+            raise ValueError(f"filter {name!r} needs a string or a non-empty list of strings, got {value!r}")
+        values = tuple(v.upper() if name == "country" else v.lower() for v in values)
+        vocabulary = _VOCABULARIES[name]
+        for v in values:
+            if name == "language":
+                if _lang_index(v) is None:
+                    raise ValueError(f"filter 'language': {v!r} is not a two-letter ISO 639-1 code")
+            elif v not in vocabulary:
+                raise ValueError(f"filter {name!r}: unknown value {v!r}; valid values: {', '.join(vocabulary)}")
+        out[name] = values
+    return out
+
+
+def _any_column(matrix: np.ndarray, keys: tuple[str, ...], vocabulary: tuple[str, ...]) -> np.ndarray:
+    return matrix[:, [vocabulary.index(k) for k in keys]].any(1)
+
+
+def filter_mask(filters: dict[str, tuple[str, ...]], cols: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Rows that pass every (validated) filter.
+
+    Parameters
+    ----------
+    filters : dict
+        From ``validate_filters``.
+    cols : mapping
+        Structured columns of ``n`` rows (``Index.profiles``), each of shape (n, ...).
+
+    Returns
+    -------
+    ndarray of bool, shape (n,)
+    """
+    n = len(cols["kind"])
+    mask = np.ones(n, dtype=bool)
+    for name, values in filters.items():
+        if name in ("kind", "partner_type", "stage"):
+            vocabulary = _VOCABULARIES[name]
+            mask &= np.isin(cols[name], [vocabulary.index(v) for v in values])
+        elif name == "country":
+            mask &= np.isin(cols["country"], [COUNTRIES.index(v) for v in values])
+        elif name == "sector":
+            mask &= _any_column(cols["sectors"], values, SECTORS)
+        elif name == "cooperation_offered":
+            mask &= _any_column(cols["offered"], values, MODES)
+        elif name == "cooperation_sought":
+            mask &= _any_column(cols["sought"], values, MODES)
+        elif name == "cooperation_mode":
+            mask &= _any_column(cols["offered"], values, MODES) | _any_column(cols["sought"], values, MODES)
+        elif name == "side":
+            wanted = {v == "vn" for v in values}
+            mask &= np.isin(cols["is_vn"], list(wanted))
+        elif name == "language":
+            bits = np.unpackbits(cols["lang"], axis=1)
+            mask &= bits[:, [_lang_index(v) for v in values]].any(1)
+    return mask
+
+
+def cross_border_mask(query_is_vn: bool | None, is_vn: np.ndarray) -> np.ndarray:
+    """Rows on the other side of the border from the query (all rows when its side is unknown).
+    ``is_vn`` shape (n,) → (n,) bool."""
+    if query_is_vn is None:
+        return np.ones(len(is_vn), dtype=bool)
+    return is_vn != query_is_vn
+
+
+def excluded_ids(profile_id: str | None, exclude: Iterable[str] | None, pairs: Iterable[tuple[str, str]]) -> set[str]:
+    """Ids to leave out of ``profile_id``'s results: ``exclude`` plus the other member of every
+    excluded pair that contains ``profile_id`` (pairs are unordered)."""
+    if isinstance(exclude, str):
+        raise TypeError("exclude must be a collection of ids, not one string")
+    out = set(exclude or ())
+    if profile_id is not None:
+        out.add(profile_id)
+        for a, b in pairs:
+            if a == profile_id:
+                out.add(b)
+            elif b == profile_id:
+                out.add(a)
+    return out

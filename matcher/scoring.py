@@ -1,0 +1,201 @@
+"""Scoring one profile against many: raw channels, their standardisation, and the fused score.
+
+Raw channels (``raw_channels``), each an array of shape (n,), NaN when a side lacks the field:
+
+``dense_fwd``     your needs → their offers/description/documents: for each of your need
+                  passages the best of their passages (max pooling), averaged over your needs.
+``dense_bwd``     their needs → your offers/description/documents, the same way round.
+``dense_nn``      best need ↔ need passage similarity; ``dense_oo`` best offer ↔ offer.
+``dense_domain``  description ↔ description (mean vectors).
+``lex_fwd``, ``lex_bwd``, ``lex_domain``  the same three comparisons in the lexical space.
+
+Cosines of different channels live on different scales (e5 cosines crowd into 0.7–0.9), so
+``fit_stats`` measures each channel's mean and spread over the fitted ecosystem and ``fuse``
+works with standardised values. ``fuse`` then forms the components (each in [-1, 1]) and
+adds them with the ``Weights``; see ``Weights`` for what each component means.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+
+import numpy as np
+
+from matcher.features import ProfileFeatures
+from matcher.index import Block
+from matcher.store import segment_reduce
+from matcher.structured import SIGNALS
+
+CHANNELS = ("dense_fwd", "dense_bwd", "dense_nn", "dense_oo", "dense_domain", "lex_fwd", "lex_bwd", "lex_domain")
+
+
+@dataclass(frozen=True)
+class Weights:
+    """The weight of each score component: the single place where the fusion is tuned.
+
+    Every component is in [-1, 1] with 0 neutral (a missing field gives 0), so a weight is the
+    most that component can move the raw score. ``competition`` is subtracted.
+
+    Attributes
+    ----------
+    dense_reciprocal : semantic need ↔ offer match, both ways, combined by a geometric mean
+        so that a one-sided match ranks below a mutual one.
+    lexical_reciprocal : the same with term overlap (rare technical terms, glossary concepts).
+    dense_domain, lexical_domain : how close the two descriptions are (same field of work).
+    competition : both need the same thing or both offer the same thing, beyond what one
+        offers the other (competitors, not partners).
+    sectors : shared (or related) taxonomy sectors.
+    modes : cooperation modes sought by one and offered by the other, both ways (mutual modes
+        such as joint R&D count when both seek them); same-side overlap counts against.
+    stage : a startup's stage against an investor's or programme's target stages.
+    countries : each side's preferred countries.
+    languages : a shared working language.
+    kinds : how well the two kinds of organisation pair (startup ↔ partner, peer clusters ...).
+    """
+
+    dense_reciprocal: float = 1.0
+    lexical_reciprocal: float = 0.6
+    dense_domain: float = 0.3
+    lexical_domain: float = 0.2
+    competition: float = 0.5
+    sectors: float = 0.4
+    modes: float = 0.5
+    stage: float = 0.3
+    countries: float = 0.3
+    languages: float = 0.1
+    kinds: float = 0.3
+
+    GROUPS = {
+        "dense": ("dense_reciprocal", "dense_domain"),
+        "lexical": ("lexical_reciprocal", "lexical_domain"),
+        "structured": ("sectors", "modes", "stage", "countries", "languages", "kinds"),
+        "reciprocal": ("dense_reciprocal", "dense_domain", "lexical_reciprocal", "lexical_domain", "competition"),
+    }
+
+    def only(self, group: str) -> Weights:
+        """These weights with every component outside ``group`` set to 0 (for ablations).
+
+        ``group`` is one of ``dense``, ``lexical``, ``structured``, ``reciprocal`` (text
+        channels without structure) or ``full``.
+        """
+        if group == "full":
+            return self
+        if group not in self.GROUPS:
+            raise ValueError(f"unknown weight group {group!r}; valid groups: {', '.join([*self.GROUPS, 'full'])}")
+        keep = self.GROUPS[group]
+        return replace(self, **{f.name: 0.0 for f in fields(self) if f.name not in keep})
+
+    def as_dict(self) -> dict[str, float]:
+        return asdict(self)
+
+
+COMPONENTS = tuple(f.name for f in fields(Weights))
+
+# Display calibration: fit = 100 / (1 + exp(-(score - FIT_CENTER) / FIT_SCALE)). Fixed constants,
+# measured once on the sample ecosystem (profiles/ecosystem-*.jsonl, default weights, all
+# cross-border pairs): FIT_CENTER is the 97th percentile of pair scores, so a typical top-10
+# proposal shows a fit around 50-80 and an average pair about 10. Fixed, not refitted, so
+# that a fit means the same thing across refits and deployments.
+FIT_CENTER = 0.9
+FIT_SCALE = 0.35
+_PROB_FLOOR = 0.05  # a direction can pull the reciprocal score down, but never to zero
+
+
+def raw_channels(q: ProfileFeatures, b: Block) -> dict[str, np.ndarray]:
+    """The raw channels of ``q`` against the ``n = len(b)`` candidates; each shape (n,), NaN unknown."""
+    n = len(b)
+    nan = np.full(n, np.nan, dtype=np.float32)
+    out = dict.fromkeys(CHANNELS, nan)
+    need_counts = np.diff(b.need_off)
+    if len(q.need_vecs):
+        sims = q.need_vecs @ b.prov_vecs.T  # (m, R_prov)
+        out["dense_fwd"] = segment_reduce(sims, b.prov_off, "max").mean(0)
+        if len(b.need_vecs):
+            out["dense_nn"] = segment_reduce(q.need_vecs @ b.need_vecs.T, b.need_off, "max").max(0)
+    if len(q.prov_vecs) and len(b.need_vecs):
+        best = (q.prov_vecs @ b.need_vecs.T).max(0)  # each of their need passages: your best passage
+        out["dense_bwd"] = segment_reduce(best, b.need_off, "sum") / np.maximum(need_counts, 1)
+    n_off = q.n_offers
+    if n_off and len(b.offer_vecs):
+        oo = q.prov_vecs[:n_off] @ b.offer_vecs.T
+        out["dense_oo"] = segment_reduce(oo, b.offer_off, "max").max(0)
+    out["dense_domain"] = b.desc @ q.desc_vec
+    if q.lex_need.nnz:
+        out["lex_fwd"] = _sparse_dot(b.lex_prov, q.lex_need)
+    if q.lex_prov.nnz:
+        has_needs = np.diff(b.lex_need.indptr) > 0
+        out["lex_bwd"] = np.where(has_needs, _sparse_dot(b.lex_need, q.lex_prov), np.nan).astype(np.float32)
+        out["lex_domain"] = _sparse_dot(b.lex_prov, q.lex_prov)
+    return {k: np.asarray(v, dtype=np.float32) for k, v in out.items()}
+
+
+def _sparse_dot(rows, one) -> np.ndarray:  # type: ignore[no-untyped-def]
+    return np.asarray((rows @ one.T).todense(), dtype=np.float32).ravel()
+
+
+def fit_stats(samples: dict[str, list[np.ndarray]]) -> dict[str, tuple[float, float]]:
+    """``{channel: (mean, std)}`` from raw channel values of many pairs (NaN ignored)."""
+    stats = {}
+    for name in CHANNELS:
+        values = np.concatenate(samples.get(name) or [np.zeros(0)])
+        values = values[~np.isnan(values)]
+        if len(values) < 2:
+            stats[name] = (0.0, 1.0)
+        else:
+            stats[name] = (float(values.mean()), float(values.std()) or 1.0)
+    return stats
+
+
+def _z(raw: dict[str, np.ndarray], stats: dict[str, tuple[float, float]], name: str) -> np.ndarray:
+    mean, std = stats[name]
+    return (raw[name] - mean) / std
+
+
+def _prob(z: np.ndarray) -> np.ndarray:
+    return np.where(np.isnan(z), 0.5, 1.0 / (1.0 + np.exp(-np.nan_to_num(z))))
+
+
+def reciprocal(z_fwd: np.ndarray, z_bwd: np.ndarray) -> np.ndarray:
+    """Both directions in one value in (-1, 1): the geometric mean of their logistic
+    probabilities, floored so that one weak direction lowers but never zeroes a pair; an unknown
+    direction counts as average (0.5). Shapes (n,) → (n,)."""
+    pf = np.maximum(_prob(z_fwd), _PROB_FLOOR)
+    pb = np.maximum(_prob(z_bwd), _PROB_FLOOR)
+    return 2.0 * np.sqrt(pf * pb) - 1.0
+
+
+def _squash(z: np.ndarray) -> np.ndarray:
+    return np.tanh(np.nan_to_num(z) / 2.0)
+
+
+def components(
+    raw: dict[str, np.ndarray], signals: dict[str, np.ndarray], stats: dict[str, tuple[float, float]]
+) -> dict[str, np.ndarray]:
+    """Every component value in [-1, 1] (competition in [0, 1]), shape (n,) each, unweighted."""
+    z = {name: _z(raw, stats, name) for name in CHANNELS}
+    complement = np.fmax(z["dense_fwd"], z["dense_bwd"])
+    # how much more alike their needs (or their offers) are than what either offers the other
+    rivalry = np.fmax(z["dense_nn"] - complement, z["dense_oo"] - complement)
+    values = {
+        "dense_reciprocal": reciprocal(z["dense_fwd"], z["dense_bwd"]),
+        "lexical_reciprocal": reciprocal(z["lex_fwd"], z["lex_bwd"]),
+        "dense_domain": _squash(z["dense_domain"]),
+        "lexical_domain": _squash(z["lex_domain"]),
+        "competition": np.tanh(np.clip(np.nan_to_num(rivalry), 0.0, None)),
+    }
+    values.update({name: signals[name] for name in SIGNALS})
+    return {k: np.asarray(v, dtype=np.float32) for k, v in values.items()}
+
+
+def fuse(values: dict[str, np.ndarray], weights: Weights) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """(score, contributions): contribution = weight × value (competition subtracted), score their
+    sum. Shapes (n,)."""
+    w = weights.as_dict()
+    contrib = {name: (-1.0 if name == "competition" else 1.0) * w[name] * values[name] for name in COMPONENTS}
+    score = np.sum(np.stack(list(contrib.values())), axis=0) if contrib else np.zeros(0)
+    return score.astype(np.float64), contrib
+
+
+def fit_percent(score: np.ndarray | float) -> np.ndarray:
+    """The display fit in [0, 100] of raw scores (a fixed, monotone logistic map)."""
+    return 100.0 / (1.0 + np.exp(-(np.asarray(score, dtype=np.float64) - FIT_CENTER) / FIT_SCALE))

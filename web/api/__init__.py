@@ -1,0 +1,52 @@
+"""The JSON API under /api/v1, with its own OpenAPI document at /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse
+
+from web.api import matching, profiles
+from web.api.problems import install_problem_handlers
+
+API_PREFIX = "/api/v1"
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "properties": {"type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+                   "detail": {"type": "string"}, "instance": {"type": "string"},
+                   "errors": {"type": "array", "items": {"type": "object"}}},
+    "required": ["title", "status", "detail"],
+}
+
+
+def _problem_responses() -> dict[int | str, dict[str, Any]]:
+    content = {"application/problem+json": {"schema": PROBLEM_SCHEMA}}
+    return {code: {"description": desc, "content": content} for code, desc in
+            ((401, "missing or invalid bearer token"), (403, "not allowed"), (404, "not found"),
+             (422, "invalid input"))}
+
+
+def install_api(app: FastAPI) -> None:
+    """Add the /api/v1 routes, the OpenAPI document and the problem+json error handlers."""
+    api = APIRouter(prefix=API_PREFIX, responses=_problem_responses())
+    api.include_router(profiles.router)
+    api.include_router(matching.router)
+    app.include_router(api)
+    schema_cache: dict[str, Any] = {}
+
+    @app.get(f"{API_PREFIX}/openapi.json", include_in_schema=False)
+    def openapi() -> JSONResponse:
+        if "doc" not in schema_cache:
+            # a document-only app holding just the API routes: the web pages stay out of the spec
+            doc_app = FastAPI(
+                title="Cầu Nối API", version="1.0.0", openapi_url=None, servers=[{"url": "/"}],
+                description="Profiles, explained partner matches, search and pair scores. Errors are RFC 9457 "
+                            "problem details. Reads of public fields are anonymous; the rest needs a bearer token "
+                            "from `caunoi tokens create EMAIL`.",
+            )
+            doc_app.include_router(api)
+            schema_cache["doc"] = doc_app.openapi()
+        return JSONResponse(schema_cache["doc"])
+
+    install_problem_handlers(app)

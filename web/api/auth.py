@@ -1,0 +1,44 @@
+"""Bearer-token authentication for /api/v1."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from web.errors import Forbidden, Unauthorized
+from web.security import hash_token
+from web.store import users as user_store
+from web.store.users import UserRow
+
+_bearer = HTTPBearer(auto_error=False, description="A token from `caunoi tokens create EMAIL`.")
+
+
+def optional_user(request: Request,
+                  creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> UserRow | None:
+    """The token's user, or None for anonymous requests; a bad token is an error, not anonymity."""
+    if creds is None:
+        return None
+    if creds.scheme.lower() != "bearer" or not creds.credentials:
+        raise Unauthorized("use an Authorization: Bearer <token> header")
+    with request.app.state.db.connection() as conn:
+        user = user_store.get_user_by_token_hash(conn, hash_token(creds.credentials))
+    if user is None:
+        raise Unauthorized("the token is not valid (unknown, revoked, or its user is disabled)")
+    return user
+
+
+def required_user(user: Annotated[UserRow | None, Depends(optional_user)]) -> UserRow:
+    if user is None:
+        raise Unauthorized("this endpoint needs a bearer token (caunoi tokens create EMAIL)")
+    return user
+
+
+def require_staff(user: UserRow) -> None:
+    if user.role not in ("officer", "admin"):
+        raise Forbidden("only officers and admins may do this")
+
+
+OptionalUser = Annotated[UserRow | None, Depends(optional_user)]
+RequiredUser = Annotated[UserRow, Depends(required_user)]

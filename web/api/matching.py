@@ -1,0 +1,68 @@
+"""/api/v1 matches, search and score: the ranking service."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+
+from web.api.auth import RequiredUser
+from web.api.models import MatchesOut, ScoreIn, ScoreOut, SearchOut
+from web.errors import NotFound
+from web.store import profiles as store
+
+router = APIRouter(tags=["matching"])
+
+
+def _filters(**values: str | None) -> dict[str, str]:
+    return {k: v for k, v in values.items() if v}
+
+
+@router.get("/profiles/{profile_id}/matches", response_model=MatchesOut,
+            summary="Ranked, explained partner proposals for a profile (the shape of `caunoi match --json`)")
+def get_matches(
+    request: Request,
+    profile_id: str,
+    user: RequiredUser,
+    top: Annotated[int, Query(ge=1, le=100)] = 10,
+    kind: Annotated[str | None, Query(max_length=20)] = None,
+    country: Annotated[str | None, Query(max_length=2)] = None,
+    sector: Annotated[str | None, Query(max_length=40)] = None,
+    mode: Annotated[str | None, Query(max_length=40)] = None,
+    stage: Annotated[str | None, Query(max_length=20)] = None,
+) -> dict[str, Any]:
+    matching = request.app.state.matching
+    filters = _filters(kind=kind, country=country.upper() if country else None, sector=sector, mode=mode, stage=stage)
+    matches = matching.rank(profile_id, k=top, filters=filters or None)
+    return {"id": profile_id, "matches": matches}
+
+
+@router.get("/search", response_model=SearchOut, summary="Semantic + lexical search over published profiles")
+def search(
+    request: Request,
+    q: Annotated[str, Query(min_length=1, max_length=500)],
+    top: Annotated[int, Query(ge=1, le=100)] = 10,
+    kind: Annotated[str | None, Query(max_length=20)] = None,
+    country: Annotated[str | None, Query(max_length=2)] = None,
+    sector: Annotated[str | None, Query(max_length=40)] = None,
+) -> dict[str, Any]:
+    filters = _filters(kind=kind, country=country.upper() if country else None, sector=sector)
+    hits = request.app.state.matching.search(q, k=top, filters=filters or None)
+    with request.app.state.db.connection() as conn:
+        results = []
+        for hit in hits:
+            row = store.get_profile(conn, hit["id"])
+            if row is not None:
+                results.append({"id": hit["id"], "score": hit["score"], "name": row.name, "kind": row.kind,
+                                "country": row.country})
+    return {"q": q, "results": results}
+
+
+@router.post("/score", response_model=ScoreOut, summary="Score and explain one pair")
+def score(request: Request, body: ScoreIn, user: RequiredUser) -> dict[str, Any]:
+    with request.app.state.db.connection() as conn:
+        for pid in (body.a, body.b):
+            if store.get_profile(conn, pid) is None:
+                raise NotFound(f"no profile with id {pid!r}")
+    result = request.app.state.matching.score(body.a, body.b)
+    return {"a": body.a, "b": body.b, **{k: result[k] for k in ("score", "fit", "components", "explanation")}}
