@@ -82,8 +82,14 @@ class Weights:
             return self
         if group not in self.GROUPS:
             raise ValueError(f"unknown weight group {group!r}; valid groups: {', '.join([*self.GROUPS, 'full'])}")
-        keep = self.GROUPS[group]
-        return replace(self, **{f.name: 0.0 for f in fields(self) if f.name not in keep})
+        return self.keep(*self.GROUPS[group])
+
+    def keep(self, *names: str) -> Weights:
+        """These weights with every component not in ``names`` set to 0."""
+        unknown = set(names) - {f.name for f in fields(self)}
+        if unknown:
+            raise ValueError(f"unknown component(s) {sorted(unknown)}; valid: {', '.join(f.name for f in fields(self))}")
+        return replace(self, **{f.name: 0.0 for f in fields(self) if f.name not in names})
 
     def as_dict(self) -> dict[str, float]:
         return asdict(self)

@@ -9,62 +9,76 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
+from fastapi import Depends, FastAPI
+from fastapi.responses import PlainTextResponse
 from fastapi.staticfiles import StaticFiles
-from jinja2_fragments.fastapi import Jinja2Blocks
+from starlette.middleware.sessions import SessionMiddleware
 
+from web import handlers
 from web.db import Database
-from web.errors import DomainError
+from web.deps import verify_csrf
+from web.i18n import Renderer
+from web.middleware import SecurityHeadersMiddleware
+from web.services.mail import Mailer
 from web.settings import Settings
-from web.store import profiles as profile_store
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
+SESSION_COOKIE = "caunoi_session"
+SESSION_MAX_AGE = int(timedelta(days=14).total_seconds())
 
 
-def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
-    """Build the app. ``database`` may be given already open (tests share one)."""
+def build_matching(settings: Settings, db: Database) -> Any:
+    """The matching service, or None (logged) while ``web.matching`` is not part of this build."""
+    try:
+        from web.matching import MatchingService  # type: ignore[import-not-found,unused-ignore]
+    except ModuleNotFoundError as exc:
+        if exc.name != "web.matching":
+            raise
+        log.warning("web.matching is missing: matches, previews and search are unavailable")
+        return None
+    return MatchingService(settings, db)
+
+
+def create_app(settings: Settings, database: Database | None = None, matching: Any = None) -> FastAPI:
+    """Build the app. ``database`` may be given already open (tests share one); ``matching`` replaces
+    the matching service built from the settings (tests)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = database or Database(settings).open()
         app.state.db = db
+        app.state.matching = matching if matching is not None else build_matching(settings, db)
         try:
             yield
         finally:
             if database is None:
                 db.close()
 
-    app = FastAPI(title="Cầu Nối", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(title="Cầu Nối", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None,
+                  dependencies=[Depends(verify_csrf)])
     app.state.settings = settings
-    app.state.templates = Jinja2Blocks(directory=str(HERE / "templates"))
+    app.state.templates = Renderer()
+    app.state.mailer = Mailer(settings, app.state.templates)
+    app.state.matching = matching
+    app.add_middleware(SessionMiddleware, secret_key=settings.resolved_secret_key(), session_cookie=SESSION_COOKIE,
+                       max_age=SESSION_MAX_AGE, same_site="lax", https_only=settings.base_url.startswith("https:"))
+    app.add_middleware(SecurityHeadersMiddleware)
+    handlers.install(app)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-
-    @app.exception_handler(DomainError)
-    async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
-        return JSONResponse({"title": exc.title, "status": exc.status, "detail": exc.message},
-                            status_code=exc.status, media_type="application/problem+json")
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> PlainTextResponse:
         return PlainTextResponse("ok")
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def home(request: Request) -> HTMLResponse:
-        with request.app.state.db.connection() as conn:
-            stats = profile_store.profile_stats(conn)
-            total = profile_store.count_profiles(conn)
-        return request.app.state.templates.TemplateResponse(
-            request, "home.html", {"total": total, "stats": stats}
-        )
+    from web.routes import admin, auth, introductions, matches, me, officer, public
 
-    # the JSON API last: its problem+json handlers wrap the web app's error handlers above
-    from web.api import install_api
-
-    install_api(app)
+    for module in (public, auth, me, matches, introductions, admin, officer):
+        app.include_router(module.router)
     return app
 
 

@@ -95,25 +95,31 @@ class DenseSource(_Source):
     def all_keys(self) -> np.ndarray:
         return _drop(np.arange(self.n_a * self.n_b, dtype=np.int64), self.excluded)
 
-    def _ranked(self, m: np.ndarray, k: int, out: np.ndarray, row_is_a: bool, row_ids=None) -> np.ndarray:
-        """Each row's best ``k`` pairs whose key is not in ``out``: ``(n_rows, k)`` columns, -1 padded."""
-        r_out = out // self.n_b if row_is_a else out % self.n_b
-        extra = int(np.bincount(r_out, minlength=max(self.n_a, self.n_b)).max(initial=0))
-        cols = top_rows(m, k + extra)
-        rows = np.repeat(np.arange(m.shape[0]), cols.shape[1])
-        ids = rows if row_ids is None else row_ids[rows]
-        c = cols.ravel()
-        keys = ids * self.n_b + c if row_is_a else c * self.n_b + ids
-        keep = ~_member(keys, out)
-        return _first_per_row(rows[keep], c[keep], m.shape[0], k)
+    def _top(self, side: str, k: int, rows: np.ndarray) -> np.ndarray:
+        """Best ``k`` other-side indices for each of ``rows`` of ``side``, ties by index."""
+        if side == "a":
+            return top_rows(self.m[rows], k)
+        # columns are strided: transpose narrow blocks so each is read with unit stride
+        parts = [top_rows(np.ascontiguousarray(self.m[:, rows[j : j + 64]].T), k) for j in range(0, len(rows), 64)]
+        return np.concatenate(parts) if parts else np.zeros((0, min(k, self.n_a)), dtype=np.int64)
+
+    def _ranked(self, side: str, k: int, out: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Each of ``rows``' best ``k`` pairs not in ``out``: ``(len(rows), k)`` indices, -1 padded."""
+        own_out = out // self.n_b if side == "a" else out % self.n_b
+        extra = int(np.bincount(own_out, minlength=max(self.n_a, self.n_b))[rows].max(initial=0))
+        other = self._top(side, k + extra, rows)
+        pos = np.repeat(np.arange(len(rows)), other.shape[1])
+        own, o = rows[pos], other.ravel()
+        keep = ~_member(own * self.n_b + o if side == "a" else o * self.n_b + own, out)
+        return _first_per_row(pos[keep], o[keep], len(rows), k)
 
     def initial(self, k: int, b_rows: np.ndarray) -> np.ndarray:
         """Each a-row's top ``k`` free pairs, plus the top ``k`` of each b-row in ``b_rows``."""
-        top = self._ranked(self.m, k, self.excluded, row_is_a=True)
+        top = self._top_a = self._ranked("a", k, self.excluded, np.arange(self.n_a))
         ok = top >= 0
         keys = np.flatnonzero(ok) // top.shape[1] * self.n_b + top[ok]
         if len(b_rows):
-            top = self._ranked(self.m[:, b_rows].T, k, self.excluded, row_is_a=False, row_ids=b_rows)
+            top = self._ranked("b", k, self.excluded, b_rows)
             ok = top >= 0
             keys = np.union1d(keys, top[ok] * self.n_b + b_rows[np.flatnonzero(ok) // top.shape[1]])
         return np.unique(keys)
@@ -139,8 +145,20 @@ class DenseSource(_Source):
     def alternates(self, side: str, taken: np.ndarray, k: int) -> np.ndarray:
         """Best ``k`` allowed pairs per row of ``side`` not blocked nor in ``taken``; ``(n, k)``, -1 padded."""
         out = np.union1d(self.excluded, taken)
-        m = self.m if side == "a" else self.m.T
-        return self._ranked(m, k, out, row_is_a=side == "a")
+        n = self.n_a if side == "a" else self.n_b
+        top = getattr(self, "_top_a", None)
+        if side == "b" or top is None:
+            return self._ranked(side, k, out, np.arange(n))
+        # the a-rows' top lists from `initial` hold the answer unless taken pairs used them up
+        width = top.shape[1]
+        pos = np.repeat(np.arange(n), width)
+        o = top.ravel()
+        keep = (o >= 0) & ~_member(pos * self.n_b + o, out)
+        res = _first_per_row(pos[keep], o[keep], n, k)
+        redo = np.flatnonzero((res[:, -1] < 0) & (top[:, -1] >= 0)) if k else np.zeros(0, dtype=np.int64)
+        if len(redo):
+            res[redo] = self._ranked("a", k, out, redo)
+        return res
 
 
 class SparseSource(_Source):

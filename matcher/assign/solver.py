@@ -79,7 +79,7 @@ class CapacitatedAssigner:
         if measure != "none" and not relaxations:
             from matcher.assign.fairness import fair_keys
 
-            used, info["fairness"] = fair_keys(source, outcome.keys, used, prep, measure, self.score_scale)
+            used, info["fairness"] = fair_keys(source, outcome.keys, used, prep, measure)
         self._store(source, prep, used, relaxations, info)
         return self
 
@@ -111,8 +111,8 @@ class CapacitatedAssigner:
         ):
             found += [Relaxation("capacity_short", side, int(r), int(mx[r]), int(mx[r] + excess[r])) for r in np.flatnonzero(excess)]
             found += [Relaxation("minimum_short", side, int(r), int(mn[r]), int(mn[r] - short[r])) for r in np.flatnonzero(short)]
-        limit = caps.limit_of(g_keys) + (-caps.limit_of(g_keys) + (caps.group_limit or 0))
-        for k, extra, cur in zip(g_keys.tolist(), g_extra.tolist(), limit.tolist(), strict=True):
+        cur = caps.group_limit or 0  # the rule; forced pairs beyond it are reported as direct causes
+        for k, extra in zip(g_keys.tolist(), g_extra.tolist(), strict=True):
             b, g = divmod(k, caps.n_codes)
             found.append(Relaxation("group_limit_short", "b", None, cur, cur + extra, partner=b, group=g))
         found.sort(key=lambda r: (r.kind != "capacity_short", r.kind, r.side or "", r.who or 0, r.partner or 0))

@@ -6,14 +6,15 @@ Shared by the web app and the API. Messages are marked ``N_`` so the web layer c
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import UTC, datetime
 
 from web.db import Database
-from web.errors import DomainError, Invalid, Unauthorized
+from web.errors import Conflict, DomainError, Invalid, Unauthorized
 from web.i18n import N_
-from web.security import hash_password, hash_token, verify_password
-from web.services.accounts import check_password
+from web.security import MIN_PASSWORD_LENGTH, hash_password, hash_token, verify_password
+from web.services.accounts import create_user
 from web.services.mail import Mailer
 from web.store import outbox as outbox_store
 from web.store import profiles as profile_store
@@ -21,6 +22,7 @@ from web.store import users as store
 from web.store.users import UserRow
 
 RESET_TOKEN_HOURS = 2
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # verified against when the e-mail is unknown, so that both cases take the same time
 _DUMMY_HASH = hash_password("not-a-real-password-0")
 
@@ -79,7 +81,8 @@ def check_reset_token(db: Database, token: str) -> bool:
 
 def reset_password(db: Database, token: str, password: str) -> UserRow:
     """Set a new password with a valid token (used once); returns the user."""
-    check_password(password)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Invalid(N_("The password must have at least 10 characters."), field="password")
     with db.connection() as conn, conn.transaction():
         user_id = outbox_store.use_reset_token(conn, hash_token(token))
         if user_id is None:
@@ -89,3 +92,23 @@ def reset_password(db: Database, token: str, password: str) -> UserRow:
         user = store.get_user(conn, user_id)
     assert user is not None
     return user
+
+
+def set_locale(db: Database, user_id: int, locale: str) -> None:
+    with db.connection() as conn:
+        store.update_user_locale(conn, user_id, locale)
+
+
+def register(db: Database, email: str, password: str, display_name: str, locale: str) -> UserRow:
+    """Sign up a member; messages suitable for the sign-up form."""
+    email = email.strip()
+    if not _EMAIL.match(email) or len(email) > 254:
+        raise Invalid(N_("Enter a valid e-mail address."), field="email")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Invalid(N_("The password must have at least 10 characters."), field="password")
+    with db.connection() as conn:
+        if store.get_user_by_email(conn, email) is not None:
+            raise Conflict(N_("An account with this e-mail address already exists. Sign in instead."),
+                           field="email")
+    return create_user(db, email, "member", password, display_name.strip()[:100] or None, locale,
+                       actor="web").user

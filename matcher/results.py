@@ -1,0 +1,63 @@
+"""What the engine returns: ``Match`` (a published JSON contract) and the scored block."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Match:
+    """One proposed partner for a profile.
+
+    ``to_dict()`` is the JSON contract of ``caunoi match --json`` and the API:
+    ``{"id", "score", "fit", "components", "explanation"}``.
+
+    Attributes
+    ----------
+    id : the proposed profile's id.
+    score : the raw fused score (sum of ``components``); comparable within one engine's weights.
+    fit : the score on a fixed 0–100 display scale (``matcher.scoring.fit_percent``).
+    components : ``{component name: contribution to score}``.
+    explanation : JSON-able dict (``Explanation.to_dict()``), ``{}`` when not requested.
+    """
+
+    id: str
+    score: float
+    fit: float
+    components: dict[str, float]
+    explanation: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "score": self.score,
+            "fit": self.fit,
+            "components": dict(self.components),
+            "explanation": self.explanation,
+        }
+
+
+@dataclass
+class Scored:
+    """Scores of ``n`` candidates for one query: rows, ids, scores (n,), and per-component
+    contributions and unweighted values, each ``{name: (n,)}``."""
+
+    rows: np.ndarray
+    ids: np.ndarray
+    score: np.ndarray
+    contributions: dict[str, np.ndarray]
+    values: dict[str, np.ndarray]
+
+    def order(self) -> np.ndarray:
+        """Positions sorted by score descending, ties by id ascending (deterministic)."""
+        return np.lexsort((self.ids, -self.score))
+
+    def at(self, i: int) -> tuple[dict[str, float], dict[str, float]]:
+        """(contributions, values) of position ``i`` as plain floats."""
+        return (
+            {k: float(v[i]) for k, v in self.contributions.items()},
+            {k: float(v[i]) for k, v in self.values.items()},
+        )

@@ -1,0 +1,102 @@
+"""The embedding worker: batches, retries with backoff, and kill -9 safety."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from matcher.features import profile_passages
+from web.db import Database
+from web.importer import load_files
+from web.services.profiles import EMBED_JOB, import_records
+from web.settings import Settings
+from web.store import jobs as job_store
+from web.worker import Worker, backoff_seconds
+
+DATA = Path(__file__).parent / "data"
+
+
+def counts(db: Database) -> dict[str, int]:
+    with db.connection() as conn:
+        return job_store.count_jobs(conn)
+
+
+def test_import_queues_one_job_per_changed_profile_and_worker_embeds_them(db: Database, settings: Settings) -> None:
+    from web.embedding import embed_profiles_handler
+
+    import_records(db, load_files([DATA / "small.json"]))
+    assert counts(db)["queued"] == 6
+    import_records(db, load_files([DATA / "small.json"]))  # unchanged: nothing new to do
+    assert counts(db)["queued"] == 6
+    worker = Worker(db, {EMBED_JOB: embed_profiles_handler(settings)})
+    assert worker.drain() == 6
+    assert counts(db)["done"] == 6
+    with db.connection() as conn:
+        n_vectors = conn.execute("SELECT count(*) FROM embedding_cache").fetchone()[0]
+    records = load_files([DATA / "small.json"])
+    expected = set()
+    for r in records:
+        needs, provide = profile_passages(r)
+        expected |= {("q", p.text) for p in needs} | {("p", p.text) for p in provide}
+    assert n_vectors == len(expected)
+
+
+def test_a_failing_job_is_retried_with_backoff_then_marked_failed(db: Database) -> None:
+    calls: list[str] = []
+
+    def flaky(conn: psycopg.Connection, jobs: list) -> None:  # type: ignore[type-arg]
+        calls.extend(j.key for j in jobs)
+        if any(j.key == "bad" for j in jobs):
+            raise RuntimeError("boom")
+
+    with db.connection() as conn, conn.transaction():
+        job_store.insert_jobs(conn, "test", ["good", "bad"])
+        conn.execute("UPDATE jobs SET max_attempts = 2")
+    worker = Worker(db, {"test": flaky})
+    assert worker.drain() == 1  # the good one, after the batch failed and jobs ran one by one
+    with db.connection() as conn:
+        row = conn.execute("SELECT status, attempts, last_error, run_after > now() FROM jobs WHERE key = 'bad'").fetchone()
+        assert row[0] == "queued" and row[1] == 1 and "boom" in row[2] and row[3]
+        conn.execute("UPDATE jobs SET run_after = now() WHERE key = 'bad'")
+    worker.drain()
+    with db.connection() as conn:
+        assert conn.execute("SELECT status, attempts FROM jobs WHERE key = 'bad'").fetchone() == ("failed", 2)
+    assert backoff_seconds(1) == 2 and backoff_seconds(3) == 8 and backoff_seconds(30) == 600
+
+
+@pytest.mark.slow
+def test_kill_9_during_a_1000_profile_job_loses_nothing_and_duplicates_nothing(db: Database, pg_url: str,
+                                                                             tmp_path: Path) -> None:
+    records = [{"id": f"vn-kill-{i:04d}", "kind": "startup", "name": f"K{i}", "country": "VN",
+                "description": f"Startup số {i} làm cảm biến nông nghiệp cho trang trại {i % 37}."}
+               for i in range(1000)]
+    path = tmp_path / "k.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records), encoding="utf-8")
+    import_records(db, load_files([path]))
+    env = {**os.environ, "CAUNOI_DATABASE_URL": pg_url, "CAUNOI_DATA_DIR": str(tmp_path / "d")}
+    cmd = [sys.executable, "-m", "web", "worker", "--batch-size", "32"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while counts(db)["done"] < 100 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    mid = counts(db)
+    assert 100 <= mid["done"] < 1000, mid
+    # a batch was in flight: its transaction died with the worker, its jobs are claimable again
+    time.sleep(0.5)
+    subprocess.run([*cmd[:-2], "--once"], env=env, check=True, timeout=300, capture_output=True)
+    final = counts(db)
+    assert final == {"queued": 0, "running": 0, "done": 1000, "failed": 0}
+    with db.connection() as conn:
+        assert conn.execute("SELECT count(*) FROM jobs WHERE attempts <> 1").fetchone()[0] == 0
+        n_vectors = conn.execute("SELECT count(*) FROM embedding_cache WHERE role = 'passage'").fetchone()[0]
+    assert n_vectors == 1000  # one description passage per profile, each embedded and stored once

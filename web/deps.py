@@ -1,0 +1,125 @@
+"""FastAPI dependencies, as ``Annotated`` aliases: the one place routes get what they need."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from web.db import Database
+from web.errors import DomainError, Forbidden, Unauthorized
+from web.i18n import N_
+from web.services.introductions import Party
+from web.services.mail import Mailer
+from web.session import SAFE_METHODS, csrf_ok, load_user, locale_of
+from web.settings import Settings
+from web.store.users import UserRow
+
+
+class CsrfFailed(DomainError):
+    status = 403
+    title = "Forbidden"
+
+
+class MatchingUnavailable(DomainError):
+    status = 503
+    title = "Service unavailable"
+
+
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+async def verify_csrf(request: Request) -> None:
+    """Every unsafe request of the web app carries the session's token (form field ``csrf_token``
+    or header ``X-CSRF-Token``). ``/api/`` routes authenticate with bearer tokens and are exempt."""
+    if request.method in SAFE_METHODS or request.url.path.startswith("/api/"):
+        return
+    sent = request.headers.get("X-CSRF-Token")
+    if not sent and request.headers.get("content-type", "").startswith(_FORM_TYPES):
+        value = (await request.form()).get("csrf_token")
+        sent = value if isinstance(value, str) else None
+    if not csrf_ok(request, sent):
+        raise CsrfFailed(N_("Your session has expired or the form is stale. Reload the page and try again."))
+
+
+def get_db(request: Request) -> Database:
+    return request.app.state.db  # type: ignore[no-any-return]
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def get_mailer(request: Request) -> Mailer:
+    return request.app.state.mailer  # type: ignore[no-any-return]
+
+
+def get_matching(request: Request) -> Any:
+    """The matching service; 503 while it is not available."""
+    matching = request.app.state.matching
+    if matching is None:
+        raise MatchingUnavailable(N_("Matching is not available right now. Please try again in a minute."))
+    return matching
+
+
+def get_optional_matching(request: Request) -> Any:
+    return request.app.state.matching
+
+
+def current_user(request: Request) -> UserRow | None:
+    return load_user(request)
+
+
+def require_user(request: Request) -> UserRow:
+    user = load_user(request)
+    if user is None:
+        raise Unauthorized(N_("Please sign in to continue."))
+    return user
+
+
+def require_admin(user: Annotated[UserRow, Depends(require_user)]) -> UserRow:
+    if user.role != "admin":
+        raise Forbidden(N_("This page is for administrators."))
+    return user
+
+
+def require_officer(user: Annotated[UserRow, Depends(require_user)]) -> UserRow:
+    if user.role not in ("officer", "admin"):
+        raise Forbidden(N_("This page is for programme officers."))
+    return user
+
+
+def get_party(request: Request, user: Annotated[UserRow, Depends(require_user)]) -> Party:
+    return Party.of(request.app.state.db, user)
+
+
+async def form_items(request: Request) -> list[tuple[str, str]]:
+    """The posted form as ``(name, value)`` pairs (files ignored), in order."""
+    form = await request.form()
+    return [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+
+
+def query_params(request: Request) -> dict[str, list[str]]:
+    params: dict[str, list[str]] = {}
+    for key, value in request.query_params.multi_items():
+        params.setdefault(key, []).append(value)
+    return params
+
+
+def get_locale(request: Request) -> str:
+    return locale_of(request)
+
+
+DB = Annotated[Database, Depends(get_db)]
+AppSettings = Annotated[Settings, Depends(get_settings)]
+MailerDep = Annotated[Mailer, Depends(get_mailer)]
+Matching = Annotated[Any, Depends(get_matching)]
+OptionalMatching = Annotated[Any, Depends(get_optional_matching)]
+MaybeUser = Annotated[UserRow | None, Depends(current_user)]
+User = Annotated[UserRow, Depends(require_user)]
+Admin = Annotated[UserRow, Depends(require_admin)]
+Officer = Annotated[UserRow, Depends(require_officer)]
+PartyDep = Annotated[Party, Depends(get_party)]
+FormItems = Annotated[list[tuple[str, str]], Depends(form_items)]
+QueryParams = Annotated[dict[str, list[str]], Depends(query_params)]
+Locale = Annotated[str, Depends(get_locale)]

@@ -1,0 +1,45 @@
+"""Public pages: home, the directory, a profile, and the language switch."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from web.deps import DB, MaybeUser, OptionalMatching, QueryParams
+from web.i18n import LOCALES
+from web.render import redirect, render
+from web.services import auth, directory
+from web.services.directory import DirectoryQuery
+
+router = APIRouter()
+
+
+@router.get("/")
+def home(request: Request, db: DB) -> Response:
+    return render(request, "home.html", {"counts": directory.home_counts(db)})
+
+
+@router.get("/directory")
+def directory_page(request: Request, db: DB, matching: OptionalMatching, params: QueryParams) -> Response:
+    page = directory.browse(db, matching, DirectoryQuery.parse(params))
+    return render(request, "directory.html", {"d": page, "search_available": matching is not None},
+                  block="results")
+
+
+@router.get("/profiles/{profile_id}")
+def profile_page(request: Request, db: DB, user: MaybeUser, profile_id: str) -> Response:
+    page = directory.profile_page(db, user, profile_id)
+    return render(request, "profile.html", {"p": page, "r": page.record})
+
+
+@router.post("/locale")
+def set_locale(request: Request, db: DB, user: MaybeUser, lang: Annotated[str, Form()],
+               next: Annotated[str, Form()] = "/") -> Response:
+    if lang in LOCALES:
+        request.session["locale"] = lang
+        if user is not None:
+            auth.set_locale(db, user.id, lang)
+    target = next if next.startswith("/") and not next.startswith("//") else "/"
+    return redirect(request, target)

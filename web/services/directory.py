@@ -1,0 +1,141 @@
+"""The public directory: facet filters from the query string, semantic + lexical search through the
+matching service, facet counts and pagination. Also the public view of one profile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from web.db import Database
+from web.errors import NotFound
+from web.i18n import N_
+from web.services import introductions
+from web.store import directory as store
+from web.store import introductions as intro_store
+from web.store import profiles as profile_store
+from web.store import users as user_store
+from web.store.directory import FACETS, DirectoryFilter, DirectoryRow
+from web.store.users import UserRow
+
+PAGE_SIZE = 12
+SEARCH_DEPTH = 200
+# fields of a record that never appear on public pages
+PRIVATE_FIELDS = ("contact_email",)
+# the facets the matching service can filter on itself
+_ENGINE_FILTERS = ("kind", "country", "sector", "mode", "stage")
+
+
+@dataclass
+class DirectoryQuery:
+    q: str = ""
+    page: int = 1
+    filters: DirectoryFilter = field(default_factory=DirectoryFilter)
+
+    @classmethod
+    def parse(cls, params: Mapping[str, Sequence[str]]) -> DirectoryQuery:
+        """From ``{name: [values]}`` query parameters; unknown names ignored, values trimmed."""
+        def values(name: str) -> list[str]:
+            return sorted({v.strip() for v in params.get(name, []) if v and v.strip()})[:50]
+
+        page_raw = (params.get("page") or ["1"])[0]
+        page = int(page_raw) if page_raw.isdigit() and 0 < int(page_raw) < 10_000 else 1
+        q = ((params.get("q") or [""])[0] or "").strip()[:300]
+        return cls(q, page, DirectoryFilter(**{name: values(name) for name in FACETS}))
+
+    def query_string(self, **changes: Any) -> str:
+        """This query as a URL query string, with ``changes`` applied (``page=2``, ``q=""``)."""
+        pairs: list[tuple[str, str]] = []
+        q = changes.get("q", self.q)
+        if q:
+            pairs.append(("q", q))
+        for name in FACETS:
+            pairs.extend((name, v) for v in getattr(self.filters, name))
+        page = changes.get("page", 1)
+        if page and page > 1:
+            pairs.append(("page", str(page)))
+        return urlencode(pairs)
+
+    def toggled(self, facet: str, value: str) -> str:
+        """The query string with ``value`` of ``facet`` switched on or off (back to page 1)."""
+        current = list(getattr(self.filters, facet))
+        new = [v for v in current if v != value] if value in current else [*current, value]
+        other = DirectoryQuery(self.q, 1, DirectoryFilter(**{
+            n: (new if n == facet else list(getattr(self.filters, n))) for n in FACETS}))
+        return other.query_string()
+
+    @property
+    def active(self) -> list[tuple[str, str]]:
+        return [(n, v) for n in FACETS for v in getattr(self.filters, n)]
+
+
+@dataclass
+class DirectoryPage:
+    query: DirectoryQuery
+    rows: list[DirectoryRow]
+    total: int
+    pages: int
+    facets: dict[str, list[tuple[str, int]]]
+
+
+def browse(db: Database, matching: Any, query: DirectoryQuery) -> DirectoryPage:
+    """One page of the directory for ``query``: search-ranked when ``q`` is set, else by name."""
+    filters = query.filters
+    ids: list[str] | None = None
+    if query.q and matching is not None:
+        engine = {name: getattr(filters, name) for name in _ENGINE_FILTERS if getattr(filters, name)}
+        hits = matching.search(query.q, k=SEARCH_DEPTH, filters=engine or None)
+        ids = [str(h["id"]) for h in hits]
+    elif query.q:
+        ids = []
+    filters.ids = ids
+    with db.connection() as conn:
+        total = store.count_directory(conn, filters)
+        pages = max(1, -(-total // PAGE_SIZE))
+        page = min(query.page, pages)
+        query.page = page
+        rows = store.list_directory(conn, filters, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+        facet_rows = store.count_facets(conn, ids)
+    facets: dict[str, list[tuple[str, int]]] = {name: [] for name in FACETS}
+    for facet, value, n in facet_rows:
+        facets[facet].append((value, n))
+    facets["region"] = facets["region"][:30]
+    return DirectoryPage(query, rows, total, pages, facets)
+
+
+def home_counts(db: Database) -> dict[str, int]:
+    with db.connection() as conn:
+        return store.count_published(conn)
+
+
+@dataclass
+class ProfilePage:
+    record: dict[str, Any]          # public fields only, unless ``show_contact``
+    show_contact: bool
+    owned_by_viewer: bool
+    viewer_profiles: list[DirectoryRow]
+    intro_state: dict[str, str]     # my profile id -> state of its latest introduction with this one
+
+
+def public_record(record: dict[str, Any]) -> dict[str, Any]:
+    """``record`` without its private fields."""
+    return {k: v for k, v in record.items() if k not in PRIVATE_FIELDS}
+
+
+def profile_page(db: Database, viewer: UserRow | None, profile_id: str) -> ProfilePage:
+    """A profile as ``viewer`` may see it: contact details only for its owners, officers, admins and
+    the other side of an accepted introduction."""
+    with db.connection() as conn:
+        row = profile_store.get_profile(conn, profile_id)
+        owned = frozenset(user_store.list_owned_profile_ids(conn, viewer.id)) if viewer else frozenset()
+        if row is None or not (row.published or profile_id in owned or (viewer and viewer.role == "admin")):
+            raise NotFound(N_("This profile does not exist."))
+        privileged = viewer is not None and viewer.role in ("officer", "admin")
+        show = privileged or profile_id in owned or introductions.has_accepted(conn, owned, profile_id)
+        mine = [p for p in store.list_profile_names(conn, sorted(owned)) if p.id != profile_id] if owned else []
+        states = {m.id: s for m in mine
+                  if (s := intro_store.list_introduction_states(conn, m.id).get(profile_id))}
+    record = row.record if show else public_record(row.record)
+    return ProfilePage(record, show, profile_id in owned, mine, states)

@@ -1,0 +1,185 @@
+"""The profile editor: form ↔ record, validation with errors per field, completeness, saving.
+
+Saving goes through the importer's upsert (``web.store.profiles.upsert_profiles``) in one
+transaction, records the owner, audits, then tells the matching service to refresh the profile.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from matcher.profile import normalise_record, validate_record
+from matcher.text import strip_diacritics
+from web.db import Database
+from web.errors import NotFound
+from web.i18n import N_
+from web.store import profiles as profile_store
+from web.store import users as user_store
+from web.store.users import UserRow
+
+log = logging.getLogger(__name__)
+
+LIST_CHECKBOXES = ("sectors", "cooperation_offered", "cooperation_sought")
+LIST_COMMAS = ("languages", "technologies", "preferred_countries")
+INTS = ("founded", "employees")
+SCALARS = ("kind", "partner_type", "name", "country", "region", "description", "offers", "needs", "stage",
+           "website", "contact_email")
+DOC_FIELDS = ("title", "text", "url", "year")
+_DOC_KEY = re.compile(r"^doc_(title|text|url|year|remove)_(\d{1,2})$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass
+class SaveResult:
+    profile_id: str | None
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    record: dict[str, Any] = field(default_factory=dict)
+
+
+def _split_commas(value: str) -> list[str]:
+    return [part.strip() for part in re.split(r"[,;\n]", value) if part.strip()]
+
+
+def _int_or_raw(value: str) -> int | str:
+    value = value.strip()
+    return int(value) if re.fullmatch(r"-?\d{1,6}", value) else value
+
+
+def record_from_form(items: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    """A record from the editor's form fields (values not yet normalised or validated)."""
+    record: dict[str, Any] = {}
+    docs: dict[int, dict[str, Any]] = {}
+    for key, value in items:
+        if not isinstance(value, str):
+            continue
+        m = _DOC_KEY.match(key)
+        if m:
+            docs.setdefault(int(m.group(2)), {})[m.group(1)] = value.strip()
+        elif key in LIST_CHECKBOXES:
+            record.setdefault(key, []).append(value)
+        elif key in LIST_COMMAS:
+            record[key] = _split_commas(value)
+        elif key in INTS and value.strip():
+            record[key] = _int_or_raw(value)
+        elif key in SCALARS:
+            record[key] = value
+    if record.get("kind") != "partner":
+        record.pop("partner_type", None)
+    documents = []
+    for _, doc in sorted(docs.items()):
+        if doc.pop("remove", None) or not (doc.get("title") or doc.get("text")):
+            continue
+        if doc.get("year"):
+            doc["year"] = _int_or_raw(doc["year"])
+        documents.append({k: doc[k] for k in DOC_FIELDS if doc.get(k) not in (None, "")})
+    if documents:
+        record["documents"] = documents
+    return record
+
+
+def check_record(record: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """The normalised record and its problems by field (``documents[1].text`` style keys)."""
+    rec = normalise_record(record)
+    errors: dict[str, list[str]] = {}
+    if not rec.get("name"):
+        errors["name"] = [N_("Give the organisation's name.")]
+    if not rec.get("description"):
+        errors["description"] = [N_("Describe the organisation in a few sentences.")]
+    if rec.get("contact_email") and not _EMAIL.match(rec["contact_email"]):
+        errors["contact_email"] = [N_("Enter a valid e-mail address.")]
+    for problem in validate_record(rec):
+        key = problem.field.split("[")[0] if not problem.field.startswith("documents") else problem.field
+        if key in errors or key == "id":
+            continue
+        errors.setdefault(key, []).append(problem.reason)
+    return rec, errors
+
+
+def slugify(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", strip_diacritics(name).lower()).strip("-")
+    return slug[:48].strip("-") or "org"
+
+
+def new_profile_id(name: str) -> str:
+    """A new id: the name as a slug plus a short random suffix (``chipviet-3fa9c1``)."""
+    return f"{slugify(name)}-{secrets.token_hex(3)}"
+
+
+COMPLETENESS = (  # (field test, weight, hint shown while missing)
+    ("description", 3, N_("Describe what your organisation does in at least a few sentences.")),
+    ("needs", 3, N_("Add what you need from a partner.")),
+    ("offers", 3, N_("Add what you can offer a partner.")),
+    ("sectors", 2, N_("Pick the sectors you work in.")),
+    ("cooperation_sought", 2, N_("Pick the kinds of cooperation you are looking for.")),
+    ("cooperation_offered", 1, N_("Pick the kinds of cooperation you can offer.")),
+    ("technologies", 1, N_("List a few technologies you work with.")),
+    ("languages", 1, N_("Say which languages you work in.")),
+    ("region", 1, N_("Add your province, city or region.")),
+    ("documents", 1, N_("Add a document: a product sheet, a patent, a case study.")),
+    ("contact_email", 1, N_("Add a contact e-mail (shown only after an accepted introduction).")),
+)
+
+
+def completeness(record: dict[str, Any]) -> tuple[int, list[str]]:
+    """``(percent complete, hints for what is missing)``; a short description counts as missing."""
+    total = sum(w for _, w, _ in COMPLETENESS)
+    done = 0
+    hints = []
+    for key, weight, hint in COMPLETENESS:
+        value = record.get(key)
+        ok = bool(value) and (key != "description" or len(str(value)) >= 80)
+        if ok:
+            done += weight
+        else:
+            hints.append(hint)
+    return round(100 * done / total), hints
+
+
+def load_own(db: Database, user: UserRow, profile_id: str) -> dict[str, Any]:
+    """The full record of a profile the user owns (admins: any); NotFound otherwise."""
+    with db.connection() as conn:
+        owns = user.role == "admin" or user_store.is_owner(conn, user.id, profile_id)
+        row = profile_store.get_profile(conn, profile_id) if owns else None
+    if row is None:
+        raise NotFound(N_("This profile does not exist or is not yours."))
+    return row.record
+
+
+def save(db: Database, matching: Any, user: UserRow, record: dict[str, Any],
+         profile_id: str | None) -> SaveResult:
+    """Validate and store an edited (``profile_id``) or new profile; refresh its matches."""
+    if profile_id is not None:
+        load_own(db, user, profile_id)
+    record = dict(record, id=profile_id or new_profile_id(str(record.get("name") or "")))
+    rec, errors = check_record(record)
+    if errors:
+        return SaveResult(None, errors, rec)
+    with db.connection() as conn, conn.transaction():
+        counts, _ = profile_store.upsert_profiles(conn, [rec])
+        user_store.insert_owner(conn, user.id, rec["id"])
+        profile_store.insert_audit(conn, "create" if profile_id is None else "update", "profile", rec["id"],
+                                   {"imported": counts.imported, "updated": counts.updated},
+                                   actor="web", actor_id=user.id)
+    if matching is not None:
+        matching.refresh([rec["id"]])
+    else:
+        log.warning("no matching service: profile %s not refreshed", rec["id"])
+    return SaveResult(rec["id"], {}, rec)
+
+
+def preview(matching: Any, record: dict[str, Any], k: int = 5) -> list[dict[str, Any]]:
+    """Top matches of an unsaved record (nothing when it is not yet rankable)."""
+    rec, errors = check_record(dict(record, id=record.get("id") or "draft-preview"))
+    if matching is None or "description" in errors or "kind" in errors or "country" in errors:
+        return []
+    try:
+        results = matching.rank_record(rec, k=k + 1)
+    except Exception:  # the preview is a hint; an unrankable draft must not break the editor
+        log.exception("preview ranking failed")
+        return []
+    return [r for r in results if r.get("id") != rec["id"]][:k]
