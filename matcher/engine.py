@@ -121,6 +121,7 @@ class Engine:
         self.index_ = Index(self.embedder_.dim, 3 * self.lexical_.n_features)
         for feats in self.featurizer_.build(records):
             self.index_.add(feats)
+        self.center_ = self.index_.profiles["first"].mean(0) if len(records) else np.zeros(self.embedder_.dim)
         with _blas_limit(self.n_threads):
             self.stats_ = self._measure_channels()
         return self
@@ -188,9 +189,7 @@ class Engine:
             scored = self._score(q, rows)
             order = scored.order()
             if diversity is not None:
-                pool = order[: max(5 * k, 50)]
-                vecs = self.index_.profiles["first"][scored.rows[pool]]
-                order = pool[mmr(fit_percent(scored.score[pool]) / 100.0, vecs, k, diversity)]
+                order = self._diversify(scored, order, k, diversity)
             return [self._match(q, scored, int(i), explain) for i in order[:k]]
 
     def rank_candidates(self, profile: str | Mapping[str, Any], candidate_ids: Sequence[str]) -> list[Match]:
@@ -281,6 +280,19 @@ class Engine:
         score, contrib = fuse(values, weights or self.weights_)
         ids = np.array([self.index_.ids[r] for r in rows], dtype=object).astype(str) if len(rows) else np.array([], dtype=str)
         return Scored(rows=rows, ids=ids, score=score, contributions=contrib, values=values)
+
+    def _diversify(self, scored: Scored, order: np.ndarray, k: int, diversity: float) -> np.ndarray:
+        """MMR over the best ``5k`` (at least 50): relevance is the score min-max scaled over that
+        pool; similarity the cosine of profile vectors centred on the ecosystem mean (e5 cosines
+        of unrelated texts are high; centring leaves near-copies near 1 and the rest spread out)."""
+        pool = order[: max(5 * k, 50)]
+        s = scored.score[pool]
+        span = float(s.max() - s.min()) if len(s) else 0.0
+        relevance = (s - s.min()) / span if span > 0 else np.ones_like(s)
+        vecs = self.index_.profiles["first"][scored.rows[pool]] - self.center_
+        norms = np.linalg.norm(vecs, axis=1, keepdims=True)
+        vecs = vecs / np.where(norms > 0, norms, 1.0)
+        return pool[mmr(relevance, vecs, k, diversity)]
 
     def _explanation(self, q: ProfileFeatures, scored: Scored, i: int) -> Explanation:
         contrib, values = scored.at(i)

@@ -21,15 +21,18 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import Translations
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from jinja2_fragments import render_block
+from jinja2_fragments import render_block, render_blocks
 
 from matcher import labels
+from matcher.profile import HOME_COUNTRY, ISO_COUNTRIES
+from matcher.schema import load_taxonomy
 
 HERE = Path(__file__).parent
 LOCALE_DIR = HERE / "locale"
 TEMPLATE_DIR = HERE / "templates"
 LOCALES = ("vi", "en")
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
+_TAXONOMY = load_taxonomy()
 
 
 def N_(message: str) -> str:
@@ -90,8 +93,27 @@ def _helpers(locale: str, tr: Translations) -> dict[str, Any]:
     def lab(table: dict[str, tuple[str, str]]) -> Callable[[str], str]:
         return lambda key: labels.label(table, key, locale)
 
+    facet_labels: dict[str, Callable[[str], str]] = {
+        "side": lambda key: tr.gettext(SIDES.get(key, key)),
+        "kind": lab(labels.KINDS),
+        "sector": lab(labels.SECTORS),
+        "mode": lab(labels.MODES),
+        "stage": lab(labels.STAGES),
+        "country": country,
+    }
+
+    def facet_label(facet: str, value: str) -> str:
+        return facet_labels.get(facet, str)(value)
+
+    home = loc.territories.get(HOME_COUNTRY, HOME_COUNTRY)
+    countries = [(HOME_COUNTRY, home)] + sorted(
+        ((c, loc.territories.get(c, c)) for c in ISO_COUNTRIES if c != HOME_COUNTRY), key=lambda p: p[1])
     return {
         "locale": locale,
+        "countries": countries,
+        "sector_keys": list(_TAXONOMY["sectors"]),
+        "mode_keys": list(_TAXONOMY["cooperation_modes"]),
+        "facet_label": facet_label,
         "country_name": country,
         "language_name": language,
         "sector_label": lab(labels.SECTORS),
@@ -132,8 +154,12 @@ class Renderer:
     def gettext(self, locale: str, message: str) -> str:
         return self.translations[locale].gettext(message)
 
-    def render(self, locale: str, template: str, context: dict[str, Any], block: str | None = None) -> str:
+    def render(self, locale: str, template: str, context: dict[str, Any],
+               block: str | list[str] | None = None) -> str:
+        """The whole template, or one named block, or several blocks concatenated."""
         env = self.envs[locale]
+        if isinstance(block, list):
+            return render_blocks(env, template, block, context)
         if block:
             return render_block(env, template, block, context)
         return env.get_template(template).render(context)

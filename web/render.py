@@ -29,8 +29,8 @@ def base_context(request: Request) -> dict[str, Any]:
 
 
 def render(request: Request, template: str, context: dict[str, Any] | None = None, *,
-           block: str | None = None, status_code: int = 200, headers: dict[str, str] | None = None) -> HTMLResponse:
-    """Render ``template`` (or only its ``block`` when this is an htmx request)."""
+           block: str | list[str] | None = None, status_code: int = 200, headers: dict[str, str] | None = None) -> HTMLResponse:
+    """Render ``template`` (or only its ``block`` or blocks when this is an htmx request)."""
     renderer = request.app.state.templates
     locale = locale_of(request) if "session" in request.scope else request.app.state.settings.default_locale
     ctx = base_context(request) | (context or {})

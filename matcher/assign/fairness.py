@@ -68,7 +68,7 @@ def _milp(c, constraints, m):
 
 def _per_a(source, keys, x, prep, values):
     a, _ = source.split(keys)
-    total = np.bincount(a[x], weights=values[x], minlength=source.n_a)
+    total = np.bincount(a[x], weights=values[x], minlength=source.n_a).astype(np.float64)
     total += np.bincount(prep.forced_a, weights=prep.forced_score, minlength=source.n_a)
     count = np.bincount(a[x], minlength=source.n_a) + np.bincount(prep.forced_a, minlength=source.n_a)
     return total, count

@@ -22,12 +22,12 @@ FILLERS = [
 
 
 def chip_startup(**extra):
-    return make_profile(
-        "vn-chipco", "VN", "startup",
+    fields = dict(
         description="Vietnamese startup designing camera chips.",
         needs="Chip packaging and testing technology for our camera chips.",
-        offers="Camera chip designs and a local engineering team.", **extra,
+        offers="Camera chip designs and a local engineering team.",
     )
+    return make_profile("vn-chipco", "VN", "startup", **{**fields, **extra})
 
 
 def test_complement_beats_competitor(fake_embedder):
@@ -169,7 +169,7 @@ def test_mmr_changes_order_when_items_are_near_duplicates(fake_embedder):
     engine = Engine(embedder=fake_embedder).fit([startup, *dups, other, *FILLERS])
     plain = [m.id for m in engine.rank("vn-solar", k=3)]
     assert plain == ["kr-dup-0", "kr-dup-1", "kr-dup-2"]
-    diverse = [m.id for m in engine.rank("vn-solar", k=3, diversity=0.6)]
+    diverse = [m.id for m in engine.rank("vn-solar", k=3, diversity=0.5)]
     assert diverse[0] == "kr-dup-0" and "jp-other" in diverse
     assert [m.id for m in engine.rank("vn-solar", k=3, diversity=0.0)] == plain
 

@@ -25,7 +25,7 @@ def home(request: Request, db: DB) -> Response:
 def directory_page(request: Request, db: DB, matching: OptionalMatching, params: QueryParams) -> Response:
     page = directory.browse(db, matching, DirectoryQuery.parse(params))
     return render(request, "directory.html", {"d": page, "search_available": matching is not None},
-                  block="results")
+                  block=["results", "facets"])
 
 
 @router.get("/profiles/{profile_id}")

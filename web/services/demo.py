@@ -15,8 +15,8 @@ from web.services.accounts import create_user
 from web.store import users as user_store
 
 # the sample profiles the demo member accounts own (first existing one wins)
-DEMO_STARTUP_IDS = ("vn-edgevision-ai",)
-DEMO_PARTNER_IDS = ("kr-hanbit-semicon",)
+DEMO_STARTUP_IDS = ("vn-mattran-vision-ai",)
+DEMO_PARTNER_IDS = ("kr-hanul-ai-chips",)
 
 
 @dataclass
