@@ -67,6 +67,9 @@ class Engine:
         Candidates kept by the first stage before full scoring.
     exclude_pairs : iterable of (id, id)
         Unordered pairs never proposed (conflicts, already introduced).
+    align : bool
+        Centre the embeddings and project out the Vietnamese/English direction, both fitted on
+        the profiles (``matcher.space``).
     n_threads : int, optional
         BLAS threads while scoring (``None``: leave the process setting alone). Use 1 in
         web workers that serve requests concurrently.
@@ -86,6 +89,7 @@ class Engine:
         passage_chars: int = DEFAULT_PASSAGE_CHARS,
         shortlist: int = 300,
         exclude_pairs: Iterable[tuple[str, str]] = (),
+        align: bool = True,
         n_threads: int | None = None,
         stats_queries: int = 400,
         random_state: int = 0,
@@ -98,6 +102,7 @@ class Engine:
         self.passage_chars = passage_chars
         self.shortlist = shortlist
         self.exclude_pairs = exclude_pairs
+        self.align = align
         self.n_threads = n_threads
         self.stats_queries = stats_queries
         self.random_state = random_state
@@ -117,6 +122,7 @@ class Engine:
         self.lexical_ = LexicalModel().fit(documents)
         self.weights_ = self.weights if self.weights is not None else Weights()
         self.featurizer_ = Featurizer(self.encoder_, self.lexical_, self.passage_words, self.passage_chars)
+        self.featurizer_.fit_alignment(records, enabled=self.align)
         self.exclude_pairs_ = tuple(tuple(p) for p in self.exclude_pairs)
         self.index_ = Index(self.embedder_.dim, 3 * self.lexical_.n_features)
         for feats in self.featurizer_.build(records):

@@ -24,8 +24,9 @@ import scipy.sparse as sp
 
 from matcher.embed import Embedder
 from matcher.lexical import LexicalModel, lexical_document
+from matcher.space import Alignment, fit_alignment
 from matcher.structured import encode_structured
-from matcher.text import DEFAULT_PASSAGE_CHARS, DEFAULT_PASSAGE_WORDS, normalise_tag, split_passages
+from matcher.text import DEFAULT_PASSAGE_CHARS, DEFAULT_PASSAGE_WORDS, is_vietnamese, normalise_tag, split_passages
 
 PROVIDE_FIELDS = ("offers", "description", "documents")
 
@@ -107,19 +108,44 @@ class Featurizer:
         Fitted.
     max_words, max_chars : int
         Passage budget.
+    alignment : Alignment, optional
+        Applied to every embedding (``matcher.space``); ``fit_alignment`` sets it.
     """
 
-    def __init__(self, encoder: Embedder, lexical: LexicalModel, max_words: int, max_chars: int) -> None:
+    def __init__(
+        self, encoder: Embedder, lexical: LexicalModel, max_words: int, max_chars: int, alignment: Alignment | None = None
+    ) -> None:
         self.encoder = encoder
         self.lexical = lexical
         self.max_words = max_words
         self.max_chars = max_chars
+        self.alignment = alignment
 
-    def build(self, records: Sequence[dict[str, Any]]) -> list[ProfileFeatures]:
-        """Features of ``records`` (normalised profile dicts), in order."""
+    def _embed(self, records: Sequence[dict[str, Any]]) -> tuple[list[tuple[list[Passage], list[Passage]]], np.ndarray, np.ndarray]:
         split = [profile_passages(r, self.max_words, self.max_chars) for r in records]
         need_vecs = self.encoder.encode([p.text for needs, _ in split for p in needs], role="query")
         prov_vecs = self.encoder.encode([p.text for _, prov in split for p in prov], role="passage")
+        return split, need_vecs, prov_vecs
+
+    def fit_alignment(self, records: Sequence[dict[str, Any]], enabled: bool = True) -> Featurizer:
+        """Fit the embedding alignment on ``records`` (or an identity transform if not ``enabled``)."""
+        split, need_vecs, prov_vecs = self._embed(records)
+        if not enabled:
+            self.alignment = None
+            return self
+        flags = {
+            "query": [is_vietnamese(p.text) for needs, _ in split for p in needs],
+            "passage": [is_vietnamese(p.text) for _, prov in split for p in prov],
+        }
+        self.alignment = fit_alignment({"query": need_vecs, "passage": prov_vecs}, flags)
+        return self
+
+    def build(self, records: Sequence[dict[str, Any]]) -> list[ProfileFeatures]:
+        """Features of ``records`` (normalised profile dicts), in order."""
+        split, need_vecs, prov_vecs = self._embed(records)
+        if self.alignment is not None:
+            need_vecs = self.alignment.transform(need_vecs, "query")
+            prov_vecs = self.alignment.transform(prov_vecs, "passage")
         tags = [tuple(dict.fromkeys(normalise_tag(t) for t in r.get("technologies") or [] if t.strip())) for r in records]
         lex_need = self.lexical.transform([lexical_document(r.get("needs") or "") for r in records])
         lex_prov = self.lexical.transform(
@@ -158,6 +184,8 @@ class Featurizer:
         if not needs:
             raise ValueError("search text is empty")
         nv = self.encoder.encode([p.text for p in needs], role="query")
+        if self.alignment is not None:
+            nv = self.alignment.transform(nv, "query")
         dim = self.encoder.dim
         empty = self.lexical.transform([""])
         return ProfileFeatures(

@@ -132,6 +132,22 @@ def split_passages(
     return passages
 
 
+# letters that only Vietnamese uses among the languages expected here (tone-marked vowels, ă â đ ê ô ơ ư)
+_VIETNAMESE_LETTERS = frozenset(
+    "ăâđêôơưáàảãạắằẳẵặấầẩẫậéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ"
+)
+
+
+def is_vietnamese(text: str, threshold: float = 0.04) -> bool:
+    """Whether ``text`` reads as Vietnamese: the share of its letters that are Vietnamese-only
+    letters reaches ``threshold`` (Vietnamese prose has ~25%; English with a few Vietnamese
+    place names stays near 1%)."""
+    letters = [ch for ch in nfc(text).casefold() if ch.isalpha()]
+    if not letters:
+        return False
+    return sum(ch in _VIETNAMESE_LETTERS for ch in letters) / len(letters) >= threshold
+
+
 _TAG_SEPARATORS = re.compile(r"[\s_/]+")
 
 

@@ -23,6 +23,7 @@ from web.db import Database
 from web.deps import verify_csrf
 from web.i18n import Renderer
 from web.middleware import SecurityHeadersMiddleware
+from web.ratelimit import RateLimiter
 from web.services.mail import Mailer
 from web.settings import Settings
 
@@ -30,6 +31,8 @@ log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 SESSION_COOKIE = "caunoi_session"
 SESSION_MAX_AGE = int(timedelta(days=14).total_seconds())
+LOGIN_ATTEMPTS_PER_WINDOW = 30
+LOGIN_WINDOW_SECONDS = 300
 
 
 def build_matching(settings: Settings, db: Database) -> Any:
@@ -65,6 +68,8 @@ def create_app(settings: Settings, database: Database | None = None, matching: A
     app.state.templates = Renderer()
     app.state.mailer = Mailer(settings, app.state.templates)
     app.state.matching = matching
+    # per client address, across accounts (account lockout is the durable defence)
+    app.state.login_limiter = RateLimiter(LOGIN_ATTEMPTS_PER_WINDOW, LOGIN_WINDOW_SECONDS)
     app.add_middleware(SessionMiddleware, secret_key=settings.resolved_secret_key(), session_cookie=SESSION_COOKIE,
                        max_age=SESSION_MAX_AGE, same_site="lax", https_only=settings.base_url.startswith("https:"))
     app.add_middleware(SecurityHeadersMiddleware)
@@ -79,6 +84,11 @@ def create_app(settings: Settings, database: Database | None = None, matching: A
 
     for module in (public, auth, me, matches, introductions, admin, officer):
         app.include_router(module.router)
+
+    # the JSON API last: its problem+json handlers wrap the web app's error handlers above
+    from web.api import install_api
+
+    install_api(app)
     return app
 
 

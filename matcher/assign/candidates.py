@@ -89,6 +89,9 @@ class DenseSource(_Source):
     def allowed(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.ones(len(a), dtype=bool)
 
+    def max_abs_score(self) -> float:
+        return float(np.abs(self.m).max(initial=0))
+
     def scores(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return self.m[a, b].astype(np.float64)
 
@@ -182,6 +185,9 @@ class SparseSource(_Source):
 
     def allowed(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return self._pos(a, b)[1]
+
+    def max_abs_score(self) -> float:
+        return float(np.abs(self.score_of).max(initial=0))
 
     def scores(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return self.score_of[self._pos(a, b)[0]]

@@ -8,9 +8,10 @@ reports INFEASIBLE exactly when no circulation meets the bounds.
 
 Potentials ``d`` (shape ``(n_nodes,)``) certify optimality: a circulation is optimal iff every arc of
 its residual graph has non-negative reduced cost ``cost + d[tail] - d[head]``. They are shortest
-distances in the residual graph from an anchor node, computed as a second min-cost flow (one unit
-from the anchor to every node; arcs that carry flow are tight, so distances follow along a BFS tree
-of them) and then checked arc by arc, so a wrong certificate can never pass silently.
+distances in the residual graph from an anchor node (Bellman-Ford in whole-array sweeps; failing
+that, a second min-cost flow sending one unit from the anchor to every node, whose flow-carrying
+arcs are tight, so distances follow along a BFS tree of them), and they are checked arc by arc, so a
+wrong certificate can never pass silently.
 """
 
 from __future__ import annotations
@@ -88,18 +89,45 @@ def _tree_distances(n: int, anchor: int, r_tail, r_head, r_cost, used) -> np.nda
     return dist
 
 
-def shortest_distances(n_nodes: int, anchor: int, r_tail, r_head, r_cost) -> np.ndarray:
+def _sweeps(n_nodes: int, anchor: int, r_tail, r_head, r_cost, start: int, max_sweeps: int):
+    """Bellman-Ford as whole-array sweeps (each relaxes every arc at once); None if not converged.
+
+    Every node starts at ``start`` (an arc of that cost from a virtual root), the anchor at 0.
+    """
+    order = np.argsort(r_head, kind="stable")
+    tail, head, cost = r_tail[order], r_head[order], r_cost[order]
+    if len(head) == 0:
+        return np.where(np.arange(n_nodes) == anchor, 0, start).astype(np.int64)
+    first = np.r_[0, np.flatnonzero(head[1:] != head[:-1]) + 1]
+    heads = head[first]
+    d = np.full(n_nodes, start, dtype=np.int64)
+    d[anchor] = 0
+    for _ in range(max_sweeps):
+        best = np.minimum.reduceat(d[tail] + cost, first)
+        better = best < d[heads]
+        if not better.any():
+            return d
+        d[heads[better]] = best[better]
+    return None
+
+
+def shortest_distances(n_nodes: int, anchor: int, r_tail, r_head, r_cost, max_sweeps: int = 400) -> np.ndarray:
     """Shortest distances from ``anchor`` over arcs without negative cycles, shape ``(n_nodes,)``.
 
-    Nodes the anchor cannot reach hang from an extra root by arcs of a cost larger than any
-    simple path, so the result is a valid potential for every arc.
+    Nodes the anchor cannot reach hang from a virtual root by arcs of a cost larger than any
+    simple path, so the result is a valid potential for every arc. Whole-array Bellman-Ford sweeps
+    converge in as many sweeps as the longest shortest path has arcs (tens here); when they do not
+    within ``max_sweeps``, the shortest-path tree comes from OR-Tools instead.
     """
+    big = 1 + 2 * n_nodes * int(np.abs(r_cost).max(initial=0))
+    d = _sweeps(n_nodes, anchor, r_tail, r_head, r_cost, big, max_sweeps)
+    if d is not None:
+        return d
     reach = csr_array((np.ones(len(r_tail)), (r_tail, r_head)), shape=(n_nodes, n_nodes))
     seen = np.zeros(n_nodes, dtype=bool)
     seen[breadth_first_order(reach, anchor, directed=True, return_predecessors=False)] = True
     root = n_nodes
     lost = np.flatnonzero(~seen)
-    big = 1 + 2 * n_nodes * int(np.abs(r_cost).max(initial=0))
     tail = np.concatenate([r_tail, [root], np.full(len(lost), root)])
     head = np.concatenate([r_head, [anchor], lost])
     cost = np.concatenate([r_cost, [0], np.full(len(lost), big)])

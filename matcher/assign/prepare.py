@@ -88,7 +88,9 @@ def prepare(problem: AssignmentProblem, source) -> Prepared:
     hi_a, hi_b = np.minimum(max_a - f_a, deg_a), np.minimum(max_b - f_b, deg_b)
     caps = Caps(
         lo_a=np.maximum(min_a - f_a, 0), hi_a=hi_a, lo_b=np.maximum(min_b - f_b, 0), hi_b=hi_b,
-        room_a=deg_a - hi_a, room_b=deg_b - hi_b, **_groups(problem, fa, fb, direct),
+        # an elastic flow raises a maximum only to meet a minimum on the other side
+        room_a=np.minimum(deg_a - hi_a, np.maximum(min_b - f_b, 0).sum()),
+        room_b=np.minimum(deg_b - hi_b, np.maximum(min_a - f_a, 0).sum()), **_groups(problem, fa, fb, direct),
     )
     direct.sort(key=lambda r: (KINDS.index(r.kind), r.side or "", -1 if r.who is None else r.who, r.partner or 0))
     return Prepared(caps, fa, fb, fs, min_a, max_a, min_b, max_b, direct)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from matcher.assign.candidates import DenseSource, SparseSource
+from matcher.assign.candidates import DenseSource, SparseSource, int_costs
 from matcher.assign.index import AssignmentIndex
 from matcher.assign.network import Caps
 from matcher.assign.prepare import Prepared, prepare
@@ -65,12 +65,8 @@ class CapacitatedAssigner:
         relaxations = list(prep.direct)
         outcome = self._solve(source, prep.caps, keys) if not relaxations else None
         if outcome is None or outcome.flow is None:
-            keys = keys if outcome is None else outcome.keys
-            caps, found, keys = self._elastic(source, prep, keys)
+            outcome, found = self._elastic(source, prep, keys if outcome is None else outcome.keys)
             relaxations += found
-            outcome = self._solve(source, caps, keys)
-            if outcome.flow is None:
-                raise RuntimeError("internal: the relaxed instance has no solution")
         used = outcome.used_keys()
         info = {
             "rounds": outcome.rounds, "candidate_pairs": int(len(outcome.keys)),
@@ -86,11 +82,21 @@ class CapacitatedAssigner:
     def _solve(self, source, caps: Caps, keys: np.ndarray, **kw) -> FlowOutcome:
         return solve_restricted(source, caps, keys, scale=self.score_scale, max_rounds=self.max_rounds, **kw)
 
-    def _elastic(self, source, prep: Prepared, keys: np.ndarray):
-        """Fewest units of change (capacity raises preferred on ties) that make the instance feasible."""
+    def _elastic(self, source, prep: Prepared, keys: np.ndarray) -> tuple[FlowOutcome, list[Relaxation]]:
+        """Fewest units of change that make the instance feasible, and the best pairs after them.
+
+        One elastic flow: a unit of slack costs more than any difference in total score can be
+        worth (``penalty = 2 * max pairs * max |cost| + 1``), so the flow first minimises the units
+        of change and then, among the changes of that size, maximises the total score.
+        """
         caps = prep.caps
-        q = int(caps.lo_a.sum() + caps.lo_b.sum()) + 1
-        el = self._solve(source, caps, keys, use_scores=False, elastic=True, penalties=(q + 1, q))
+        max_pairs = int(caps.hi_a.sum() + caps.room_a.sum())
+        a, b = source.split(keys)
+        top = int(np.abs(int_costs(source.scores(a, b), self.score_scale)).max(initial=0))
+        # missing pairs may score higher than the candidates: bound them by the largest score
+        top = max(top, int(np.abs(int_costs(np.asarray([source.max_abs_score()]), self.score_scale))[0]))
+        penalty = 2 * max_pairs * max(top, 1) + 1
+        el = self._solve(source, caps, keys, elastic=True, penalties=(penalty, penalty))
         flow, slack = el.flow, el.net.slack
         assert flow is not None  # an elastic network always has the zero circulation
 
@@ -100,24 +106,21 @@ class CapacitatedAssigner:
             out[rows] = flow[arcs] if lo is None else lo[rows] - flow[arcs]
             return out
 
-        short_a, excess_a = amounts("a_short", source.n_a, caps.lo_a), amounts("a_excess", source.n_a)
-        short_b, excess_b = amounts("b_short", source.n_b, caps.lo_b), amounts("b_excess", source.n_b)
-        g_keys, g_arcs = slack.get("g_excess", (np.zeros(0, np.int64), np.zeros(0, np.int64)))
-        g_extra = flow[g_arcs]
-        g_keys, g_extra = g_keys[g_extra > 0], g_extra[g_extra > 0]
         found: list[Relaxation] = []
-        for side, excess, short, mx, mn in (
-            ("a", excess_a, short_a, prep.max_a, prep.min_a), ("b", excess_b, short_b, prep.max_b, prep.min_b)
+        for side, n, lo, mx, mn in (
+            ("a", source.n_a, caps.lo_a, prep.max_a, prep.min_a), ("b", source.n_b, caps.lo_b, prep.max_b, prep.min_b)
         ):
+            excess, short = amounts(f"{side}_excess", n), amounts(f"{side}_short", n, lo)
             found += [Relaxation("capacity_short", side, int(r), int(mx[r]), int(mx[r] + excess[r])) for r in np.flatnonzero(excess)]
             found += [Relaxation("minimum_short", side, int(r), int(mn[r]), int(mn[r] - short[r])) for r in np.flatnonzero(short)]
+        g_keys, g_arcs = slack.get("g_excess", (np.zeros(0, np.int64), np.zeros(0, np.int64)))
         cur = caps.group_limit or 0  # the rule; forced pairs beyond it are reported as direct causes
-        for k, extra in zip(g_keys.tolist(), g_extra.tolist(), strict=True):
-            b, g = divmod(k, caps.n_codes)
-            found.append(Relaxation("group_limit_short", "b", None, cur, cur + extra, partner=b, group=g))
+        for k, extra in zip(g_keys.tolist(), flow[g_arcs].tolist(), strict=True):
+            if extra:
+                b, g = divmod(k, caps.n_codes)
+                found.append(Relaxation("group_limit_short", "b", None, cur, cur + extra, partner=b, group=g))
         found.sort(key=lambda r: (r.kind != "capacity_short", r.kind, r.side or "", r.who or 0, r.partner or 0))
-        widened = caps.widened(short_a, excess_a, short_b, excess_b, g_keys, g_extra)
-        return widened, found, el.keys
+        return el, found
 
     def _store(self, source, prep: Prepared, used: np.ndarray, relaxations, info) -> None:
         a, b = source.split(used)

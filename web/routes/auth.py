@@ -11,13 +11,10 @@ from web import session
 from web.deps import DB, Locale, MailerDep, MaybeUser
 from web.errors import DomainError, RateLimited
 from web.i18n import N_
-from web.ratelimit import RateLimiter
 from web.render import redirect, render
 from web.services import auth
 
 router = APIRouter()
-# per client address, across accounts: 30 sign-in attempts per 5 minutes
-LOGIN_LIMITER = RateLimiter(30, 300)
 
 
 def _safe_next(next_url: str | None) -> str:
@@ -36,7 +33,7 @@ def login(request: Request, db: DB, email: Annotated[str, Form()], password: Ann
           next: Annotated[str, Form()] = "") -> Response:
     client = request.client.host if request.client else "?"
     try:
-        if not LOGIN_LIMITER.hit(client):
+        if not request.app.state.login_limiter.hit(client):
             raise RateLimited(N_("Too many sign-in attempts from your network. Wait a few minutes."))
         user = auth.authenticate(db, email, password)
     except DomainError as exc:

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from web import session
 from web.deps import DB, MailerDep, PartyDep
 from web.i18n import N_
-from web.render import redirect, render
+from web.render import is_htmx, redirect, render
 from web.services import introductions
 
 router = APIRouter(prefix="/introductions")
@@ -36,7 +36,7 @@ def request_intro(request: Request, db: DB, mailer: MailerDep, party: PartyDep,
 @router.get("/{intro_id}")
 def detail(request: Request, db: DB, party: PartyDep, intro_id: int) -> Response:
     view = introductions.get_for(db, party, intro_id)
-    return render(request, "introductions/detail.html", {"i": view}, block="thread")
+    return render(request, "introductions/detail.html", {"i": view})
 
 
 @router.post("/{intro_id}/accept")
@@ -66,6 +66,6 @@ def post_message(request: Request, db: DB, party: PartyDep, intro_id: int,
                  body: Annotated[str, Form()]) -> Response:
     introductions.post_message(db, party, intro_id, body)
     view = introductions.get_for(db, party, intro_id)
-    if request.headers.get("HX-Request") == "true":
+    if is_htmx(request):
         return render(request, "introductions/detail.html", {"i": view}, block="thread")
     return redirect(request, f"/introductions/{intro_id}#thread")

@@ -18,6 +18,7 @@ from matcher.text import strip_diacritics
 from web.db import Database
 from web.errors import NotFound
 from web.i18n import N_
+from web.services.profiles import after_profiles_changed, may_edit
 from web.store import profiles as profile_store
 from web.store import users as user_store
 from web.store.users import UserRow
@@ -141,10 +142,9 @@ def completeness(record: dict[str, Any]) -> tuple[int, list[str]]:
 
 
 def load_own(db: Database, user: UserRow, profile_id: str) -> dict[str, Any]:
-    """The full record of a profile the user owns (admins: any); NotFound otherwise."""
+    """The full record of a profile the user may edit (owners; officers and admins: any); NotFound otherwise."""
     with db.connection() as conn:
-        owns = user.role == "admin" or user_store.is_owner(conn, user.id, profile_id)
-        row = profile_store.get_profile(conn, profile_id) if owns else None
+        row = profile_store.get_profile(conn, profile_id) if may_edit(conn, user, profile_id) else None
     if row is None:
         raise NotFound(N_("This profile does not exist or is not yours."))
     return row.record
@@ -160,8 +160,10 @@ def save(db: Database, matching: Any, user: UserRow, record: dict[str, Any],
     if errors:
         return SaveResult(None, errors, rec)
     with db.connection() as conn, conn.transaction():
-        counts, _ = profile_store.upsert_profiles(conn, [rec])
-        user_store.insert_owner(conn, user.id, rec["id"])
+        counts, changed = profile_store.upsert_profiles(conn, [rec])
+        if profile_id is None:
+            user_store.insert_owner(conn, user.id, rec["id"])
+        after_profiles_changed(conn, changed)
         profile_store.insert_audit(conn, "create" if profile_id is None else "update", "profile", rec["id"],
                                    {"imported": counts.imported, "updated": counts.updated},
                                    actor="web", actor_id=user.id)

@@ -76,6 +76,10 @@ def best_pair(explanation: Any, depth: int = 0) -> dict[str, str] | None:
             direction = explanation.get("direction")
             if isinstance(direction, str):
                 pair["direction"] = direction
+            for side in (need_key, offer_key):
+                doc = explanation[side].get("document") if isinstance(explanation[side], dict) else None
+                if isinstance(doc, dict) and isinstance(doc.get("title"), str):
+                    pair["document"] = doc["title"]
             return pair
         children: list[Any] = list(explanation.values())
     elif isinstance(explanation, list):
@@ -87,6 +91,19 @@ def best_pair(explanation: Any, depth: int = 0) -> dict[str, str] | None:
         if found:
             return found
     return None
+
+
+def extras(explanation: Any) -> dict[str, Any]:
+    """Optional parts of an engine explanation worth showing: summaries by language, shared tags."""
+    if not isinstance(explanation, dict):
+        return {}
+    summary = explanation.get("summary")
+    techs = explanation.get("shared_technologies")
+    return {
+        "summary": summary if isinstance(summary, dict) else {},
+        "technologies": [str(t) for t in techs][:4] if isinstance(techs, list) else [],
+        "competitor": bool(explanation.get("competitor")),
+    }
 
 
 def fit_of(result: dict[str, Any]) -> int:
@@ -104,8 +121,9 @@ def shape(results: list[dict[str, Any]], rows: list[DirectoryRow]) -> list[Match
         row = by_id.get(str(res.get("id")))
         if row is None:
             continue
-        out.append(MatchView(row.id, row, fit_of(res), bars(res.get("components")),
-                             best_pair(res.get("explanation"))))
+        expl = res.get("explanation")
+        out.append(MatchView(row.id, row, fit_of(res), bars(res.get("components")), best_pair(expl),
+                             extra=extras(expl)))
     return out
 
 

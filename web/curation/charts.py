@@ -1,0 +1,84 @@
+"""Dashboard charts rendered on the server as SVG (matplotlib, Agg backend, no pyplot state).
+
+Text stays text in the SVG (``svg.fonttype = none``) so Vietnamese diacritics are drawn by the
+browser's fonts; ids are salted with a fixed string so the same data gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from matplotlib import rc_context  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+INK = "#1f2328"
+MUTED = "#5b6370"
+LINE = "#e6e0d6"
+PALETTE = ("#9b1c1c", "#c8962e", "#1f7a4d", "#3b5b92", "#7a4f9a", "#d0703a", "#5b6370")
+_RC: Any = {"svg.fonttype": "none", "svg.hashsalt": "caunoi", "font.family": "sans-serif",
+       "font.sans-serif": ["Noto Sans", "DejaVu Sans"], "font.size": 10}
+
+
+def _svg(fig: Figure) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
+    return buf.getvalue()
+
+
+def _axes(fig: Figure):  # type: ignore[no-untyped-def]
+    ax = fig.add_subplot()
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    for side in ("left", "bottom"):
+        ax.spines[side].set_color(LINE)
+    ax.tick_params(colors=MUTED, labelcolor=INK)
+    return ax
+
+
+def bar_chart(items: Sequence[tuple[str, int]], empty: str, limit: int = 12) -> bytes:
+    """Horizontal bars, largest on top: ``items`` are ``(label, count)``."""
+    items = list(items)[:limit]
+    with rc_context(_RC):
+        fig = Figure(figsize=(6.4, 0.5 + 0.36 * max(len(items), 2)))
+        ax = _axes(fig)
+        if not items:
+            ax.text(0.5, 0.5, empty, ha="center", va="center", color=MUTED, transform=ax.transAxes)
+            ax.set_axis_off()
+            return _svg(fig)
+        labels = [label for label, _ in reversed(items)]
+        values = [n for _, n in reversed(items)]
+        bars = ax.barh(labels, values, color=PALETTE[1], height=0.62)
+        ax.bar_label(bars, padding=3, color=INK, fontsize=9)
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.set_xlim(0, max(values) * 1.15)
+        ax.grid(axis="x", color=LINE, linewidth=0.8)
+        ax.set_axisbelow(True)
+        return _svg(fig)
+
+
+def timeline_chart(months: Sequence[str], series: Sequence[tuple[str, Sequence[int]]], empty: str) -> bytes:
+    """Stacked monthly bars: ``series`` are ``(label, counts per month)``, one colour each."""
+    with rc_context(_RC):
+        fig = Figure(figsize=(7.2, 3.2))
+        ax = _axes(fig)
+        if not months or not series:
+            ax.text(0.5, 0.5, empty, ha="center", va="center", color=MUTED, transform=ax.transAxes)
+            ax.set_axis_off()
+            return _svg(fig)
+        bottom = [0] * len(months)
+        for i, (label, counts) in enumerate(series):
+            ax.bar(list(months), list(counts), bottom=bottom, label=label, color=PALETTE[i % len(PALETTE)], width=0.7)
+            bottom = [b + c for b, c in zip(bottom, counts, strict=True)]
+        ax.yaxis.get_major_locator().set_params(integer=True)
+        ax.grid(axis="y", color=LINE, linewidth=0.8)
+        ax.set_axisbelow(True)
+        if len(months) > 8:
+            ax.tick_params(axis="x", labelrotation=45)
+        ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        return _svg(fig)
