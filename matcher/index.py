@@ -17,7 +17,7 @@ from matcher.features import Passage, ProfileFeatures
 from matcher.store import Columns, gather
 from matcher.structured import COLUMNS as STRUCT_COLUMNS
 
-_FIELD_CODES = {"offers": 0, "description": 1, "documents": 2}
+FIELD_CODES = {"offers": 0, "description": 1, "documents": 2}
 
 
 @dataclass
@@ -26,6 +26,7 @@ class Block:
 
     ``need_vecs`` (R_need, dim) with ``need_off`` (n + 1,): candidate i's need passages are
     ``need_vecs[need_off[i]:need_off[i+1]]``; likewise ``prov_vecs``/``prov_off`` and
+    ``prov_field`` (R_prov,) the field code of each provide passage (``FIELD_CODES``),
     ``offer_vecs``/``offer_off`` (the offers prefix of each provide segment). ``desc`` and
     ``first`` are (n, dim); ``lex_need``/``lex_prov`` CSR (n, F); ``structured`` maps each
     structured column to (n, ...).
@@ -36,6 +37,7 @@ class Block:
     need_off: np.ndarray
     prov_vecs: np.ndarray
     prov_off: np.ndarray
+    prov_field: np.ndarray
     offer_vecs: np.ndarray
     offer_off: np.ndarray
     desc: np.ndarray
@@ -97,7 +99,7 @@ class Index:
         prov_start = self.provide.append(
             {
                 "vec": feats.prov_vecs,
-                "field": np.array([_FIELD_CODES[p.field] for p in feats.provide], dtype=np.int8),
+                "field": np.array([FIELD_CODES[p.field] for p in feats.provide], dtype=np.int8),
                 "doc": np.array([p.doc for p in feats.provide], dtype=np.int16),
             }
         )
@@ -147,6 +149,7 @@ class Index:
             need_off=need_off,
             prov_vecs=self.provide["vec"][prov_rows],
             prov_off=prov_off,
+            prov_field=self.provide["field"][prov_rows],
             offer_vecs=self.provide["vec"][offer_rows],
             offer_off=offer_off,
             desc=p["desc"][rows],

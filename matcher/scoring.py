@@ -104,7 +104,8 @@ COMPONENTS = tuple(f.name for f in fields(Weights))
 # that a fit means the same thing across refits and deployments.
 FIT_CENTER = 0.9
 FIT_SCALE = 0.35
-_PROB_FLOOR = 0.05  # a direction can pull the reciprocal score down, but never to zero
+RECIPROCAL_FLOOR = 4.0  # see reciprocal(): how far a weak direction can pull a pair down
+Z_CLIP = 8.0  # lexical cosines are heavy-tailed; one channel should not outvote all others
 
 
 def raw_channels(q: ProfileFeatures, b: Block) -> dict[str, np.ndarray]:
@@ -157,37 +158,40 @@ def _z(raw: dict[str, np.ndarray], stats: dict[str, tuple[float, float]], name: 
     return (raw[name] - mean) / std
 
 
-def _prob(z: np.ndarray) -> np.ndarray:
-    return np.where(np.isnan(z), 0.5, 1.0 / (1.0 + np.exp(-np.nan_to_num(z))))
+def _softplus(x: np.ndarray) -> np.ndarray:
+    return np.logaddexp(0.0, x)
 
 
-def reciprocal(z_fwd: np.ndarray, z_bwd: np.ndarray) -> np.ndarray:
-    """Both directions in one value in (-1, 1): the geometric mean of their logistic
-    probabilities, floored so that one weak direction lowers but never zeroes a pair; an unknown
-    direction counts as average (0.5). Shapes (n,) → (n,)."""
-    pf = np.maximum(_prob(z_fwd), _PROB_FLOOR)
-    pb = np.maximum(_prob(z_bwd), _PROB_FLOOR)
-    return 2.0 * np.sqrt(pf * pb) - 1.0
+def reciprocal(z_fwd: np.ndarray, z_bwd: np.ndarray, floor: float = RECIPROCAL_FLOOR) -> np.ndarray:
+    """Both directions in one value, in standard deviations: ``sqrt(sp(z_f + c) * sp(z_b + c)) - c``
+    with ``sp`` = softplus and ``c`` = ``floor``.
 
-
-def _squash(z: np.ndarray) -> np.ndarray:
-    return np.tanh(np.nan_to_num(z) / 2.0)
+    A geometric mean, so a one-sided match ranks below a mutual one (z = (6, 0) gives 2.3,
+    (3, 3) gives 3.0), computed on positive values shifted by ``c`` so that a weak or unknown
+    direction lowers the pair without zeroing it (no saturation either: z = (8, 8) still beats
+    (6, 6)). An unknown direction (NaN: a side without needs) counts as average (z = 0).
+    Shapes (n,) → (n,).
+    """
+    zf, zb = np.nan_to_num(z_fwd), np.nan_to_num(z_bwd)
+    return np.sqrt(_softplus(zf + floor) * _softplus(zb + floor)) - floor
 
 
 def components(
     raw: dict[str, np.ndarray], signals: dict[str, np.ndarray], stats: dict[str, tuple[float, float]]
 ) -> dict[str, np.ndarray]:
-    """Every component value in [-1, 1] (competition in [0, 1]), shape (n,) each, unweighted."""
-    z = {name: _z(raw, stats, name) for name in CHANNELS}
+    """Every component's value, shape (n,) each, unweighted: text components in standard
+    deviations of their channel over the ecosystem (0 = an average pair), structured ones in
+    [-1, 1] (0 = neutral or unknown), competition ≥ 0."""
+    z = {name: np.clip(_z(raw, stats, name), -Z_CLIP, Z_CLIP) for name in CHANNELS}
     complement = np.fmax(z["dense_fwd"], z["dense_bwd"])
     # how much more alike their needs (or their offers) are than what either offers the other
     rivalry = np.fmax(z["dense_nn"] - complement, z["dense_oo"] - complement)
     values = {
         "dense_reciprocal": reciprocal(z["dense_fwd"], z["dense_bwd"]),
         "lexical_reciprocal": reciprocal(z["lex_fwd"], z["lex_bwd"]),
-        "dense_domain": _squash(z["dense_domain"]),
-        "lexical_domain": _squash(z["lex_domain"]),
-        "competition": np.tanh(np.clip(np.nan_to_num(rivalry), 0.0, None)),
+        "dense_domain": np.nan_to_num(z["dense_domain"]),
+        "lexical_domain": np.nan_to_num(z["lex_domain"]),
+        "competition": np.clip(np.nan_to_num(rivalry), 0.0, None),
     }
     values.update({name: signals[name] for name in SIGNALS})
     return {k: np.asarray(v, dtype=np.float32) for k, v in values.items()}

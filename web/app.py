@@ -7,6 +7,7 @@ environment at import time. ``app_from_env()`` is the factory uvicorn workers ca
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -47,6 +48,39 @@ def build_matching(settings: Settings, db: Database) -> Any:
     return MatchingService(settings, db)
 
 
+class Background:
+    """What runs beside the requests: the matching index's loader/listener, the embedding worker."""
+
+    def __init__(self) -> None:
+        self.stop_event = threading.Event()
+        self.threads: list[threading.Thread] = []
+        self.matching: Any = None
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        if self.matching is not None:
+            self.matching.stop()
+        for thread in self.threads:
+            thread.join(timeout=10)
+
+
+def start_background(settings: Settings, db: Database, matching: Any) -> Background:
+    """Start the matching service (when built here) and, if configured, the in-process worker."""
+    bg = Background()
+    if matching is not None and hasattr(matching, "start"):
+        bg.matching = matching.start()
+    if settings.in_process_worker:
+        from web.embedding import embed_profiles_handler
+        from web.services.profiles import EMBED_JOB
+        from web.worker import Worker
+
+        worker = Worker(db, {EMBED_JOB: embed_profiles_handler(settings)})
+        thread = threading.Thread(target=worker.run_forever, args=(bg.stop_event,), name="embed-worker", daemon=True)
+        thread.start()
+        bg.threads.append(thread)
+    return bg
+
+
 def create_app(settings: Settings, database: Database | None = None, matching: Any = None) -> FastAPI:
     """Build the app. ``database`` may be given already open (tests share one); ``matching`` replaces
     the matching service built from the settings (tests)."""
@@ -56,9 +90,11 @@ def create_app(settings: Settings, database: Database | None = None, matching: A
         db = database or Database(settings).open()
         app.state.db = db
         app.state.matching = matching if matching is not None else build_matching(settings, db)
+        background = start_background(settings, db, app.state.matching if matching is None else None)
         try:
             yield
         finally:
+            background.stop()
             if database is None:
                 db.close()
 

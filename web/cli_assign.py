@@ -44,13 +44,20 @@ def _rows(path: Path, columns: tuple[str, ...]):
             header = [h.strip().lower() for h in next(reader, [])]
             missing = [c for c in columns if c not in header]
             if missing:
-                raise CsvError(path, 1, None, f"missing column(s) {', '.join(missing)}; expected header {','.join(columns)}")
+                raise CsvError(
+                    path,
+                    1,
+                    None,
+                    f"missing column(s) {', '.join(missing)}; expected header {','.join(columns)}",
+                )
             pos = {c: header.index(c) for c in columns}
             for row in reader:
                 if not any(cell.strip() for cell in row):
                     continue
                 if len(row) < len(header):
-                    raise CsvError(path, reader.line_num, None, f"{len(row)} field(s), the header has {len(header)}")
+                    raise CsvError(
+                        path, reader.line_num, None, f"{len(row)} field(s), the header has {len(header)}"
+                    )
                 yield reader.line_num, {c: row[i].strip() for c, i in pos.items()}
         except (csv.Error, UnicodeDecodeError) as exc:
             raise CsvError(path, reader.line_num, None, f"not readable as CSV: {exc}") from None
@@ -104,7 +111,10 @@ def read_capacities(path: Path, known: set[str]) -> dict[str, tuple[int, int | N
         if id_ in out:
             raise CsvError(path, line, "id", f"{id_!r} already listed on line {lines[id_]}")
         lines[id_] = line
-        out[id_] = (_count(path, line, "min", row["min"], 0) or 0, _count(path, line, "max", row["max"], None))
+        out[id_] = (
+            _count(path, line, "min", row["min"], 0) or 0,
+            _count(path, line, "max", row["max"], None),
+        )
     return out
 
 
@@ -140,7 +150,9 @@ def _from_list(list_id: str) -> dict[str, Any]:
     try:
         from web.curation import load_list_instance
     except ImportError as exc:
-        click.echo(f"Error: loading stored list {list_id!r} needs web.curation.load_list_instance ({exc})", err=True)
+        click.echo(
+            f"Error: loading stored list {list_id!r} needs web.curation.load_list_instance ({exc})", err=True
+        )
         raise SystemExit(2) from None
     return dict(load_list_instance(list_id))
 

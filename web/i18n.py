@@ -93,8 +93,11 @@ def _helpers(locale: str, tr: Translations) -> dict[str, Any]:
     def lab(table: dict[str, tuple[str, str]]) -> Callable[[str], str]:
         return lambda key: labels.label(table, key, locale)
 
+    def translated(table: dict[str, str]) -> Callable[[str], str]:
+        return lambda key: tr.gettext(table.get(key) or key)
+
     facet_labels: dict[str, Callable[[str], str]] = {
-        "side": lambda key: tr.gettext(SIDES.get(key, key)),
+        "side": translated(SIDES),
         "kind": lab(labels.KINDS),
         "sector": lab(labels.SECTORS),
         "mode": lab(labels.MODES),
@@ -121,8 +124,8 @@ def _helpers(locale: str, tr: Translations) -> dict[str, Any]:
         "kind_label": lab(labels.KINDS),
         "stage_label": lab(labels.STAGES),
         "component_label": lab(labels.COMPONENTS),
-        "partner_type_label": lambda key: tr.gettext(PARTNER_TYPES.get(key, key)),
-        "side_label": lambda key: tr.gettext(SIDES.get(key, key)),
+        "partner_type_label": translated(PARTNER_TYPES),
+        "side_label": translated(SIDES),
         "format_date": fmt_date,
         "format_datetime": fmt_datetime,
         "format_number": fmt_number,

@@ -19,6 +19,13 @@ from matcher.assign.result import AssignmentResult
 from matcher.assign.solver import FAIRNESS, CapacitatedAssigner
 
 __all__ = [
-    "FAIRNESS", "KINDS", "UNBOUNDED", "AssignmentIndex", "AssignmentProblem", "AssignmentResult",
-    "CapacitatedAssigner", "Relaxation", "assign_pairs",
+    "FAIRNESS",
+    "KINDS",
+    "UNBOUNDED",
+    "AssignmentIndex",
+    "AssignmentProblem",
+    "AssignmentResult",
+    "CapacitatedAssigner",
+    "Relaxation",
+    "assign_pairs",
 ]

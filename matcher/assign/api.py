@@ -76,9 +76,16 @@ def assign_pairs(
         codes = np.full(index.n_a, -1, dtype=np.int64)
         codes[index.rows("a", list(groups))] = [code_of[g] for g in groups.values()]
     problem = AssignmentProblem.from_arcs(
-        index.n_a, index.n_b, rows[:, 0], rows[:, 1], scores,
-        blocked=_rows_of_pairs(index, blocked, "blocked"), forced=_rows_of_pairs(index, forced, "forced"),
-        groups=codes, max_per_group=max_per_group, **_capacities(index, capacities, default_min, default_max),
+        index.n_a,
+        index.n_b,
+        rows[:, 0],
+        rows[:, 1],
+        scores,
+        blocked=_rows_of_pairs(index, blocked, "blocked"),
+        forced=_rows_of_pairs(index, forced, "forced"),
+        groups=codes,
+        max_per_group=max_per_group,
+        **_capacities(index, capacities, default_min, default_max),
     )
     fitted = CapacitatedAssigner(**assigner).fit(problem)
     return fitted.result(index, group_labels=labels, side_names=side_names)

@@ -60,7 +60,9 @@ def _floor_rows(source, keys, weight, eligible, shift):
 def _milp(c, constraints, m):
     integrality = np.r_[np.ones(m), 0]
     bounds = Bounds(np.r_[np.zeros(m), -np.inf], np.r_[np.ones(m), np.inf])
-    res = milp(c, constraints=constraints, integrality=integrality, bounds=bounds, options={"mip_rel_gap": 1e-9})
+    res = milp(
+        c, constraints=constraints, integrality=integrality, bounds=bounds, options={"mip_rel_gap": 1e-9}
+    )
     if res.status != 0 or res.x is None:
         raise RuntimeError(f"fairness MILP failed: {res.message}")
     return np.rint(res.x[:m]) > 0.5, float(res.x[m])
@@ -83,7 +85,9 @@ def fair_keys(source, keys, used, prep, measure: str):
     f_tot, f_cnt = _per_a(source, keys, np.zeros(m, dtype=bool), prep, w)
     x0 = np.isin(keys, used)
     tot0, cnt0 = _per_a(source, keys, x0, prep, w)
-    eligible = np.flatnonzero(prep.caps.hi_a + f_cnt > 0) if measure == "total" else np.flatnonzero(prep.min_a >= 1)
+    eligible = (
+        np.flatnonzero(prep.caps.hi_a + f_cnt > 0) if measure == "total" else np.flatnonzero(prep.min_a >= 1)
+    )
     if len(eligible) == 0:
         return used, {"measure": measure, "worst_before": None, "worst_after": None}
     if measure == "total":
@@ -106,9 +110,15 @@ def fair_keys(source, keys, used, prep, measure: str):
         weight, offset = w - t, f_tot - t * f_cnt
     tol = 1e-7 * (1 + abs(t))
     rows = _floor_rows(source, keys, weight, eligible, False)
-    floor = LinearConstraint(rows, (t - tol - offset[eligible]) if measure == "total" else -tol - offset[eligible], np.inf)
+    floor = LinearConstraint(
+        rows, (t - tol - offset[eligible]) if measure == "total" else -tol - offset[eligible], np.inf
+    )
     x, _ = _milp(np.r_[-w, 0.0], [LinearConstraint(base, lb, ub), floor], m)
     tot, cnt = _per_a(source, keys, x, prep, w)
     vals = tot[eligible] if measure == "total" else tot[eligible] / np.maximum(cnt[eligible], 1)
-    summary = {"measure": measure, "worst_before": worst_before, "worst_after": float(vals.min(initial=np.inf))}
+    summary = {
+        "measure": measure,
+        "worst_before": worst_before,
+        "worst_after": float(vals.min(initial=np.inf)),
+    }
     return keys[x], summary

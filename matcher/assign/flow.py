@@ -111,7 +111,9 @@ def _sweeps(n_nodes: int, anchor: int, r_tail, r_head, r_cost, start: int, max_s
     return None
 
 
-def shortest_distances(n_nodes: int, anchor: int, r_tail, r_head, r_cost, max_sweeps: int = 400) -> np.ndarray:
+def shortest_distances(
+    n_nodes: int, anchor: int, r_tail, r_head, r_cost, max_sweeps: int = 400
+) -> np.ndarray:
     """Shortest distances from ``anchor`` over arcs without negative cycles, shape ``(n_nodes,)``.
 
     Nodes the anchor cannot reach hang from a virtual root by arcs of a cost larger than any

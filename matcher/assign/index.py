@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -36,7 +37,7 @@ class AssignmentIndex:
             raise ValueError(f"ids on both sides are not supported (capacities are per id): {shown}")
 
     @classmethod
-    def from_ids(cls, a_ids: Iterable[Hashable], b_ids: Iterable[Hashable]) -> AssignmentIndex:
+    def from_ids(cls, a_ids: Iterable[Any], b_ids: Iterable[Any]) -> AssignmentIndex:
         """Index over the distinct ids given, each side sorted."""
         return cls(sorted(set(a_ids)), sorted(set(b_ids)))
 

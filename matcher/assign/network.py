@@ -56,9 +56,15 @@ class Caps:
         delta[np.searchsorted(keys, self.group_keys)] += self.group_delta
         delta[np.searchsorted(keys, g_keys)] += g_extra
         return replace(
-            self, lo_a=self.lo_a - short_a, hi_a=self.hi_a + excess_a, room_a=self.room_a - excess_a,
-            lo_b=self.lo_b - short_b, hi_b=self.hi_b + excess_b, room_b=self.room_b - excess_b,
-            group_keys=keys, group_delta=delta,
+            self,
+            lo_a=self.lo_a - short_a,
+            hi_a=self.hi_a + excess_a,
+            room_a=self.room_a - excess_a,
+            lo_b=self.lo_b - short_b,
+            hi_b=self.hi_b + excess_b,
+            room_b=self.room_b - excess_b,
+            group_keys=keys,
+            group_delta=delta,
         )
 
 
@@ -120,10 +126,24 @@ def build_network(
     """Network over the given free pairs (``arc_*`` of shape ``(m,)``), strict or elastic."""
     s, t = 0, 1
     a_nodes, b_nodes = 2 + np.arange(n_a), 2 + n_a + np.arange(n_b)
-    arcs, slack = _Arcs(), {}
-    _degree(arcs, np.zeros(n_a, np.int64), a_nodes, caps.lo_a, caps.hi_a, caps.room_a, elastic, penalties, slack, "a")
-    diverse = caps.group_limit is not None
-    g = caps.groups[arc_a] if diverse else np.full(len(arc_a), -1)
+    arcs = _Arcs()
+    slack: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    _degree(
+        arcs,
+        np.zeros(n_a, np.int64),
+        a_nodes,
+        caps.lo_a,
+        caps.hi_a,
+        caps.room_a,
+        elastic,
+        penalties,
+        slack,
+        "a",
+    )
+    if caps.group_limit is not None and caps.groups is not None:
+        g = caps.groups[arc_a]
+    else:
+        g = np.full(len(arc_a), -1)
     grouped = g >= 0
     bg_all = np.where(grouped, arc_b * caps.n_codes + g, -1)
     bg_keys = np.unique(bg_all[grouped])
@@ -139,12 +159,36 @@ def build_network(
         arcs.add(bg_nodes, b_nodes[bg_keys // caps.n_codes], 0, limit, 0, not elastic)
         if elastic:
             big = np.full(len(bg_keys), len(arc_a))
-            slack["g_excess"] = (bg_keys, arcs.add(bg_nodes, b_nodes[bg_keys // caps.n_codes], 0, big, penalties[1]))
-    _degree(arcs, b_nodes, np.ones(n_b, np.int64), caps.lo_b, caps.hi_b, caps.room_b, elastic, penalties, slack, "b")
+            slack["g_excess"] = (
+                bg_keys,
+                arcs.add(bg_nodes, b_nodes[bg_keys // caps.n_codes], 0, big, penalties[1]),
+            )
+    _degree(
+        arcs,
+        b_nodes,
+        np.ones(n_b, np.int64),
+        caps.lo_b,
+        caps.hi_b,
+        caps.room_b,
+        elastic,
+        penalties,
+        slack,
+        "b",
+    )
     total = int(caps.hi_a.sum() + caps.room_a.sum()) + 1
     arcs.add([t], [s], 0, total, 0, True)
     tail, head, lo, hi, cost, free_lb = arcs.arrays()
     return Network(
-        n_nodes=first_bg + len(bg_keys), n_a=n_a, n_b=n_b, tail=tail, head=head, lo=lo, hi=hi,
-        cost=cost, free_lb=free_lb.astype(bool), score_arcs=score_arcs, bg_keys=bg_keys, slack=slack,
+        n_nodes=first_bg + len(bg_keys),
+        n_a=n_a,
+        n_b=n_b,
+        tail=tail,
+        head=head,
+        lo=lo,
+        hi=hi,
+        cost=cost,
+        free_lb=free_lb.astype(bool),
+        score_arcs=score_arcs,
+        bg_keys=bg_keys,
+        slack=slack,
     )

@@ -70,7 +70,11 @@ def _groups(problem: AssignmentProblem, fa, fb, direct: list[Relaxation]) -> dic
     keys, counts = np.unique(fb[g >= 0] * n_codes + g[g >= 0], return_counts=True)
     limit = problem.max_per_group
     for k, c in zip(keys[counts > limit].tolist(), counts[counts > limit].tolist(), strict=True):
-        direct.append(Relaxation("forced_over_group_limit", "b", None, limit, c, partner=k // n_codes, group=k % n_codes))
+        direct.append(
+            Relaxation(
+                "forced_over_group_limit", "b", None, limit, c, partner=k // n_codes, group=k % n_codes
+            )
+        )
     # forced pairs use the limit; one that already exceeds it was granted above
     delta = np.minimum(limit, counts) * -1
     return dict(groups=problem.groups, n_codes=n_codes, group_limit=limit, group_keys=keys, group_delta=delta)
@@ -87,10 +91,16 @@ def prepare(problem: AssignmentProblem, source) -> Prepared:
     min_b, max_b = _side("b", problem.min_b, problem.max_b, f_b, deg_b, direct)
     hi_a, hi_b = np.minimum(max_a - f_a, deg_a), np.minimum(max_b - f_b, deg_b)
     caps = Caps(
-        lo_a=np.maximum(min_a - f_a, 0), hi_a=hi_a, lo_b=np.maximum(min_b - f_b, 0), hi_b=hi_b,
+        lo_a=np.maximum(min_a - f_a, 0),
+        hi_a=hi_a,
+        lo_b=np.maximum(min_b - f_b, 0),
+        hi_b=hi_b,
         # an elastic flow raises a maximum only to meet a minimum on the other side
         room_a=np.minimum(deg_a - hi_a, np.maximum(min_b - f_b, 0).sum()),
-        room_b=np.minimum(deg_b - hi_b, np.maximum(min_a - f_a, 0).sum()), **_groups(problem, fa, fb, direct),
+        room_b=np.minimum(deg_b - hi_b, np.maximum(min_a - f_a, 0).sum()),
+        **_groups(problem, fa, fb, direct),
     )
-    direct.sort(key=lambda r: (KINDS.index(r.kind), r.side or "", -1 if r.who is None else r.who, r.partner or 0))
+    direct.sort(
+        key=lambda r: (KINDS.index(r.kind), r.side or "", -1 if r.who is None else r.who, r.partner or 0)
+    )
     return Prepared(caps, fa, fb, fs, min_a, max_a, min_b, max_b, direct)

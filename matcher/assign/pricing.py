@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from matcher.assign.candidates import int_costs
+from matcher.assign.candidates import int_costs, sorted_union
 from matcher.assign.flow import potentials, solve_circulation
 from matcher.assign.network import Caps, Network, build_network
 
@@ -70,12 +70,18 @@ def _target_table(net: Network, d: np.ndarray, caps: Caps) -> np.ndarray:
 
 
 def solve_restricted(
-    source, caps: Caps, keys: np.ndarray, *, scale: float, use_scores: bool = True,
-    elastic: bool = False, penalties=(0, 0), max_rounds: int = 6,
+    source,
+    caps: Caps,
+    keys: np.ndarray,
+    *,
+    scale: float,
+    elastic: bool = False,
+    penalties=(0, 0),
+    max_rounds: int = 8,
 ) -> FlowOutcome:
     """Optimal flow over the free pairs, solving on ``keys`` and growing them until priced out."""
     complete = len(keys) == source.n_free
-    if caps.group_limit is not None:
+    if caps.group_limit is not None and caps.groups is not None:
         codes = np.where(caps.groups >= 0, caps.groups, caps.n_codes)
     else:
         codes = np.zeros(source.n_a, dtype=np.int64)
@@ -83,7 +89,7 @@ def solve_restricted(
     while True:
         rounds += 1
         a, b = source.split(keys)
-        cost = int_costs(source.scores(a, b), scale) if use_scores else np.zeros(len(a), dtype=np.int64)
+        cost = int_costs(source.scores(a, b), scale)
         net = build_network(source.n_a, source.n_b, a, b, cost, caps, elastic=elastic, penalties=penalties)
         flow = solve_circulation(net.n_nodes, net.tail, net.head, net.lo, net.hi, net.cost)
         if flow is None or complete:
@@ -92,8 +98,8 @@ def solve_restricted(
         table = _target_table(net, d, caps)
         if caps.group_limit is None:
             table = table[-1:]
-        new = source.violations(d[net.a_node(np.arange(net.n_a))], table, codes, keys, scale, use_scores)
+        new = source.violations(d[net.a_node(np.arange(net.n_a))], table, codes, keys, scale)
         if len(new) == 0:
             return FlowOutcome(keys, net, flow, rounds, True, False)
-        keys = np.union1d(keys, new) if rounds < max_rounds else source.all_keys()
+        keys = sorted_union(keys, new) if rounds < max_rounds else source.all_keys()
         complete = rounds >= max_rounds

@@ -134,13 +134,18 @@ class AssignmentProblem:
         if limit is not None and (groups is None or int(limit) < 0):
             raise ValueError("max_per_group needs groups and must be a non-negative integer")
         return cls(
-            n_a=int(n_a), n_b=int(n_b), dense=dense,
-            arc_a=arc_a, arc_b=arc_b, arc_score=arc_score,
+            n_a=int(n_a),
+            n_b=int(n_b),
+            dense=dense,
+            arc_a=arc_a,
+            arc_b=arc_b,
+            arc_score=arc_score,
             min_a=_capacity("min_a", c.get("min_a", 0), n_a, 0),
             max_a=_capacity("max_a", c.get("max_a"), n_a, UNBOUNDED),
             min_b=_capacity("min_b", c.get("min_b", 0), n_b, 0),
             max_b=_capacity("max_b", c.get("max_b"), n_b, UNBOUNDED),
             blocked=_pairs("blocked", c.get("blocked"), n_a, n_b),
             forced=_pairs("forced", c.get("forced"), n_a, n_b),
-            groups=groups, max_per_group=None if limit is None else int(limit),
+            groups=groups,
+            max_per_group=None if limit is None else int(limit),
         )

@@ -92,7 +92,9 @@ def explain(relaxations: list[Relaxation], names: tuple[str, str] = ("startup", 
     if not relaxations:
         return "All constraints hold; the assignment is optimal."
     units = sum(r.amount for r in relaxations)
-    lines = [f"Infeasible: the constraints cannot all hold. Smallest change found ({units} unit(s) in total):"]
+    lines = [
+        f"Infeasible: the constraints cannot all hold. Smallest change found ({units} unit(s) in total):"
+    ]
     for kind in ("capacity_short", "minimum_short"):
         part = [r for r in relaxations if r.kind == kind]
         if len(part) > 1:

@@ -58,8 +58,16 @@ class AssignmentResult:
 
 
 def build_result(
-    *, status: str, pairs: np.ndarray, scores: np.ndarray, alt_a: np.ndarray, alt_b: np.ndarray,
-    relaxations: list[Relaxation], info: dict, index: AssignmentIndex, group_labels=None,
+    *,
+    status: str,
+    pairs: np.ndarray,
+    scores: np.ndarray,
+    alt_a: np.ndarray,
+    alt_b: np.ndarray,
+    relaxations: list[Relaxation],
+    info: dict,
+    index: AssignmentIndex,
+    group_labels=None,
     side_names: tuple[str, str] = ("startup", "partner"),
 ) -> AssignmentResult:
     """Map row-level arrays to ids: ``pairs`` ``(p, 2)``, ``scores`` ``(p,)``, ``alt_*`` ``(n, k)``."""
@@ -68,7 +76,9 @@ def build_result(
             f"index has {index.n_a} x {index.n_b} ids but the solution has {alt_a.shape[0]} x {alt_b.shape[0]} rows"
         )
     a_ids, b_ids = index.a_ids, index.b_ids
-    out_pairs = [(a_ids[a], b_ids[b], float(s)) for (a, b), s in zip(pairs.tolist(), scores.tolist(), strict=True)]
+    out_pairs = [
+        (a_ids[a], b_ids[b], float(s)) for (a, b), s in zip(pairs.tolist(), scores.tolist(), strict=True)
+    ]
     alternates: dict[Hashable, list[Hashable]] = {}
     for ids, other, alt in ((a_ids, b_ids, alt_a), (b_ids, a_ids, alt_b)):
         for i, row in enumerate(alt.tolist()):
@@ -76,6 +86,11 @@ def build_result(
     relax = [r.with_ids(a_ids, b_ids, group_labels) for r in relaxations]
     text = explain(relax, side_names)
     return AssignmentResult(
-        status=status, objective=float(scores.sum()), pairs=out_pairs, alternates=alternates,
-        explanation=text, relaxations=relax, info=info,
+        status=status,
+        objective=float(scores.sum()),
+        pairs=out_pairs,
+        alternates=alternates,
+        explanation=text,
+        relaxations=relax,
+        info=info,
     )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from matcher.assign.candidates import DenseSource, SparseSource, int_costs
+from matcher.assign.candidates import SparseSource, int_costs
+from matcher.assign.dense import DenseSource
 from matcher.assign.index import AssignmentIndex
 from matcher.assign.network import Caps
 from matcher.assign.prepare import Prepared, prepare
@@ -38,8 +39,13 @@ class CapacitatedAssigner:
     """
 
     def __init__(
-        self, *, top_k: int = 50, fairness: bool | str = False, n_alternates: int = 3,
-        score_scale: float = 1e6, max_rounds: int = 6,
+        self,
+        *,
+        top_k: int = 50,
+        fairness: bool | str = False,
+        n_alternates: int = 3,
+        score_scale: float = 1e6,
+        max_rounds: int = 8,
     ) -> None:
         self.top_k = top_k
         self.fairness = fairness
@@ -48,7 +54,7 @@ class CapacitatedAssigner:
         self.max_rounds = max_rounds
 
     def _fairness_measure(self) -> str:
-        f = {True: "total", False: "none"}.get(self.fairness, self.fairness)  # type: ignore[call-overload]
+        f = "total" if self.fairness is True else "none" if self.fairness is False else self.fairness
         if f not in FAIRNESS:
             raise ValueError(f"unknown fairness {self.fairness!r}; valid: True, False, {', '.join(FAIRNESS)}")
         return str(f)
@@ -58,7 +64,9 @@ class CapacitatedAssigner:
         ``alternates_a_``, ``alternates_b_``, ``relaxations_`` and ``info_``."""
         measure = self._fairness_measure()
         if int(self.top_k) < 1 or int(self.n_alternates) < 0:
-            raise ValueError(f"top_k must be >= 1 and n_alternates >= 0; got {self.top_k}, {self.n_alternates}")
+            raise ValueError(
+                f"top_k must be >= 1 and n_alternates >= 0; got {self.top_k}, {self.n_alternates}"
+            )
         source = DenseSource(problem) if problem.dense is not None else SparseSource(problem)
         prep = prepare(problem, source)
         keys = source.initial(int(self.top_k), np.flatnonzero(prep.caps.lo_b > 0))
@@ -69,8 +77,10 @@ class CapacitatedAssigner:
             relaxations += found
         used = outcome.used_keys()
         info = {
-            "rounds": outcome.rounds, "candidate_pairs": int(len(outcome.keys)),
-            "proved_optimal": bool(outcome.proved), "full_instance": bool(outcome.complete),
+            "rounds": outcome.rounds,
+            "candidate_pairs": int(len(outcome.keys)),
+            "proved_optimal": bool(outcome.proved),
+            "full_instance": bool(outcome.complete),
         }
         if measure != "none" and not relaxations:
             from matcher.assign.fairness import fair_keys
@@ -108,18 +118,27 @@ class CapacitatedAssigner:
 
         found: list[Relaxation] = []
         for side, n, lo, mx, mn in (
-            ("a", source.n_a, caps.lo_a, prep.max_a, prep.min_a), ("b", source.n_b, caps.lo_b, prep.max_b, prep.min_b)
+            ("a", source.n_a, caps.lo_a, prep.max_a, prep.min_a),
+            ("b", source.n_b, caps.lo_b, prep.max_b, prep.min_b),
         ):
             excess, short = amounts(f"{side}_excess", n), amounts(f"{side}_short", n, lo)
-            found += [Relaxation("capacity_short", side, int(r), int(mx[r]), int(mx[r] + excess[r])) for r in np.flatnonzero(excess)]
-            found += [Relaxation("minimum_short", side, int(r), int(mn[r]), int(mn[r] - short[r])) for r in np.flatnonzero(short)]
+            found += [
+                Relaxation("capacity_short", side, int(r), int(mx[r]), int(mx[r] + excess[r]))
+                for r in np.flatnonzero(excess)
+            ]
+            found += [
+                Relaxation("minimum_short", side, int(r), int(mn[r]), int(mn[r] - short[r]))
+                for r in np.flatnonzero(short)
+            ]
         g_keys, g_arcs = slack.get("g_excess", (np.zeros(0, np.int64), np.zeros(0, np.int64)))
         cur = caps.group_limit or 0  # the rule; forced pairs beyond it are reported as direct causes
         for k, extra in zip(g_keys.tolist(), flow[g_arcs].tolist(), strict=True):
             if extra:
                 b, g = divmod(k, caps.n_codes)
                 found.append(Relaxation("group_limit_short", "b", None, cur, cur + extra, partner=b, group=g))
-        found.sort(key=lambda r: (r.kind != "capacity_short", r.kind, r.side or "", r.who or 0, r.partner or 0))
+        found.sort(
+            key=lambda r: (r.kind != "capacity_short", r.kind, r.side or "", r.who or 0, r.partner or 0)
+        )
         return el, found
 
     def _store(self, source, prep: Prepared, used: np.ndarray, relaxations, info) -> None:
@@ -137,12 +156,21 @@ class CapacitatedAssigner:
         self.status_ = "infeasible" if relaxations else "optimal"
         self.info_ = info
 
-    def result(self, index: AssignmentIndex, group_labels=None, side_names=("startup", "partner")) -> AssignmentResult:
+    def result(
+        self, index: AssignmentIndex, group_labels=None, side_names=("startup", "partner")
+    ) -> AssignmentResult:
         """The fitted assignment in ids of ``index`` (group codes shown as ``group_labels``)."""
         if not hasattr(self, "status_"):
             raise RuntimeError("this CapacitatedAssigner is not fitted yet; call fit(problem) first")
         return build_result(
-            status=self.status_, pairs=self.pairs_, scores=self.pair_scores_, alt_a=self.alternates_a_,
-            alt_b=self.alternates_b_, relaxations=self.relaxations_, info=self.info_, index=index,
-            group_labels=group_labels, side_names=side_names,
+            status=self.status_,
+            pairs=self.pairs_,
+            scores=self.pair_scores_,
+            alt_a=self.alternates_a_,
+            alt_b=self.alternates_b_,
+            relaxations=self.relaxations_,
+            info=self.info_,
+            index=index,
+            group_labels=group_labels,
+            side_names=side_names,
         )

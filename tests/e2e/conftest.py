@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.web.server import live_server, matching_for
+from tests.web.server import live_server
 from web.db import Database
 from web.settings import Settings
 
@@ -35,10 +36,28 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def server(database: Database, settings: Settings) -> Iterator[tuple[str, Any]]:
-    """``(base URL, matching service)`` of a live server on the session database."""
-    matching = matching_for(settings, database)
-    with live_server(settings, database, matching) as base:
-        yield base, matching
+    """``(base URL, app)`` of a live server on the session database, as in production: the real
+    matching service following profile changes, and the in-process embedding worker."""
+    live = settings.model_copy(update={"in_process_worker": True})
+    with live_server(live, database) as (base, app):
+        yield base, app
+
+
+def settle(db: Database, app: Any, timeout: float = 60) -> None:
+    """Wait until every queued embedding job is done, then refit the matching index from scratch
+    (tables are emptied between tests, so the live index may hold profiles that no longer exist)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with db.connection() as conn:
+            row = conn.execute("SELECT count(*) FROM jobs WHERE status = 'queued'").fetchone()
+        if row is not None and row[0] == 0:
+            break
+        time.sleep(0.2)
+    else:
+        raise AssertionError("embedding jobs did not finish")
+    matching = app.state.matching
+    if hasattr(matching, "load"):
+        matching.load()
 
 
 def shoot(page: Any, name: str) -> None:

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import shoot
+from tests.e2e.conftest import settle, shoot
+from tests.web.webkit import scalar
 from web.db import Database
 from web.importer import load_files
 from web.services.accounts import create_user
@@ -30,9 +31,8 @@ def world(db: Database, server: tuple[str, Any]) -> str:
         user = create_user(db, email, "member", PASSWORD).user
         with db.connection() as conn:
             user_store.insert_owner(conn, user.id, pid)
-    base, matching = server
-    if hasattr(matching, "refresh"):
-        matching.refresh(["vn-chipviet", "kr-hanpack", "vn-agrisense", "sg-lionfund", "vn-hatch-hcm", "fi-nordic-hub"])
+    base, app = server
+    settle(db, app)
     return base
 
 
@@ -81,7 +81,7 @@ def sign_up_and_create_startup(page: Any, email: str) -> None:
 def request_intro_from_matches(page: Any, message: str) -> None:
     page.goto("/matches")
     card = page.locator("#match-kr-hanpack")
-    card.wait_for()
+    card.wait_for(timeout=30000)  # the new profile is embedded in the background; the list reloads itself
     assert card.locator(".gauge svg").count() == 1 and card.locator(".bars li").count() >= 1
     shoot(page, f"matches-{page.locator('html').get_attribute('lang')}")
     card.locator("summary").click()
@@ -139,7 +139,7 @@ def test_declined_and_expired_introductions(browser: Any, world: str, db: Databa
     profile_id = a.locator("h1 a").get_attribute("href")
     assert profile_id == "/profiles/kr-hanpack"
     with db.connection() as conn:
-        mine = conn.execute("SELECT from_profile FROM introductions ORDER BY id DESC LIMIT 1").fetchone()[0]
+        mine = scalar(db, "SELECT from_profile FROM introductions ORDER BY id DESC LIMIT 1")
     a.goto("/profiles/sg-lionfund")
     a.fill("#intro-message", "Seed investment?")
     a.click("form[action='/introductions'] button[type=submit]")

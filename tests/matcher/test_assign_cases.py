@@ -78,7 +78,9 @@ def test_direct_causes_are_reported_not_raised(kw, kind):
 def test_minimum_dropped_when_no_capacity_raise_can_help():
     """Both startups want the single slot of p1 and nothing else exists, but p1 is capped by its
     minimum-free maximum 1 and has room to grow: the cheaper fix is one raise (1 unit)."""
-    r = assign_pairs([("s1", "p1", 0.9), ("s2", "p1", 0.8)], capacities={"p1": (0, 1), "s1": (1, 1), "s2": (1, 1)})
+    r = assign_pairs(
+        [("s1", "p1", 0.9), ("s2", "p1", 0.8)], capacities={"p1": (0, 1), "s1": (1, 1), "s2": (1, 1)}
+    )
     assert sum(x.amount for x in r.relaxations) == 1
 
 
@@ -88,16 +90,26 @@ def test_diversity_rule_spreads_one_incubator_over_partners():
     groups = {"s1": "hanoi-inc", "s2": "hanoi-inc", "s3": "hanoi-inc"}
     free = assign_pairs(pairs, capacities={"s1": (1, 1), "s2": (1, 1), "s3": (1, 1)})
     assert {b for _, b, _ in free.pairs} == {"p1"}
-    r = assign_pairs(pairs, capacities={"s1": (1, 1), "s2": (1, 1), "s3": (1, 1)}, groups=groups, max_per_group=1)
+    r = assign_pairs(
+        pairs, capacities={"s1": (1, 1), "s2": (1, 1), "s3": (1, 1)}, groups=groups, max_per_group=1
+    )
     assert r.status == "optimal" and sorted(b for _, b, _ in r.pairs) == ["p1", "p2", "p3"]
 
 
 def test_group_limit_that_cannot_hold_is_explained():
     pairs = [("s1", "p1", 0.5), ("s2", "p1", 0.5)]
-    r = assign_pairs(pairs, capacities={"s1": (1, 1), "s2": (1, 1)}, groups={"s1": "HCM", "s2": "HCM"}, max_per_group=1)
+    r = assign_pairs(
+        pairs, capacities={"s1": (1, 1), "s2": (1, 1)}, groups={"s1": "HCM", "s2": "HCM"}, max_per_group=1
+    )
     assert r.status == "infeasible"
     [fix] = r.relaxations
-    assert (fix.kind, fix.partner, fix.group, fix.current, fix.suggested) == ("group_limit_short", "p1", "HCM", 1, 2)
+    assert (fix.kind, fix.partner, fix.group, fix.current, fix.suggested) == (
+        "group_limit_short",
+        "p1",
+        "HCM",
+        1,
+        2,
+    )
 
 
 def test_fairness_raises_the_worst_off_startup():
@@ -113,7 +125,14 @@ def test_fairness_raises_the_worst_off_startup():
 
 
 def test_fairness_on_the_mean_fit():
-    pairs = [("s1", "p1", 1.0), ("s1", "p2", 0.6), ("s1", "p3", 0.5), ("s2", "p1", 0.9), ("s2", "p2", 0.2), ("s2", "p3", 0.1)]
+    pairs = [
+        ("s1", "p1", 1.0),
+        ("s1", "p2", 0.6),
+        ("s1", "p3", 0.5),
+        ("s2", "p1", 0.9),
+        ("s2", "p2", 0.2),
+        ("s2", "p3", 0.1),
+    ]
     caps = {"s1": (1, 2), "s2": (1, 2), "p1": (0, 1), "p2": (0, 1), "p3": (0, 1)}
     fair = assign_pairs(pairs, capacities=caps, fairness="mean")
     assert ("s2", "p1", 0.9) in fair.pairs

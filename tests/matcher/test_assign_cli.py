@@ -34,12 +34,17 @@ CAPACITY = "id,min,max\nlúa-việt,1,1\nyte-sg,1,1\nagri-nl,,1\nmed-de,0,1\n"
 
 
 def test_json_output_has_the_promised_shape(files, runner):
-    res = runner.invoke(assign, ["--scores", files("s.csv", SCORES), "--capacity", files("c.csv", CAPACITY), "--json"])
+    res = runner.invoke(
+        assign, ["--scores", files("s.csv", SCORES), "--capacity", files("c.csv", CAPACITY), "--json"]
+    )
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
     assert {"status", "objective", "pairs", "alternates", "explanation"} <= set(out)
     assert out["status"] == "optimal" and out["objective"] == pytest.approx(1.3)
-    assert out["pairs"] == [{"a": "lúa-việt", "b": "med-de", "score": 0.5}, {"a": "yte-sg", "b": "agri-nl", "score": 0.8}]
+    assert out["pairs"] == [
+        {"a": "lúa-việt", "b": "med-de", "score": 0.5},
+        {"a": "yte-sg", "b": "agri-nl", "score": 0.8},
+    ]
     assert out["alternates"]["lúa-việt"] == ["agri-nl"]
 
 
@@ -52,15 +57,29 @@ def test_human_output_is_a_table(files, runner):
 
 def test_blocked_forced_and_fairness_flags(files, runner):
     args = ["--scores", files("s.csv", SCORES), "--capacity", files("c.csv", CAPACITY), "--json"]
-    res = runner.invoke(assign, [*args, "--forced", files("f.csv", "a,b\nyte-sg,med-de\n"),
-                                 "--blocked", files("b.csv", "a,b\nlúa-việt,med-de\n"), "--fairness"])
+    res = runner.invoke(
+        assign,
+        [
+            *args,
+            "--forced",
+            files("f.csv", "a,b\nyte-sg,med-de\n"),
+            "--blocked",
+            files("b.csv", "a,b\nlúa-việt,med-de\n"),
+            "--fairness",
+        ],
+    )
     assert res.exit_code == 0, res.output
-    assert [(p["a"], p["b"]) for p in json.loads(res.stdout)["pairs"]] == [("lúa-việt", "agri-nl"), ("yte-sg", "med-de")]
+    assert [(p["a"], p["b"]) for p in json.loads(res.stdout)["pairs"]] == [
+        ("lúa-việt", "agri-nl"),
+        ("yte-sg", "med-de"),
+    ]
 
 
 def test_infeasible_is_reported_not_failed(files, runner):
     cap = "id,min,max\nlúa-việt,1,1\nyte-sg,1,1\nagri-nl,0,1\nmed-de,0,0\n"
-    res = runner.invoke(assign, ["--scores", files("s.csv", SCORES), "--capacity", files("c.csv", cap), "--json"])
+    res = runner.invoke(
+        assign, ["--scores", files("s.csv", SCORES), "--capacity", files("c.csv", cap), "--json"]
+    )
     assert res.exit_code == 0
     out = json.loads(res.stdout)
     assert out["status"] == "infeasible" and "raise its maximum" in out["explanation"]

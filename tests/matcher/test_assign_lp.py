@@ -11,10 +11,18 @@ from scipy.sparse import coo_array
 
 from matcher.assign import AssignmentProblem, CapacitatedAssigner
 
-SLACK_KINDS = {"min_above_max", "forced_over_capacity", "too_few_candidates", "capacity_short", "minimum_short"}
+SLACK_KINDS = {
+    "min_above_max",
+    "forced_over_capacity",
+    "too_few_candidates",
+    "capacity_short",
+    "minimum_short",
+}
 
 
-def reference(n_a, n_b, arcs, w, min_a, max_a, min_b, max_b, forced=(), groups=None, limit=None, elastic=False):
+def reference(
+    n_a, n_b, arcs, w, min_a, max_a, min_b, max_b, forced=(), groups=None, limit=None, elastic=False
+):
     """Max total score (or, elastic, min total slack units) by HiGHS; ``None`` when infeasible.
 
     Variables: one 0/1 per allowed pair; elastic adds a shortfall and an excess per participant.
@@ -41,18 +49,29 @@ def reference(n_a, n_b, arcs, w, min_a, max_a, min_b, max_b, forced=(), groups=N
             cols.append(sel)
             vals.append(np.ones(len(sel)))
         lo, hi = np.r_[lo, np.zeros(len(keys))], np.r_[hi, np.full(len(keys), limit)]
-    mat = coo_array((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(len(lo), n_var))
+    mat = coo_array(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(len(lo), n_var)
+    )
     lb = np.zeros(n_var)
     lb[[i for i, p in enumerate(map(tuple, arcs)) if p in set(map(tuple, forced))]] = 1
     ub = np.r_[np.ones(m), np.full(n_var - m - 1, np.inf), 0]
     c = np.r_[np.zeros(m), np.ones(n_var - m - 1), 0] if elastic else np.r_[-np.asarray(w, float), 0]
-    res = milp(c, constraints=LinearConstraint(mat.tocsr(), lo, hi), integrality=np.r_[np.ones(m), np.zeros(n_var - m)],
-               bounds=Bounds(lb, ub))
+    res = milp(
+        c,
+        constraints=LinearConstraint(mat.tocsr(), lo, hi),
+        integrality=np.r_[np.ones(m), np.zeros(n_var - m)],
+        bounds=Bounds(lb, ub),
+    )
     if res.status != 0:
         return None
     if not elastic and limit is None and not len(forced):  # total unimodularity: the LP is integral too
-        lp = linprog(c, A_ub=np.vstack([mat.toarray(), -mat.toarray()]), b_ub=np.r_[np.where(np.isinf(hi), 1e9, hi), -lo],
-                     bounds=list(zip(lb, ub, strict=True)), method="highs")
+        lp = linprog(
+            c,
+            A_ub=np.vstack([mat.toarray(), -mat.toarray()]),
+            b_ub=np.r_[np.where(np.isinf(hi), 1e9, hi), -lo],
+            bounds=list(zip(lb, ub, strict=True)),
+            method="highs",
+        )
         assert lp.status == 0 and abs(lp.fun - res.fun) < 1e-7
     return float(res.fun) if elastic else -float(res.fun)
 
@@ -62,10 +81,7 @@ def instances(draw, dense=False, feasible_bias=True):
     n_a, n_b = draw(st.integers(1, 7)), draw(st.integers(1, 7))
     seed = draw(st.integers(0, 2**31 - 1))
     rng = np.random.default_rng(seed)
-    if dense:
-        mask = np.ones((n_a, n_b), bool)
-    else:
-        mask = rng.random((n_a, n_b)) < draw(st.floats(0.3, 1.0))
+    mask = np.ones((n_a, n_b), bool) if dense else rng.random((n_a, n_b)) < draw(st.floats(0.3, 1.0))
     arcs = np.argwhere(mask)
     w = np.round(rng.normal(0.5, 0.4, len(arcs)), 3)
     max_a = rng.integers(0, 4, n_a)
@@ -78,19 +94,43 @@ def instances(draw, dense=False, feasible_bias=True):
     forced = np.array(free[:: max(1, len(free) // max(n_forced, 1))][:n_forced]).reshape(-1, 2)
     groups = rng.integers(-1, 2, n_a) if draw(st.booleans()) else None
     limit = int(rng.integers(1, 3)) if groups is not None else None
-    return dict(n_a=n_a, n_b=n_b, arcs=arcs, w=w, min_a=min_a, max_a=max_a, min_b=min_b, max_b=max_b,
-                blocked=blocked, forced=forced, groups=groups, limit=limit, dense=dense, rng=rng)
+    return dict(
+        n_a=n_a,
+        n_b=n_b,
+        arcs=arcs,
+        w=w,
+        min_a=min_a,
+        max_a=max_a,
+        min_b=min_b,
+        max_b=max_b,
+        blocked=blocked,
+        forced=forced,
+        groups=groups,
+        limit=limit,
+        dense=dense,
+        rng=rng,
+    )
 
 
 def solve(inst, **params):
-    kw = dict(min_a=inst["min_a"], max_a=inst["max_a"], min_b=inst["min_b"], max_b=inst["max_b"],
-              blocked=inst["blocked"], forced=inst["forced"], groups=inst["groups"], max_per_group=inst["limit"])
+    kw = dict(
+        min_a=inst["min_a"],
+        max_a=inst["max_a"],
+        min_b=inst["min_b"],
+        max_b=inst["max_b"],
+        blocked=inst["blocked"],
+        forced=inst["forced"],
+        groups=inst["groups"],
+        max_per_group=inst["limit"],
+    )
     if inst["dense"]:
         m = np.zeros((inst["n_a"], inst["n_b"]))
         m[inst["arcs"][:, 0], inst["arcs"][:, 1]] = inst["w"]
         problem = AssignmentProblem.from_dense(m, **kw)
     else:
-        problem = AssignmentProblem.from_arcs(inst["n_a"], inst["n_b"], inst["arcs"][:, 0], inst["arcs"][:, 1], inst["w"], **kw)
+        problem = AssignmentProblem.from_arcs(
+            inst["n_a"], inst["n_b"], inst["arcs"][:, 0], inst["arcs"][:, 1], inst["w"], **kw
+        )
     return CapacitatedAssigner(**params).fit(problem)
 
 
@@ -107,7 +147,9 @@ def check_constraints(inst, est, widen=None):
     arcs, _ = allowed_arcs(inst)
     allowed = set(map(tuple, arcs))
     assert all(tuple(p) in allowed for p in pairs.tolist()), "a blocked or unlisted pair was assigned"
-    assert {tuple(p) for p in inst["forced"].tolist()} <= {tuple(p) for p in pairs.tolist()}, "a forced pair is missing"
+    assert {tuple(p) for p in inst["forced"].tolist()} <= {tuple(p) for p in pairs.tolist()}, (
+        "a forced pair is missing"
+    )
     deg_a = np.bincount(pairs[:, 0], minlength=inst["n_a"])
     deg_b = np.bincount(pairs[:, 1], minlength=inst["n_b"])
     lo_a, hi_a, lo_b, hi_b = (inst[k].copy() for k in ("min_a", "max_a", "min_b", "max_b"))
@@ -176,8 +218,18 @@ def test_pricing_rounds_on_a_crowded_market_reach_the_lp_optimum(seed):
     kw = dict(min_a=2, max_a=2, min_b=1, max_b=5, groups=groups, max_per_group=2)
     est = CapacitatedAssigner(top_k=2).fit(AssignmentProblem.from_dense(m, **kw))
     arcs = np.argwhere(np.ones((n_a, n_b), bool))
-    best = reference(n_a, n_b, arcs, m.ravel(), np.full(n_a, 2), np.full(n_a, 2), np.ones(n_b), np.full(n_b, 5),
-                     groups=groups, limit=2)
+    best = reference(
+        n_a,
+        n_b,
+        arcs,
+        m.ravel(),
+        np.full(n_a, 2),
+        np.full(n_a, 2),
+        np.ones(n_b),
+        np.full(n_b, 5),
+        groups=groups,
+        limit=2,
+    )
     assert est.status_ == "optimal" and est.objective_ == pytest.approx(best, abs=1e-6)
     assert est.info_["rounds"] > 1 and est.info_["proved_optimal"]
 
@@ -188,14 +240,23 @@ def max_min_total(inst, arcs, w):
     a, b = arcs[:, 0], arcs[:, 1]
     deg = np.bincount(a, minlength=n_a)
     elig = np.flatnonzero((deg > 0) & (inst["max_a"] > 0))
-    rows = np.r_[a, n_a + b, [n_a + n_b + np.flatnonzero(elig == x)[0] for x in a if x in elig], n_a + n_b + np.arange(len(elig))]
+    rows = np.r_[
+        a,
+        n_a + b,
+        [n_a + n_b + np.flatnonzero(elig == x)[0] for x in a if x in elig],
+        n_a + n_b + np.arange(len(elig)),
+    ]
     cols = np.r_[np.arange(m), np.arange(m), [i for i in range(m) if a[i] in elig], np.full(len(elig), m)]
     vals = np.r_[np.ones(2 * m), [w[i] for i in range(m) if a[i] in elig], -np.ones(len(elig))]
     mat = coo_array((vals, (rows, cols)), shape=(n_a + n_b + len(elig), m + 1)).tocsr()
     lo = np.r_[inst["min_a"], inst["min_b"], np.zeros(len(elig))]
     hi = np.r_[inst["max_a"], inst["max_b"], np.full(len(elig), np.inf)]
-    res = milp(np.r_[np.zeros(m), -1], constraints=LinearConstraint(mat, lo, hi), integrality=np.r_[np.ones(m), 0],
-               bounds=Bounds(np.r_[np.zeros(m), -np.inf], np.r_[np.ones(m), np.inf]))
+    res = milp(
+        np.r_[np.zeros(m), -1],
+        constraints=LinearConstraint(mat, lo, hi),
+        integrality=np.r_[np.ones(m), 0],
+        bounds=Bounds(np.r_[np.zeros(m), -np.inf], np.r_[np.ones(m), np.inf]),
+    )
     return None if res.status != 0 else float(res.x[m]), elig
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import uvicorn
+from fastapi import FastAPI
 
 from web.app import create_app
 from web.db import Database
@@ -23,20 +24,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def matching_for(settings: Settings, db: Database) -> Any:
-    """The real matching service when this build has one, else the test double."""
-    try:
-        from web.matching import MatchingService  # type: ignore[import-not-found,unused-ignore]
-    except ModuleNotFoundError:
-        from tests.web.fakes import FakeMatching
-
-        return FakeMatching(db)
-    return MatchingService(settings, db)
-
-
 @contextmanager
-def live_server(settings: Settings, db: Database, matching: Any) -> Iterator[str]:
-    """Serve ``create_app(settings, db, matching)``; yields the base URL; stops on exit."""
+def live_server(settings: Settings, db: Database, matching: Any = None) -> Iterator[tuple[str, FastAPI]]:
+    """Serve ``create_app(settings, db, matching)`` (``matching=None``: the real service and, with
+    ``settings.in_process_worker``, the embedding worker); yields ``(base URL, app)``; stops on exit."""
     port = free_port()
     app = create_app(settings, database=db, matching=matching)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
@@ -53,7 +44,7 @@ def live_server(settings: Settings, db: Database, matching: Any) -> Iterator[str
     else:
         raise RuntimeError("the test server did not start")
     try:
-        yield base
+        yield base, app
     finally:
         server.should_exit = True
         thread.join(timeout=10)

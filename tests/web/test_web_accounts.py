@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from tests.web.webkit import PASSWORD, csrf, member, post, sign_in, web_client
+from tests.web.webkit import PASSWORD, csrf, member, post, scalar, sign_in, web_client
 from web.db import Database
 from web.security import hash_token
 from web.settings import Settings
@@ -18,7 +18,7 @@ def test_sign_up_signs_in_and_leads_to_profile_creation(db: Database, settings: 
         page = c.get("/me/profiles").text
         assert "Chào mừng bạn đến với Cầu Nối" in page and 'href="/me/profiles/new?kind=startup"' in page
     with db.connection() as conn:
-        email, role, pw = conn.execute("SELECT email, role, password_hash FROM users").fetchone()
+        email, role, pw = conn.execute("SELECT email, role, password_hash FROM users").fetchone() or ("", "", "")
     assert (email, role) == ("New@Startup.example", "member") and pw.startswith("$argon2")
 
 
@@ -54,7 +54,7 @@ def test_password_reset_by_emailed_token_works_once(db: Database, settings: Sett
         post(c, "/password/forgot", {"email": "nobody@x.example"})  # same answer, no mail
         with db.connection() as conn:
             mails = conn.execute("SELECT recipient, subject, body FROM outbox").fetchall()
-            stored = conn.execute("SELECT token_hash FROM password_reset_tokens").fetchone()[0]
+            stored = scalar(db, "SELECT token_hash FROM password_reset_tokens")
         assert len(mails) == 1 and mails[0][0] == "m@x.example"
         token = re.search(r"/password/reset/(\S+)", mails[0][2]).group(1)  # type: ignore[union-attr]
         assert stored == hash_token(token) and token not in stored
@@ -73,7 +73,7 @@ def test_an_expired_reset_token_is_refused(db: Database, settings: Settings) -> 
     with web_client(settings, db) as c:
         post(c, "/password/forgot", {"email": "m@x.example"})
         with db.connection() as conn:
-            body = conn.execute("SELECT body FROM outbox").fetchone()[0]
+            body = scalar(db, "SELECT body FROM outbox")
             conn.execute("UPDATE password_reset_tokens SET expires_at = now() - interval '1 second'")
         token = re.search(r"/password/reset/(\S+)", body).group(1)  # type: ignore[union-attr]
         assert post(c, f"/password/reset/{token}", {"password": "a-brand-new-password"}).status_code == 422
@@ -85,8 +85,7 @@ def test_a_password_change_ends_other_sessions(db: Database, settings: Settings)
         sign_in(other, "m@x.example")
         assert other.get("/matches").status_code == 200
         post(c, "/password/forgot", {"email": "m@x.example"})
-        with db.connection() as conn:
-            body = conn.execute("SELECT body FROM outbox").fetchone()[0]
+        body = scalar(db, "SELECT body FROM outbox")
         token = re.search(r"/password/reset/(\S+)", body).group(1)  # type: ignore[union-attr]
         post(c, f"/password/reset/{token}", {"password": "a-brand-new-password"})
         assert other.get("/matches", follow_redirects=False).status_code == 303
@@ -101,8 +100,7 @@ def test_language_is_remembered_in_the_session_and_per_user(db: Database, settin
         assert '<html lang="en">' in c.get("/").text and "Directory" in c.get("/").text
         sign_in(c, "m@x.example")
         post(c, "/locale", {"lang": "en"})
-    with db.connection() as conn:
-        assert conn.execute("SELECT locale FROM users").fetchone()[0] == "en"
+    assert scalar(db, "SELECT locale FROM users") == "en"
     with web_client(settings, db) as fresh:
         assert '<html lang="vi">' in fresh.get("/").text
         sign_in(fresh, "m@x.example")
@@ -123,8 +121,7 @@ def test_admin_lists_users_changes_roles_and_sees_outbox_and_audit(db: Database,
         assert "Đặt lại mật khẩu Cầu Nối" in c.get("/admin/outbox").text
         audit = c.get("/admin/audit?entity=user").text
         assert "set-role" in audit and "password-reset-requested" in audit
-    with db.connection() as conn:
-        assert conn.execute("SELECT role FROM users WHERE id = %(id)s", {"id": m.id}).fetchone()[0] == "officer"
+    assert scalar(db, "SELECT role FROM users WHERE id = %(id)s", {"id": m.id}) == "officer"
 
 
 def test_every_form_carries_the_csrf_token(db: Database, settings: Settings) -> None:

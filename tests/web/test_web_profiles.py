@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from tests.web.fakes import FakeMatching
-from tests.web.webkit import load_small, member, post, sign_in, web_client
+from tests.web.webkit import load_small, member, post, scalar, sign_in, web_client
 from web.db import Database
 from web.services.editor import completeness, new_profile_id, record_from_form
 from web.settings import Settings
@@ -72,7 +72,7 @@ def test_creating_a_profile_stores_it_owns_it_audits_and_refreshes_matches(db: D
         owners = conn.execute("SELECT user_id FROM profile_owners WHERE profile_id = %(p)s", {"p": pid}).fetchall()
         audit = conn.execute("SELECT action FROM audit_log WHERE entity = 'profile' AND entity_id = %(p)s",
                              {"p": pid}).fetchall()
-        jobs = conn.execute("SELECT count(*) FROM jobs").fetchone()[0]
+        jobs = scalar(db, "SELECT count(*) FROM jobs")
     assert row is not None and row.record["sectors"] == ["agritech", "iot"] and row.record["employees"] == 12
     assert owners == [(user.id,)] and audit == [("create",)] and jobs >= 1
 
@@ -89,8 +89,7 @@ def test_invalid_input_is_shown_next_to_the_fields_and_nothing_is_saved(db: Data
         assert 'id="founded-error"' in r.text and 'id="contact_email-error"' in r.text
         assert "required field &#39;text&#39; is missing" in r.text  # the document row's own error
         assert 'value="Cần Thơ"' in r.text  # what was typed is kept
-    with db.connection() as conn:
-        assert conn.execute("SELECT count(*) FROM profiles").fetchone()[0] == 0
+    assert scalar(db, "SELECT count(*) FROM profiles") == 0
 
 
 def test_documents_are_added_and_removed(db: Database, settings: Settings) -> None:
@@ -123,8 +122,7 @@ def test_the_live_preview_ranks_the_unsaved_record(db: Database, settings: Setti
         empty = post(c, "/me/profiles/preview", {"kind": "startup"}, headers={"HX-Request": "true"})
         assert "Thêm phần mô tả" in empty.text
     assert ("rank_record", "draft-preview") in matching.calls
-    with db.connection() as conn:
-        assert conn.execute("SELECT count(*) FROM profiles").fetchone()[0] == 6  # nothing saved
+    assert scalar(db, "SELECT count(*) FROM profiles") == 6  # nothing saved
 
 
 def test_an_owner_edits_their_profile(db: Database, settings: Settings) -> None:

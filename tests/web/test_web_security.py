@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.web.webkit import PASSWORD, csrf, load_small, member, post, sign_in, web_client
+from tests.web.webkit import PASSWORD, csrf, load_small, member, post, scalar, sign_in, web_client
 from web.db import Database
 from web.services.profiles import import_records
 from web.settings import Settings
@@ -131,9 +131,8 @@ def test_a_member_cannot_edit_or_see_private_fields_of_another_profile(db: Datab
                                              "verdict": "hidden"}).status_code == 404
         r = post(c, "/introductions", {"from_profile": "vn-chipviet", "to_profile": "kr-hanpack"})
         assert r.status_code == 403
-    with db.connection() as conn:
-        assert conn.execute("SELECT name FROM profiles WHERE id = 'vn-chipviet'").fetchone()[0] == "ChipViệt"
-        assert conn.execute("SELECT count(*) FROM introductions").fetchone()[0] == 0
+    assert scalar(db, "SELECT name FROM profiles WHERE id = 'vn-chipviet'") == "ChipViệt"
+    assert scalar(db, "SELECT count(*) FROM introductions") == 0
 
 
 def test_pages_that_need_a_login_redirect_and_admin_pages_need_an_admin(db: Database, settings: Settings) -> None:
@@ -148,8 +147,7 @@ def test_pages_that_need_a_login_redirect_and_admin_pages_need_an_admin(db: Data
         for path in ("/admin/users", "/admin/outbox", "/admin/audit"):
             assert c.get(path).status_code == 403
         assert post(c, "/admin/users/1/role", {"role": "admin"}).status_code == 403
-    with db.connection() as conn:
-        assert conn.execute("SELECT role FROM users").fetchone()[0] == "member"
+    assert scalar(db, "SELECT role FROM users") == "member"
 
 
 def test_error_pages_are_friendly_in_both_languages(db: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -19,7 +19,7 @@ from web.settings import Settings
 def test_a_real_server_serves_pages_and_signs_in(db: Database, settings: Settings) -> None:
     load_small(db)
     member(db, "a@x.example", owns=("vn-chipviet",))
-    with live_server(settings, db, FakeMatching(db)) as base, httpx.Client(base_url=base) as http:
+    with live_server(settings, db, FakeMatching(db)) as (base, _app), httpx.Client(base_url=base) as http:
         home = http.get("/")
         assert home.status_code == 200 and "Cầu Nối" in home.text
         assert http.get("/static/htmx-2.0.11.min.js").status_code == 200

@@ -61,3 +61,11 @@ def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> Any:
     r = post(client, "/login", {"email": email, "password": password})
     assert r.status_code == 303, r.text[:500]
     return r
+
+
+def scalar(db: Database, sql: str, params: dict[str, Any] | None = None) -> Any:
+    """The first column of the first row of a query (tests only)."""
+    with db.connection() as conn:
+        row = conn.execute(sql, params or {}).fetchone()  # type: ignore[arg-type]
+    assert row is not None
+    return row[0]

@@ -150,9 +150,10 @@ def ensure_scores(db: Database, matching: Any, list_id: int) -> int:
         rows = []
         for a_id in chunk:
             for b_id in miss_b:
-                res = results.get((a_id, b_id))
-                if (a_id, b_id) not in missing or res is None:
+                if (a_id, b_id) not in missing:
                     continue
+                # a pair the service leaves out cannot be matched: fit 0 (never stuck unscored)
+                res = results.get((a_id, b_id)) or {"score": 0.0, "fit": 0.0}
                 rows.append({"a_id": a_id, "b_id": b_id, "a_revision": revision[a_id], "b_revision": revision[b_id],
                              "score": float(res.get("score") or 0.0), "fit": _fit(res),
                              "components": jsonable(res.get("components") or {}),

@@ -116,6 +116,13 @@ def list_for(db: Database, user: UserRow, kind: str, ref_id: int) -> tuple[Refer
         return ref, outcomes
 
 
+def names_of(db: Database, ref: Reference) -> dict[str, str]:
+    """``{profile id: name}`` of the two sides of a reference."""
+    with db.connection() as conn:
+        rows = [profile_store.get_profile(conn, pid) for pid in (ref.a_id, ref.b_id)]
+    return {r.id: r.name for r in rows if r is not None}
+
+
 @dataclass
 class DashboardFilter:
     since: date | None = None
@@ -151,6 +158,20 @@ def partner_country(f: OutcomeFact) -> str:
 
 
 @dataclass
+class FunnelRow:
+    """One published list: its meetings by state, and its outcomes (as counted on the dashboard)."""
+
+    list_id: int
+    name: str
+    states: dict[str, int]
+    outcomes: int
+
+    @property
+    def proposed(self) -> int:
+        return sum(self.states.values())
+
+
+@dataclass
 class Dashboard:
     filters: DashboardFilter
     facts: list[OutcomeFact]
@@ -160,7 +181,7 @@ class Dashboard:
     by_country: list[tuple[str, int]] = field(default_factory=list)
     months: list[str] = field(default_factory=list)
     by_month: dict[str, dict[str, int]] = field(default_factory=dict)      # type -> month -> n
-    funnel: list[tuple[int, str, dict[str, int]]] = field(default_factory=list)
+    funnel: list[FunnelRow] = field(default_factory=list)
     lists: list[tuple[int, str]] = field(default_factory=list)
 
     @property
@@ -196,5 +217,6 @@ def dashboard(db: Database, filters: DashboardFilter) -> Dashboard:
     for list_id, name, state, n in funnel_rows:
         if filters.list_id in (None, list_id):
             funnel[list_id, name][state] = n
-    out.funnel = [(lid, name, states) for (lid, name), states in funnel.items()]
+    per_list = Counter(f.list_id for f in facts)
+    out.funnel = [FunnelRow(lid, name, states, per_list.get(lid, 0)) for (lid, name), states in funnel.items()]
     return out

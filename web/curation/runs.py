@@ -24,7 +24,7 @@ from web.store.runs import RunRow
 from web.store.users import UserRow
 
 N_ALTERNATES = 5
-EDIT_ACTIONS = ("pin", "unpin", "add", "remove", "swap")
+EDIT_ACTIONS = ("pin", "unpin", "add", "remove", "swap", "toggle")
 # relaxation kinds and what applying them changes
 MIN_KINDS = ("min_above_max", "minimum_short", "too_few_candidates")
 MAX_KINDS = ("capacity_short", "forced_over_capacity")
@@ -122,7 +122,8 @@ def edit_run(db: Database, user: UserRow, list_id: int, run_id: int, action: str
 
     ``pin``/``unpin`` a pair of the run; ``add`` a pair (pinned: the officer chose it); ``remove``
     a pair; ``swap`` the pair (a, b) for (a, other) when ``other`` is on side b, or for (other, b)
-    when it is on side a. Returns the objective before and after.
+    when it is on side a; ``toggle`` removes the pair if it is in the run, else adds it. Returns
+    the objective before and after.
     """
     if action not in EDIT_ACTIONS:
         raise Invalid(N_("Unknown change."))
@@ -131,6 +132,8 @@ def edit_run(db: Database, user: UserRow, list_id: int, run_id: int, action: str
     with db.connection() as conn, conn.transaction():
         inst, current = _editable(conn, list_id, run_id)
         before = store.update_run_objective(conn, run_id)
+        if action == "toggle":
+            action = "remove" if pair in current else "add"
         if action != "add" and pair not in current:
             raise NotFound(N_("This pair is not in the run."))
         if action in ("pin", "unpin"):

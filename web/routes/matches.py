@@ -21,10 +21,11 @@ def my_matches(request: Request, db: DB, user: User, matching: Matching, profile
     if not owned:
         return render(request, "matches.html", {"owned": [], "current": None, "items": []})
     current = next((p for p in owned if p.id == profile), owned[0])
-    items = matches.for_profile(db, matching, user, current.id)
+    items, pending = matches.for_profile(db, matching, user, current.id)
     if show == "saved":
         items = [m for m in items if m.verdict == "saved"]
-    return render(request, "matches.html", {"owned": owned, "current": current, "items": items, "show": show})
+    return render(request, "matches.html", {"owned": owned, "current": current, "items": items, "show": show,
+                                            "pending": pending}, block="list")
 
 
 @router.post("/matches/feedback")

@@ -24,7 +24,7 @@ def home(request: Request, db: DB) -> Response:
 @router.get("/directory")
 def directory_page(request: Request, db: DB, matching: OptionalMatching, params: QueryParams) -> Response:
     page = directory.browse(db, matching, DirectoryQuery.parse(params))
-    return render(request, "directory.html", {"d": page, "search_available": matching is not None},
+    return render(request, "directory.html", {"d": page},
                   block=["results", "facets"])
 
 

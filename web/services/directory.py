@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from web.db import Database
-from web.errors import NotFound
+from web.errors import DomainError, NotFound
 from web.i18n import N_
 from web.services import introductions
 from web.store import directory as store
@@ -78,18 +78,18 @@ class DirectoryPage:
     total: int
     pages: int
     facets: dict[str, list[tuple[str, int]]]
+    search_ready: bool = True
 
 
 def browse(db: Database, matching: Any, query: DirectoryQuery) -> DirectoryPage:
     """One page of the directory for ``query``: search-ranked when ``q`` is set, else by name."""
     filters = query.filters
     ids: list[str] | None = None
-    if query.q and matching is not None:
-        engine = {name: getattr(filters, name) for name in _ENGINE_FILTERS if getattr(filters, name)}
-        hits = matching.search(query.q, k=SEARCH_DEPTH, filters=engine or None)
-        ids = [str(h["id"]) for h in hits]
-    elif query.q:
-        ids = []
+    searching = bool(query.q and matching is not None)
+    if query.q:
+        ids = _search(matching, query) if searching else []
+        searching = searching and ids is not None
+        ids = ids or []
     filters.ids = ids
     with db.connection() as conn:
         total = store.count_directory(conn, filters)
@@ -102,7 +102,20 @@ def browse(db: Database, matching: Any, query: DirectoryQuery) -> DirectoryPage:
     for facet, value, n in facet_rows:
         facets[facet].append((value, n))
     facets["region"] = facets["region"][:30]
-    return DirectoryPage(query, rows, total, pages, facets)
+    return DirectoryPage(query, rows, total, pages, facets, search_ready=searching or not query.q)
+
+
+def _search(matching: Any, query: DirectoryQuery) -> list[str] | None:
+    """Ids ranked by the matching service (None while its index is still loading)."""
+    filters = query.filters
+    engine = {name: getattr(filters, name) for name in _ENGINE_FILTERS if getattr(filters, name)}
+    try:
+        hits = matching.search(query.q, k=SEARCH_DEPTH, filters=engine or None)
+    except DomainError as exc:
+        if exc.status != 503:
+            raise
+        return None
+    return [str(h["id"]) for h in hits]
 
 
 def home_counts(db: Database) -> dict[str, int]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from web.db import Database
-from web.errors import Invalid, NotFound
+from web.errors import DomainError, Invalid, NotFound
 from web.i18n import N_
 from web.store import directory as directory_store
 from web.store import feedback as feedback_store
@@ -20,6 +20,10 @@ from web.store import users as user_store
 from web.store.directory import DirectoryRow
 from web.store.feedback import VERDICTS
 from web.store.users import UserRow
+
+
+# the matching service's answers meaning "not yet": still embedding (409), index loading (503)
+PENDING_STATUSES = (409, 503)
 
 
 @dataclass
@@ -134,15 +138,22 @@ def owned_profiles(db: Database, user: UserRow) -> list[DirectoryRow]:
     return sorted(rows, key=lambda r: r.name.lower())
 
 
-def for_profile(db: Database, matching: Any, user: UserRow, profile_id: str, k: int = 20) -> list[MatchView]:
-    """Ranked, explained proposals for ``profile_id`` (owned by ``user``), hidden ones left out."""
+def for_profile(db: Database, matching: Any, user: UserRow, profile_id: str,
+                k: int = 20) -> tuple[list[MatchView], bool]:
+    """Ranked, explained proposals for ``profile_id`` (owned by ``user``), hidden ones left out, and
+    whether they are still pending (the profile is being embedded or the index is loading)."""
     with db.connection() as conn:
         if not user_store.is_owner(conn, user.id, profile_id):
             raise NotFound(N_("This profile does not exist or is not yours."))
         verdicts = feedback_store.list_feedback(conn, user.id, profile_id)
         states = intro_store.list_introduction_states(conn, profile_id)
     hidden = {t for t, v in verdicts.items() if v == "hidden"}
-    results = matching.rank(profile_id, k=k, exclude=hidden | {profile_id}) if matching is not None else []
+    try:
+        results = matching.rank(profile_id, k=k, exclude=hidden | {profile_id})
+    except DomainError as exc:
+        if exc.status not in PENDING_STATUSES:
+            raise
+        return [], True
     ids = [str(r.get("id")) for r in results]
     with db.connection() as conn:
         rows = directory_store.list_profile_names(conn, ids) if ids else []
@@ -150,7 +161,7 @@ def for_profile(db: Database, matching: Any, user: UserRow, profile_id: str, k: 
     for view in views:
         view.verdict = verdicts.get(view.id)
         view.intro_state = states.get(view.id)
-    return views
+    return views, False
 
 
 def set_feedback(db: Database, user: UserRow, profile_id: str, target_id: str, verdict: str) -> None:

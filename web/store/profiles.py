@@ -217,3 +217,15 @@ def list_profile_page(conn: psycopg.Connection, *, after: str | None, limit: int
          "q": q, "limit": limit},
     ).fetchall()
     return [normalise_record(r[0]) for r in rows]
+
+
+def list_published_records(conn: psycopg.Connection) -> list[dict[str, Any]]:
+    rows = conn.execute("SELECT record FROM profiles WHERE published ORDER BY id").fetchall()
+    return [normalise_record(r[0]) for r in rows]
+
+
+def list_ids_updated_since(conn: psycopg.Connection, epoch_seconds: float) -> list[str]:
+    rows = conn.execute(
+        "SELECT id FROM profiles WHERE updated_at >= to_timestamp(%(t)s) ORDER BY id", {"t": epoch_seconds}
+    ).fetchall()
+    return [r[0] for r in rows]

@@ -23,7 +23,13 @@ def select_vectors(conn: psycopg.Connection, keys: Sequence[CacheKey]) -> dict[C
             "   ON c.text_hash = k.h AND c.role = k.r AND c.model = k.m",
             {"h": hashes, "r": roles, "m": models},
         ).fetchall()
-    return {(h, r, m): np.asarray(v, dtype=np.float32) for h, r, m, v in rows}
+    return {(h, r, m): _as_array(v) for h, r, m, v in rows}
+
+
+def _as_array(value: object) -> np.ndarray:
+    # the binary protocol gives pgvector's Vector, the text protocol a numpy array
+    to_numpy = getattr(value, "to_numpy", None)
+    return np.asarray(to_numpy() if to_numpy else value, dtype=np.float32)
 
 
 def upsert_vectors(conn: psycopg.Connection, items: Iterable[tuple[CacheKey, np.ndarray]]) -> None:

@@ -1,0 +1,206 @@
+"""After the run: publishing creates the participants' proposals, both sides answer, the list
+closes, outcomes are recorded and counted on the dashboard, and everything exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.web.curation_support import PARTNERS, STARTUPS, FakeMatching, People, import_event, make_people
+from web.curation import charts, exports, lists, meetings, outcomes, runs, views
+from web.curation.forms import parse_list_form
+from web.curation.outcomes import DashboardFilter
+from web.db import Database
+from web.errors import Conflict, NotFound
+from web.i18n import Renderer
+from web.services.introductions import Party
+from web.services.mail import Mailer
+from web.settings import Settings
+from web.store.users import UserRow
+
+
+@pytest.fixture
+def setup(db: Database, settings: Settings) -> tuple[People, FakeMatching, Mailer]:
+    records = import_event(db)
+    return make_people(db), FakeMatching(records), Mailer(settings, Renderer())
+
+
+def party(db: Database, user: UserRow) -> Party:
+    return Party.of(db, user)
+
+
+def planned(db: Database, people: People, matching: Any, **form: str) -> tuple[int, int]:
+    base = {"name": "Vietnam–Korea Tech Days", "kind": "event", "starts_on": "2026-05-12", "min_a": "1",
+            "max_a": "2", "max_b": "3"}
+    list_id = lists.create_list(db, people.officer, parse_list_form(base | form))
+    lists.add_by_hand(db, people.officer, list_id, STARTUPS + PARTNERS)
+    lists.set_pair(db, people.officer, list_id, "vn-chipviet", "kr-daesung-osat", "forced", "requested")
+    return list_id, runs.run_assignment(db, matching, people.officer, list_id)
+
+
+def test_publishing_creates_the_participants_proposals_and_mails_them(db: Database, setup) -> None:
+    people, matching, mailer = setup
+    list_id, run_id = planned(db, people, matching)
+    n_pairs = len(views.run_view(db, list_id, run_id).pairs)
+    assert meetings.publish(db, mailer, people.officer, list_id, run_id) == n_pairs
+    row = lists.get_list(db, list_id)
+    assert (row.state, row.published_run) == ("published", run_id)
+    mine = meetings.meetings_for(db, party(db, people.member))
+    assert any(m.other == "kr-daesung-osat" and m.can_answer for m in mine)
+    assert {m.mine for m in mine} == {"vn-chipviet"}
+    with db.connection() as conn:
+        mails = conn.execute("SELECT recipient, kind FROM outbox ORDER BY id").fetchall()
+    assert ("chip@chipviet.example", "meetings_proposed") in mails and ("bd@daesung.example", "meetings_proposed") in mails
+    with pytest.raises(Conflict):
+        runs.edit_run(db, people.officer, list_id, run_id, "remove", "vn-chipviet", "kr-daesung-osat")
+    with pytest.raises(Conflict):
+        meetings.publish(db, mailer, people.officer, list_id, run_id)
+
+
+def test_a_meeting_is_confirmed_when_both_sides_accept(db: Database, setup) -> None:
+    people, matching, mailer = setup
+    list_id, run_id = planned(db, people, matching)
+    meetings.publish(db, mailer, people.officer, list_id, run_id)
+    (m,) = [m for m in meetings.meetings_for(db, party(db, people.member)) if m.other == "kr-daesung-osat"]
+    assert meetings.answer(db, mailer, party(db, people.member), m.row.id, "accepted") == "proposed"
+    assert meetings.meeting_for(db, party(db, people.member), m.row.id).contact is None
+    with pytest.raises(Conflict):
+        meetings.answer(db, mailer, party(db, people.member), m.row.id, "declined")
+    assert meetings.answer(db, mailer, party(db, people.partner), m.row.id, "accepted") == "confirmed"
+    view = meetings.meeting_for(db, party(db, people.member), m.row.id)
+    assert view.contact and view.contact["contact_email"] == "vn@daesung.example"
+    with pytest.raises(NotFound):  # an outsider cannot see it
+        meetings.meeting_for(db, Party(people.officer.id, "officer", frozenset()), m.row.id)
+
+
+def test_a_decline_ends_the_meeting_and_closing_expires_the_rest(db: Database, setup) -> None:
+    people, matching, mailer = setup
+    list_id, run_id = planned(db, people, matching)
+    meetings.publish(db, mailer, people.officer, list_id, run_id)
+    (m,) = [m for m in meetings.meetings_for(db, party(db, people.partner)) if m.other == "vn-chipviet"]
+    assert meetings.answer(db, mailer, party(db, people.partner), m.row.id, "declined") == "declined"
+    expired = meetings.close(db, people.officer, list_id)
+    states = [x.state for x in meetings.list_meetings(db, list_id)]
+    assert expired == len(states) - 1 and states.count("declined") == 1
+    with pytest.raises(Conflict):
+        meetings.close(db, people.officer, list_id)
+
+
+def test_an_infeasible_run_is_published_only_when_confirmed(db: Database, setup) -> None:
+    people, matching, mailer = setup
+    list_id, run_id = planned(db, people, matching, max_b="1")
+    with pytest.raises(Conflict):
+        meetings.publish(db, mailer, people.officer, list_id, run_id)
+    assert meetings.publish(db, mailer, people.officer, list_id, run_id, force=True) > 0
+
+
+def test_outcomes_are_recorded_by_either_side_or_an_officer_and_counted_once(db: Database, setup) -> None:
+    people, matching, mailer = setup
+    list_id, run_id = planned(db, people, matching)
+    meetings.publish(db, mailer, people.officer, list_id, run_id)
+    (m,) = [m for m in meetings.meetings_for(db, party(db, people.member)) if m.other == "kr-daesung-osat"]
+    outcomes.record(db, people.member, "meeting", m.row.id, "met", "2026-05-12", "Good first talk")
+    outcomes.record(db, people.partner, "meeting", m.row.id, "met", "2026-05-13")
+    outcomes.record(db, people.officer, "meeting", m.row.id, "nda_mou", "2026-06-02", "NDA on test programs")
+    ref, rows = outcomes.list_for(db, people.member, "meeting", m.row.id)
+    assert [(r.type, r.entered_role, r.entered_for) for r in rows] == [
+        ("nda_mou", "officer", None), ("met", "participant", "kr-daesung-osat"), ("met", "participant", "vn-chipviet")]
+    board = outcomes.dashboard(db, DashboardFilter())
+    assert board.total == 2 and dict(board.by_type) == {"met": 1, "nda_mou": 1}
+    assert dict(board.by_country) == {"KR": 2} and dict(board.by_list) == {"Vietnam–Korea Tech Days": 2}
+    assert dict(board.by_sector)["semiconductors"] == 2
+    assert board.months == ["2026-05", "2026-06"] and board.by_month["met"] == {"2026-05": 1, "2026-06": 0}
+    met = next(f for f in board.facts if f.type == "met")
+    assert met.occurred_on == date(2026, 5, 12) and met.records == 2 and met.notes == "Good first talk"
+    assert outcomes.dashboard(db, DashboardFilter(since=date(2026, 6, 1))).total == 1
+    (funnel,) = board.funnel
+    assert funnel.list_id == list_id and funnel.proposed == len(meetings.list_meetings(db, list_id))
+    assert funnel.outcomes == 2
+
+
+def test_outsiders_cannot_record_and_introductions_need_an_acceptance(db: Database, setup) -> None:
+    people, matching, mailer = setup
+    list_id, run_id = planned(db, people, matching)
+    meetings.publish(db, mailer, people.officer, list_id, run_id)
+    other = next(m for m in meetings.list_meetings(db, list_id) if "vn-chipviet" not in (m.a_id, m.b_id)
+                 and "kr-daesung-osat" not in (m.a_id, m.b_id))
+    with pytest.raises(NotFound):
+        outcomes.record(db, people.member, "meeting", other.id, "met", "2026-05-12")
+    with db.connection() as conn:
+        row = conn.execute("INSERT INTO introductions (from_profile, to_profile, expires_at)"
+                           " VALUES ('vn-chipviet', 'kr-hanul-chips', now() + interval '1 day') RETURNING id").fetchone()
+    assert row is not None
+    with pytest.raises(Conflict):
+        outcomes.record(db, people.member, "introduction", row[0], "met", "2026-05-12")
+    with db.connection() as conn:
+        conn.execute("UPDATE introductions SET state = 'accepted' WHERE id = %(id)s", {"id": row[0]})
+    outcomes.record(db, people.member, "introduction", row[0], "pilot", "2026-07-01")
+    board = outcomes.dashboard(db, DashboardFilter())
+    assert dict(board.by_list) == {None: 1} and dict(board.by_type) == {"pilot": 1}
+
+
+def _csv(data: bytes) -> list[list[str]]:
+    text = data.decode("utf-8")
+    assert text.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(text[1:])))
+
+
+def test_schedule_exports_as_csv_and_xlsx(db: Database, setup) -> None:
+    people, matching, mailer = setup
+    list_id, run_id = planned(db, people, matching)
+    meetings.publish(db, mailer, people.officer, list_id, run_id)
+    pairs = views.run_view(db, list_id, run_id).pairs
+    rows = _csv(exports.schedule_csv(db, list_id, run_id))
+    assert rows[0] == list(exports.SCHEDULE_COLUMNS) and len(rows) == len(pairs) + 1
+    chip = next(r for r in rows if r[0] == "vn-chipviet" and r[3] == "kr-daesung-osat")
+    assert chip[1] == "ChipViệt" and chip[9] == "forced" and chip[10] == "proposed"
+    wb = load_workbook(io.BytesIO(exports.schedule_xlsx(db, list_id, run_id, str)))
+    assert wb.sheetnames == ["Schedule", "By partner", "Grid"]
+    ws = wb["Schedule"]
+    assert [c.value for c in ws[1]][:2] == ["Startup id", "Startup"] and ws.max_row == len(pairs) + 1
+    assert ws.freeze_panes == "A2"
+    values = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
+    assert ["vn-chipviet", "ChipViệt"] == next(v[:2] for v in values if v[0] == "vn-chipviet")
+    assert sum(row[2] for row in wb["By partner"].iter_rows(min_row=2, values_only=True)) == len(pairs)
+    grid = wb["Grid"]
+    header = [c.value for c in grid[1]]
+    daesung = next(r for r in grid.iter_rows(min_row=2, values_only=True) if r[0] == "Daesung Packaging & Test")
+    assert daesung[header.index("ChipViệt")] == next(p.fit for p in pairs if p.key == "vn-chipviet|kr-daesung-osat")
+
+
+def test_the_participant_csv_round_trips_through_the_import(db: Database, setup) -> None:
+    people, matching, _ = setup
+    list_id, _ = planned(db, people, matching)
+    lists.update_participant(db, people.officer, list_id, "kr-hanul-chips", "b", 1, 4, "=cmd")
+    data = exports.list_csv(db, list_id)
+    rows = _csv(data)
+    assert rows[0][:5] == ["id", "side", "min", "max", "group"]
+    assert ["kr-hanul-chips", "b", "1", "4", "'=cmd"] == next(r[:5] for r in rows if r[0] == "kr-hanul-chips")
+    copy = lists.create_list(db, people.officer, parse_list_form({"name": "Copy", "kind": "event"}))
+    report = lists.import_csv(db, people.officer, copy, data)
+    assert report.added == 13 and not report.errors
+    wb = load_workbook(io.BytesIO(exports.list_xlsx(db, list_id, str)))
+    assert wb.sheetnames == ["Match list", "Participants", "Blocked and forced pairs"]
+    assert wb["Match list"]["B2"].value == "Vietnam–Korea Tech Days"
+    assert wb["Blocked and forced pairs"]["E2"].value == "forced"
+
+
+def test_the_outcome_report_exports_and_charts_render_as_svg(db: Database, setup) -> None:
+    people, matching, mailer = setup
+    list_id, run_id = planned(db, people, matching)
+    meetings.publish(db, mailer, people.officer, list_id, run_id)
+    m = meetings.list_meetings(db, list_id)[0]
+    outcomes.record(db, people.officer, "meeting", m.id, "technology_transfer", "2026-05-20", "=HYPERLINK()")
+    board = outcomes.dashboard(db, DashboardFilter())
+    rows = _csv(exports.outcomes_csv(board))
+    assert rows[0] == list(exports.OUTCOME_COLUMNS) and rows[1][1] == "technology_transfer" and rows[1][-1] == "'=HYPERLINK()"
+    svg = charts.bar_chart([("Công nghệ bán dẫn", 3), ("AI", 1)], "none")
+    assert svg.startswith(b"<?xml") and "Công nghệ bán dẫn".encode() in svg
+    assert charts.bar_chart([("AI", 1)], "x") == charts.bar_chart([("AI", 1)], "x")
+    assert b"No data" in charts.timeline_chart([], [], "No data")
+    assert b"<svg" in charts.timeline_chart(board.months, [("Transfer", [1])], "none")

@@ -1,0 +1,281 @@
+"""The bridge between the database and the engine: a live, in-process matching index.
+
+``MatchingService`` fits a ``matcher.Engine`` on the published profiles whose passages are all
+embedded (the vectors come from the PostgreSQL cache, so loading embeds nothing), serves
+rankings, search and pair scores as plain dicts (the JSON contract ``{"id", "score", "fit",
+"components", "explanation"}``), and stays current without a full refit: a background thread
+LISTENs on ``caunoi_index`` — the embedding worker notifies there when a profile's vectors are
+ready, deletes notify too — and applies ``partial_fit``/``remove``. Every web worker process
+has its own service, and all of them follow the same notifications. A full refit (fresh lexical
+IDF and channel statistics) runs in the background once enough profiles changed.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterable
+from typing import Any
+
+import psycopg
+
+from matcher.engine import Engine
+from matcher.features import profile_passages
+from matcher.render import render_explanation
+from web.db import Database
+from web.embedding import make_embedder
+from web.errors import Conflict, DomainError, Invalid, NotFound
+from web.services.profiles import INDEX_CHANNEL
+from web.settings import Settings
+from web.store import profiles as store
+from web.store.vectors import PgVectorCache
+
+log = logging.getLogger(__name__)
+
+# web filter names -> engine filter names
+_FILTER_NAMES = {"kind": "kind", "country": "country", "sector": "sector", "mode": "cooperation_mode",
+                 "stage": "stage", "side": "side", "partner_type": "partner_type"}
+REFIT_MIN_CHANGES = 50
+REFIT_FRACTION = 0.2
+
+
+class NotReady(DomainError):
+    status = 503
+    title = "Service unavailable"
+
+
+def engine_filters(filters: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Translate the web/API filter names; empty values are dropped; unknown names are errors."""
+    if not filters:
+        return None
+    out: dict[str, Any] = {}
+    for name, value in filters.items():
+        if value in (None, "", [], ()):
+            continue
+        if name not in _FILTER_NAMES:
+            raise Invalid(f"unknown filter {name!r}; valid filters: {', '.join(_FILTER_NAMES)}", field=name)
+        out[_FILTER_NAMES[name]] = value
+    return out or None
+
+
+def embedded_keys(conn: psycopg.Connection, model: str) -> set[tuple[str, str]]:
+    """(text_hash, role) of every cached vector of ``model``."""
+    rows = conn.execute("SELECT text_hash, role FROM embedding_cache WHERE model = %(m)s", {"m": model}).fetchall()
+    return {(h, r) for h, r in rows}
+
+
+def is_embedded(record: dict[str, Any], keys: set[tuple[str, str]], words: int, chars: int) -> bool:
+    from matcher.embed import text_hash
+
+    needs, provide = profile_passages(record, words, chars)
+    return all((text_hash(p.text), "query") in keys for p in needs) and all(
+        (text_hash(p.text), "passage") in keys for p in provide)
+
+
+class MatchingService:
+    """Rankings for the web app and the API. Thread-safe; ``start()`` loads in the background."""
+
+    def __init__(self, settings: Settings, db: Database, n_threads: int | None = 1) -> None:
+        self.settings = settings
+        self.db = db
+        self.n_threads = n_threads
+        self.embedder = make_embedder(settings)
+        self._engine: Engine | None = None
+        self._lock = threading.RLock()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._changes = 0
+        self._refitting = False
+        self.loaded_at: float | None = None
+        self.load_error: str | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+    def new_engine(self) -> Engine:
+        return Engine(embedder=self.embedder, cache=PgVectorCache(self.db), cross_border=self.settings.cross_border,
+                      n_threads=self.n_threads)
+
+    def ready_records(self) -> list[dict[str, Any]]:
+        """Published records whose every passage is already embedded."""
+        with self.db.connection() as conn:
+            records = store.list_published_records(conn)
+            keys = embedded_keys(conn, self.embedder.name)
+        engine = self.new_engine()
+        return [r for r in records if is_embedded(r, keys, engine.passage_words, engine.passage_chars)]
+
+    def load(self) -> None:
+        """(Re)fit on every ready profile and swap the new engine in."""
+        started = time.monotonic()
+        records = self.ready_records()
+        engine = self.new_engine().fit(records)
+        with self._lock:
+            self._engine = engine
+            self._changes = 0
+            self.loaded_at = time.time()
+            self.load_error = None
+        log.info("matching index: %d profiles fitted in %.1f s", len(records), time.monotonic() - started)
+
+    def start(self) -> MatchingService:
+        """Load in the background and follow profile changes until ``stop()``."""
+        self._spawn("matching-load", self._load_then_listen)
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+    def _spawn(self, name: str, target: Any) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        self._threads.append(thread)
+        thread.start()
+
+    def _load_then_listen(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.load()
+                break
+            except Exception as exc:  # the database may still be starting; keep trying
+                self.load_error = f"{type(exc).__name__}: {exc}"
+                log.exception("matching index: load failed; retrying")
+                self._stop.wait(5)
+        self._listen()
+
+    def _listen(self) -> None:
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(self.db.resolve_url(), autocommit=True) as conn:
+                    conn.execute(f"LISTEN {INDEX_CHANNEL}")
+                    # catch up on what changed while we were not listening
+                    self.refresh(self._ids_changed_since_load())
+                    while not self._stop.is_set():
+                        ids: list[str] = []
+                        for note in conn.notifies(timeout=1.0, stop_after=200):
+                            ids.extend(i for i in note.payload.split(",") if i)
+                        if ids:
+                            self.refresh(sorted(set(ids)))
+            except Exception:
+                log.exception("matching index: listener failed; reconnecting")
+                self._stop.wait(2)
+
+    def _ids_changed_since_load(self) -> list[str]:
+        if self.loaded_at is None:
+            return []
+        with self.db.connection() as conn:
+            return store.list_ids_updated_since(conn, self.loaded_at - 5)
+
+    @property
+    def ready(self) -> bool:
+        return self._engine is not None
+
+    @property
+    def size(self) -> int:
+        engine = self._engine
+        return len(engine.ids_) if engine is not None else 0
+
+    # ------------------------------------------------------------------ updates
+    def refresh(self, profile_ids: Iterable[str]) -> None:
+        """Bring these profiles up to date in the index (added, replaced, removed, or left
+        pending while their embedding job has not run)."""
+        ids = list(profile_ids)
+        if not ids or self._engine is None:
+            return
+        with self.db.connection() as conn:
+            rows = {pid: store.get_profile(conn, pid) for pid in ids}
+            keys = embedded_keys(conn, self.embedder.name)
+        engine = self._engine
+        with self._lock:
+            for pid, row in rows.items():
+                present = pid in engine.index_.row_of
+                if row is None or not row.published:
+                    if present:
+                        engine.remove(pid)
+                        self._changes += 1
+                elif is_embedded(row.record, keys, engine.passage_words, engine.passage_chars):
+                    engine.partial_fit(row.record)
+                    self._changes += 1
+            size = len(engine.ids_)
+            due = self._changes >= max(REFIT_MIN_CHANGES, REFIT_FRACTION * size) and not self._refitting
+            if due:
+                self._refitting = True
+        if due:
+            self._spawn("matching-refit", self._refit)
+
+    def _refit(self) -> None:
+        try:
+            self.load()
+        except Exception:
+            log.exception("matching index: background refit failed")
+        finally:
+            self._refitting = False
+
+    # ------------------------------------------------------------------ queries
+    def _require(self, *profile_ids: str) -> Engine:
+        engine = self._engine
+        if engine is None:
+            raise NotReady("the matching index is still loading; try again in a few seconds")
+        for pid in profile_ids:
+            if pid not in engine.index_.row_of:
+                with self.db.connection() as conn:
+                    exists = store.get_profile(conn, pid) is not None
+                if exists:
+                    raise Conflict(f"profile {pid} is still being embedded; its matches appear within seconds")
+                raise NotFound(f"no profile with id {pid!r}")
+        return engine
+
+    def rank(self, profile_id: str, k: int = 10, filters: dict[str, Any] | None = None,
+             exclude: Iterable[str] | None = None, diversity: float | None = None) -> list[dict[str, Any]]:
+        engine = self._require(profile_id)
+        with self._lock:
+            try:
+                matches = engine.rank(profile_id, k=k, filters=engine_filters(filters), exclude=exclude,
+                                      diversity=diversity)
+            except ValueError as exc:
+                raise Invalid(str(exc)) from None
+        return [m.to_dict() for m in matches]
+
+    def rank_record(self, record: dict[str, Any], k: int = 10, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Matches for an unsaved record (the editor's live preview); embeds its texts now."""
+        engine = self._require()
+        probe = {key: value for key, value in record.items() if key != "id"}
+        with self._lock:
+            try:
+                matches = engine.rank(probe, k=k, filters=engine_filters(filters),
+                                      exclude=[record["id"]] if record.get("id") else None)
+            except ValueError as exc:
+                raise Invalid(str(exc)) from None
+        return [m.to_dict() for m in matches]
+
+    def search(self, text: str, k: int = 20, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        engine = self._require()
+        if not text.strip():
+            return []
+        with self._lock:
+            try:
+                matches = engine.search(text, k=k, filters=engine_filters(filters))
+            except ValueError as exc:
+                raise Invalid(str(exc)) from None
+        return [m.to_dict() for m in matches]
+
+    def score(self, a: str, b: str) -> dict[str, Any]:
+        engine = self._require(a, b)
+        with self._lock:
+            return engine.score(a, b).to_dict()
+
+    def explain_text(self, a: str, b: str, lang: str) -> str:
+        engine = self._require(a, b)
+        with self._lock:
+            return render_explanation(engine.explain(a, b), lang)
+
+    def pair_scores(self, a_ids: list[str], b_ids: list[str]) -> dict[tuple[str, str], dict[str, Any]]:
+        """Every (a, b) pair scored and explained from a's side (for officers' assignments)."""
+        engine = self._require(*a_ids, *b_ids)
+        out: dict[tuple[str, str], dict[str, Any]] = {}
+        with self._lock:
+            for a in a_ids:
+                candidates = [b for b in b_ids if b != a]
+                if not candidates:
+                    continue
+                for match in engine.rank_candidates(a, candidates):
+                    out[(a, match.id)] = match.to_dict()
+        return out

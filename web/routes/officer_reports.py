@@ -1,0 +1,75 @@
+"""Officers' dashboard of outcomes (counts by event, sector, partner country and type over time,
+server-rendered SVG charts, CSV for reports) and outcome entry for a meeting. Mounted under
+``/officer`` by ``web.routes.officer``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from babel import Locale as BabelLocale
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+
+from matcher import labels
+from web import session
+from web.curation import charts, exports, outcomes
+from web.curation.outcomes import TYPE_LABELS, DashboardFilter
+from web.deps import DB, Locale, Officer, QueryParams, require_officer
+from web.errors import NotFound
+from web.i18n import N_
+from web.render import redirect, render, translate
+from web.routes.officer_runs import attachment
+
+router = APIRouter(dependencies=[Depends(require_officer)])
+CHARTS = ("time", "type", "event", "sector", "country")
+SVG_HEADERS = {"Cache-Control": "private, max-age=60"}
+
+
+@router.get("/dashboard")
+def dashboard(request: Request, db: DB, user: Officer, params: QueryParams) -> Response:
+    board = outcomes.dashboard(db, DashboardFilter.parse(params))
+    return render(request, "officer/dashboard.html", {"b": board, "types": TYPE_LABELS, "charts": CHARTS})
+
+
+@router.get("/dashboard.csv")
+def dashboard_csv(db: DB, params: QueryParams) -> Response:
+    board = outcomes.dashboard(db, DashboardFilter.parse(params))
+    return attachment(exports.outcomes_csv(board), "text/csv; charset=utf-8", "outcomes.csv")
+
+
+@router.get("/dashboard/charts/{name}.svg")
+def chart(request: Request, db: DB, locale: Locale, params: QueryParams, name: str) -> Response:
+    if name not in CHARTS:
+        raise NotFound(N_("We could not find this page. It may have moved or never existed."))
+    board = outcomes.dashboard(db, DashboardFilter.parse(params))
+
+    def tr(msg: str) -> str:
+        return translate(request, msg)
+
+    empty = tr("No outcomes recorded yet.")
+    if name == "time":
+        series = [(tr(TYPE_LABELS[t]), [counts[m] for m in board.months]) for t, counts in board.by_month.items()]
+        svg = charts.timeline_chart(board.months, series, empty)
+    else:
+        items: list[tuple[str, int]]
+        if name == "type":
+            items = [(tr(TYPE_LABELS[t]), n) for t, n in board.by_type]
+        elif name == "event":
+            items = [(e or tr("Direct introductions"), n) for e, n in board.by_list]
+        elif name == "sector":
+            items = [(labels.label(labels.SECTORS, s, locale), n) for s, n in board.by_sector]
+        else:
+            territories = BabelLocale.parse(locale).territories
+            items = [(territories.get(c, c), n) for c, n in board.by_country]
+        svg = charts.bar_chart(items, empty)
+    return Response(svg, media_type="image/svg+xml", headers=SVG_HEADERS)
+
+
+@router.post("/meetings/{meeting_id}/outcomes")
+def record_outcome(request: Request, db: DB, user: Officer, meeting_id: int, type: Annotated[str, Form()],
+                   occurred_on: Annotated[str, Form()], note: Annotated[str, Form()] = "",
+                   back: Annotated[str, Form()] = "") -> Response:
+    outcomes.record(db, user, "meeting", meeting_id, type, occurred_on, note)
+    session.flash(request, N_("Outcome recorded."))
+    target = back if back.startswith("/officer/") else "/officer/dashboard"
+    return redirect(request, target)
