@@ -6,9 +6,10 @@ the lexical channel adds one canonical token per concept to both sides, so a Vie
 and an English offer share tokens. This is domain knowledge (the taxonomy's sectors, the
 cooperation modes and the technologies named in the source articles), not tuned to any data set.
 
-Forms are matched on whole words of the diacritics-folded, case-folded text (so "vi mach"
-typed without marks matches too; English plurals in -s/-es match). Forms are at least two
-syllables in Vietnamese, because single syllables collide once the marks are folded away.
+Forms are matched on whole words of the case-folded text; forms of two or more words also
+match without diacritics (so "vi mach" typed without marks matches "vi mạch"), single words
+only exactly, because single Vietnamese syllables collide once their marks are folded away.
+English plurals in -s/-es match.
 ``ACRONYMS`` are matched case-sensitively on the original text ("AI" but not the Vietnamese
 word "ai", *who*).
 """
@@ -18,7 +19,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from matcher.text import nfc, strip_diacritics
+from matcher.text import fold, nfc, strip_diacritics
 
 # concept key -> "|"-separated surface forms (English and Vietnamese, any case, hyphens = spaces)
 CONCEPTS: dict[str, str] = {
@@ -108,7 +109,7 @@ CONCEPTS: dict[str, str] = {
     "smart farming|nông nghiệp thông minh|precision agriculture|nông nghiệp chính xác|farmer|nông dân|nông sản|"
     "agricultural",
     "aquaculture": "aquaculture|nuôi trồng thủy sản|thủy sản|fish farming|nuôi cá|shrimp|nuôi tôm|con tôm|seafood|hải sản|"
-    "fisheries|ao nuôi",
+    "fisheries|ao nuôi|recirculating aquaculture|nuôi tuần hoàn|tuần hoàn khép kín|hệ thống tuần hoàn",
     "crops": "rice|lúa gạo|cây lúa|coffee|cà phê|crop|cây trồng|fruit|trái cây|durian|sầu riêng|hồ tiêu|pepper|"
     "cashew|hạt điều|dragon fruit|thanh long|mango|xoài",
     "food_technology": "food technology|công nghệ thực phẩm|food processing|chế biến thực phẩm|food safety|"
@@ -153,7 +154,7 @@ CONCEPTS: dict[str, str] = {
     "rác thải|plastic waste|rác thải nhựa|chất thải",
     "green_transition": "green transition|chuyển đổi xanh|green growth|tăng trưởng xanh|xanh hóa|green economy|kinh tế xanh",
     "climate": "climate change|biến đổi khí hậu|climate adaptation|thích ứng khí hậu|climate resilience|climate",
-    "water_treatment": "water treatment|xử lý nước|wastewater|nước thải|clean water|nước sạch|water purification",
+    "water_treatment": "water treatment|xử lý nước|biofilter|lọc sinh học|wastewater|nước thải|clean water|nước sạch|water purification",
     # --- materials, manufacturing
     "advanced_materials": "advanced materials|vật liệu tiên tiến|vật liệu mới|new materials|materials science|"
     "khoa học vật liệu|vật liệu",
@@ -195,6 +196,87 @@ CONCEPTS: dict[str, str] = {
     "space": "space technology|công nghệ vũ trụ|vũ trụ|space|aerospace|hàng không vũ trụ|space industry|ngành vũ trụ",
     "satellite": "satellite|vệ tinh|earth observation|quan sát trái đất|remote sensing|viễn thám|satellite imagery|"
     "ảnh vệ tinh|ground station|trạm mặt đất",
+    # --- technical terms common across the sectors (second pass: health, agriculture, energy,
+    # industry, education, digital government)
+    "hypertension_diabetes": "hypertension|tăng huyết áp|cao huyết áp|diabetes|đái tháo đường|tiểu đường|"
+    "non communicable disease|bệnh không lây nhiễm|chronic disease|bệnh mãn tính|bệnh mạn tính",
+    "infectious_disease": "infectious disease|bệnh truyền nhiễm|dengue|sốt xuất huyết|malaria|sốt rét|tuberculosis|"
+    "bệnh lao|arbovirus|virus|vi rút|pathogen|mầm bệnh|dịch bệnh|outbreak|epidemic",
+    "rapid_test": "rapid test|que thử nhanh|xét nghiệm nhanh|lateral flow|sắc ký miễn dịch|point of care|"
+    "immunoassay|miễn dịch",
+    "primary_care": "primary care|chăm sóc ban đầu|y tế cơ sở|trạm y tế|commune health|community health|y tế xã",
+    "remote_monitoring": "remote monitoring|theo dõi từ xa|giám sát từ xa|wearable|thiết bị đeo",
+    "ultrasound": "ultrasound|siêu âm|probe|đầu dò",
+    "cancer": "cancer|ung thư|oncology|ung bướu|tumor|khối u",
+    "elderly_care": "elderly care|chăm sóc người cao tuổi|aging|người cao tuổi|già hóa",
+    "greenhouse": "greenhouse|nhà kính|nhà màng|net house|polyhouse|controlled environment agriculture|vertical farm|"
+    "nông nghiệp trong nhà",
+    "hydroponics": "hydroponic|thủy canh|aquaponic|khí canh|soilless|giá thể",
+    "drip_irrigation": "drip irrigation|tưới nhỏ giọt|fertigation|bón phân qua nước|micro irrigation|tưới phun",
+    "biochar": "biochar|than sinh học|pyrolysis|nhiệt phân|rice straw|rơm rạ|rice husk|trấu|crop residue|phụ phẩm nông nghiệp",
+    "rice_methane": "alternate wetting and drying|tưới ngập khô xen kẽ|ướt khô xen kẽ|awd|methane|mê tan|khí metan|"
+    "paddy|ruộng lúa|lúa nước",
+    "biocontrol": "biocontrol|kiểm soát sinh học|phòng trừ sinh học|biopesticide|thuốc trừ sâu sinh học|"
+    "chế phẩm sinh học|trichoderma|pest|sâu bệnh|dịch hại|plant disease|bệnh cây|root rot|thối rễ|fungus|nấm bệnh",
+    "plant_breeding": "tissue culture|nuôi cấy mô|plant breeding|chọn giống|giống cây|seedling|cây giống|"
+    "root culture|nuôi cấy rễ|cell culture|nuôi cấy tế bào",
+    "seaweed": "seaweed|rong biển|rong sụn|algae|tảo|carrageenan|alginate|vi tảo|microalgae",
+    "bioplastic": "bioplastic|nhựa sinh học|biodegradable|phân hủy sinh học|compostable|tự phân hủy|packaging film|"
+    "màng bao bì|bao bì|sustainable packaging",
+    "controlled_atmosphere": "controlled atmosphere|điều chỉnh thành phần khí|khí quyển điều chỉnh|ethylene|etylen|"
+    "ripening|quá trình chín|reefer|container lạnh|cold storage|kho lạnh|refrigeration|làm lạnh",
+    "grading_sorting": "grading|phân loại|sorting|near infrared|cận hồng ngoại|nir|quality grading|phân loại chất lượng",
+    "deforestation": "deforestation|phá rừng|mất rừng|eudr|forest|rừng|agroforestry|nông lâm kết hợp|mangrove|rừng ngập mặn|"
+    "reforestation|trồng rừng|blue carbon|carbon xanh dương",
+    "carbon_border": "carbon border adjustment|cơ chế điều chỉnh biên giới carbon|cbam|embedded emissions|"
+    "phát thải nội hàm|phát thải gián tiếp|scope 3|product carbon footprint",
+    "energy_audit": "energy audit|kiểm toán năng lượng|heat recovery|thu hồi nhiệt|nhiệt thải|waste heat|compressor|máy nén|"
+    "boiler|lò hơi|variable speed drive|biến tần|retrofit|cải tạo thiết bị|chiller",
+    "water_quality": "water quality|chất lượng nước|dissolved oxygen|oxy hòa tan|conductivity|độ dẫn điện|salinity sensor|"
+    "độ mặn|ph sensor|ammonia|amoni|nước lợ|brackish water",
+    "flood": "flood|lũ lụt|ngập lụt|ngập úng|flood forecasting|dự báo lũ|early warning|cảnh báo sớm|disaster|thiên tai|"
+    "storm|bão|landslide|sạt lở",
+    "weather_forecast": "weather forecast|dự báo thời tiết|forecasting model|mô hình dự báo|nowcasting|hydrological|thủy văn|"
+    "meteorological|khí tượng",
+    "vocational_training": "vocational training|đào tạo nghề|giáo dục nghề nghiệp|dual training|đào tạo kép|apprenticeship|"
+    "học nghề|technical college|trường cao đẳng|skills training|đào tạo kỹ năng|curriculum|chương trình đào tạo|giáo trình",
+    "immersive": "virtual reality|thực tế ảo|augmented reality|thực tế tăng cường|mixed reality|thực tế hỗn hợp|"
+    "simulation|mô phỏng|simulator|trình mô phỏng|metaverse",
+    "welding_machining": "welding|kỹ thuật hàn|thợ hàn|machining|gia công cơ khí|mould|khuôn mẫu|injection moulding|"
+    "ép nhựa|casting|đúc kim loại",
+    "personalised_learning": "personalised learning|personalized learning|học tập cá nhân hóa|adaptive learning|"
+    "học thích ứng|adaptive engine|học liệu|learning content|nội dung học tập|textbook|sách giáo khoa|mathematics|toán học",
+    "interoperability": "interoperability|liên thông|kết nối liên thông|data exchange|chia sẻ dữ liệu|trao đổi dữ liệu|"
+    "once only|khai báo một lần|open data|dữ liệu mở|integration platform|nền tảng tích hợp|ndxp|lgsp",
+    "ot_security": "operational technology|công nghệ vận hành|ot security|industrial control system|"
+    "hệ thống điều khiển công nghiệp|ics security|scada security|mạng vận hành",
+    "cobot": "collaborative robot|robot cộng tác|cobot|robot arm|cánh tay robot|system integrator|nhà tích hợp hệ thống",
+    "private_network": "private network|mạng riêng|mạng dùng riêng|private 5g|campus network|mạng nội bộ",
+    "small_satellite": "cubesat|small satellite|vệ tinh nhỏ|vệ tinh siêu nhỏ|microsatellite|satellite bus|nanosatellite",
+    "solvent_extraction": "solvent extraction|tách chiết dung môi|chiết tách|separation|tách chiết|tailings|bã thải|"
+    "quặng đuôi|ore processing|tuyển quặng|refining|tinh luyện",
+    "lidar_optics": "lidar|photonics|quang tử|optics|quang học|laser|optical sensor|cảm biến quang",
+    "edge_device": "edge device|thiết bị biên|npu|neural processing unit|bộ xử lý thần kinh|ai chip|chip ai|"
+    "system on module|camera module",
+    "video_analytics": "video analytics|phân tích video|camera giám sát|surveillance camera|cctv|camera an ninh",
+    "tourism": "tourism|du lịch|tourist|khách du lịch|hospitality|khách sạn|travel|lữ hành",
+    "qr_code": "qr code|mã qr|qr|contactless|không tiếp xúc|merchant|điểm chấp nhận thanh toán|người bán",
+    "specialty_products": "ocop|đặc sản|specialty food|specialty products|sản phẩm đặc trưng|local specialties|"
+    "fish sauce|nước mắm|coconut|dừa|virgin coconut oil|dầu dừa",
+    "cosmetics": "cosmetics|mỹ phẩm|personal care|chăm sóc cá nhân|skincare|chăm sóc da",
+    "cold_chain_logistics": "cold chain logistics|logistics lạnh|temperature controlled|kiểm soát nhiệt độ|"
+    "temperature monitoring|giám sát nhiệt độ",
+    "desalination": "desalination|khử mặn|lọc nước biển|reverse osmosis|thẩm thấu ngược",
+    "ginseng_herbs": "ginseng|sâm|sâm ngọc linh|ginsenoside|saponin|herbal|thảo dược|medicinal plant|cây dược liệu",
+    "animal_health": "veterinary|thú y|animal vaccine|vắc xin thú y|swine|lợn|heo|african swine fever|dịch tả lợn châu phi|"
+    "poultry vaccine|gia cầm",
+    "gmp_scale_up": "gmp|good manufacturing practice|thực hành sản xuất tốt|scale up|mở rộng quy mô|quy mô công nghiệp|"
+    "industrial scale|pilot plant|xưởng thí điểm|purification|tinh sạch|downstream processing",
+    "smart_meter": "smart meter|công tơ thông minh|đồng hồ thông minh|metering|đo đếm",
+    "ppa": "power purchase agreement|hợp đồng mua bán điện|ppa|dppa|mua bán điện trực tiếp|offtake|bao tiêu",
+    "battery_swap": "battery swapping|đổi pin|battery swap|trạm đổi pin|two wheeler|xe hai bánh",
+    "mpw_pdk": "multi project wafer|mpw|process design kit|pdk|tape out|tapeout|chế tạo thử nghiệm|design library|"
+    "thư viện thiết kế|ip core|lõi ip",
     # --- cooperation modes and ecosystem actors
     "technology_transfer": "technology transfer|chuyển giao công nghệ|know how|bí quyết công nghệ|tech transfer|"
     "transfer technology|chuyển giao|làm chủ công nghệ|master the technology|localisation of technology",
@@ -261,7 +343,7 @@ ACRONYMS: dict[str, str] = {
     "ESG": "esg", "MRV": "emissions", "GHG": "emissions", "PoC": "pilot_customer", "POC": "pilot_customer",
     "IP": "licensing_ip", "SME": "sme", "SMEs": "sme", "UAV": "drone", "PV": "solar", "GIS": "gis",
     "VC": "investment", "CNTT": "software_development", "IT": "software_development", "ĐMST": "innovation",
-    "KHCN": "university_research", "TMĐT": "ecommerce", "NCPT": "joint_rnd", "BIM": "construction",
+    "KHCN": "university_research", "TMĐT": "ecommerce", "NCPT": "joint_rnd", "BIM": "construction", "RAS": "aquaculture",
 }
 
 _TOKEN = re.compile(r"\w+(?:&\w+)*")
@@ -269,20 +351,33 @@ MAX_FORM_WORDS = 6
 
 
 def _tokens(text: str) -> list[str]:
-    # hyphens separate words ("risc-v" = "risc v", "e-commerce" = "e commerce"), "&" joins (r&d)
-    return _TOKEN.findall(strip_diacritics(text).replace("-", " "))
+    """Folded word tokens; hyphens separate words ("risc-v" = "risc v"), "&" joins (r&d)."""
+    return _TOKEN.findall(fold(text).replace("-", " "))
+
+
+def _bare(tokens: list[str]) -> tuple[str, ...]:
+    return tuple(strip_diacritics(t) for t in tokens)
 
 
 @cache
-def _form_index() -> dict[tuple[str, ...], str]:
-    """Folded form (tuple of words) -> concept key. A form listed twice keeps its first concept."""
-    index: dict[tuple[str, ...], str] = {}
+def _form_index() -> tuple[dict[tuple[str, ...], str], dict[tuple[str, ...], str]]:
+    """(exact, bare): folded form → concept, and diacritics-folded form → concept.
+
+    The bare index only holds forms of two or more words: a single Vietnamese syllable without
+    its marks is too ambiguous ("tảo", algae, and "tạo", to create, are both "tao"). A form
+    listed twice keeps its first concept.
+    """
+    exact: dict[tuple[str, ...], str] = {}
+    bare: dict[tuple[str, ...], str] = {}
     for concept, forms in CONCEPTS.items():
         for form in forms.split("|"):
             key = tuple(_tokens(form))
-            if key and len(key) <= MAX_FORM_WORDS:
-                index.setdefault(key, concept)
-    return index
+            if not key or len(key) > MAX_FORM_WORDS:
+                continue
+            exact.setdefault(key, concept)
+            if len(key) > 1:
+                bare.setdefault(_bare(list(key)), concept)
+    return exact, bare
 
 
 def _singular(word: str) -> str | None:
@@ -293,31 +388,33 @@ def _singular(word: str) -> str | None:
     return None
 
 
+def _lookup(gram: tuple[str, ...], bare_gram: tuple[str, ...]) -> str | None:
+    exact, bare = _form_index()
+    concept = exact.get(gram) or (bare.get(bare_gram) if len(gram) > 1 else None)
+    if concept is None and gram[-1].isascii():
+        singular = _singular(gram[-1])  # English plurals: "sensors", "carbon credits"
+        if singular:
+            concept = exact.get((*gram[:-1], singular))
+    return concept
+
+
 def concepts(text: str) -> list[str]:
     """Concept keys found in ``text``, in order of occurrence (longest form wins at a position;
     repeated mentions are repeated, so that a lexical weighting can count them)."""
-    index = _form_index()
     toks = _tokens(text)
+    bare = _bare(toks)
     found: list[str] = []
     i = 0
     while i < len(toks):
-        hit = None
+        step = 1
         for n in range(min(MAX_FORM_WORDS, len(toks) - i), 0, -1):
-            gram = tuple(toks[i : i + n])
-            concept = index.get(gram)
-            if concept is None:
-                singular = _singular(gram[-1])
-                concept = index.get((*gram[:-1], singular)) if singular else None
+            concept = _lookup(tuple(toks[i : i + n]), bare[i : i + n])
             if concept is not None:
-                hit = (concept, n)
+                found.append(concept)
+                step = n
                 break
-        if hit:
-            found.append(hit[0])
-            i += hit[1]
-        else:
-            i += 1
+        i += step
     # an acronym that is also a lowercase form ("IoT", "ESG") was already counted above
-    found.extend(
-        ACRONYMS[t] for t in _TOKEN.findall(nfc(text)) if t in ACRONYMS and (strip_diacritics(t),) not in index
-    )
+    exact, _ = _form_index()
+    found.extend(ACRONYMS[t] for t in _TOKEN.findall(nfc(text)) if t in ACRONYMS and (t.casefold(),) not in exact)
     return found

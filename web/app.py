@@ -116,9 +116,9 @@ def create_app(settings: Settings, database: Database | None = None, matching: A
     def healthz() -> PlainTextResponse:
         return PlainTextResponse("ok")
 
-    from web.routes import admin, auth, introductions, matches, me, officer, public
+    from web.routes import admin, auth, introductions, matches, me, meetings, officer, public
 
-    for module in (public, auth, me, matches, introductions, admin, officer):
+    for module in (public, auth, me, matches, introductions, meetings, admin, officer):
         app.include_router(module.router)
 
     # the JSON API last: its problem+json handlers wrap the web app's error handlers above

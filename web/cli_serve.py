@@ -8,10 +8,11 @@ import click
 
 from web.cli import CliError, Context, pass_ctx
 from web.importer import ImportFailed, load_files
+from web.samples import REPO_PROFILES, sample_files
 from web.services.profiles import import_records
+from web.store import jobs as job_store
 from web.store import profiles as store
 
-REPO_PROFILES = Path(__file__).resolve().parent.parent / "profiles"
 
 
 def _run_server(ctx: Context, host: str, port: int, workers: int) -> None:
@@ -34,9 +35,23 @@ def serve_cmd(ctx: Context, host: str | None, port: int | None, workers: int | N
     _run_server(ctx, host or ctx.settings.host, port or ctx.settings.port, workers or ctx.settings.workers)
 
 
-def sample_files(folder: Path) -> list[Path]:
-    """The sample ecosystem files of a profiles folder (not the gold labels)."""
-    return sorted(p for p in folder.glob("ecosystem*.jsonl")) + sorted(p for p in folder.glob("ecosystem*.json"))
+def _embed_before_serving(ctx: Context, folder: Path) -> None:
+    """Seed the vector cache from the shipped file, then embed whatever is still missing."""
+    from web.cli_cache import seed_cache
+    from web.cli_jobs import build_worker
+    from web.embedding import make_embedder
+
+    seed = folder / "ecosystem.vectors.npz"
+    if seed.exists():
+        n = seed_cache(ctx.db, seed, make_embedder(ctx.settings).name)
+        if n:
+            click.echo(f"seeded the embedding cache with {n} vectors from {seed.name}")
+    with ctx.connection() as conn:
+        pending = job_store.count_jobs(conn)["queued"]
+    if pending:
+        click.echo(f"embedding {pending} profiles (only texts not in the cache are sent to the model)...")
+        done = build_worker(ctx).drain()
+        click.echo(f"{done} profiles ready")
 
 
 @click.command("demo")
@@ -63,6 +78,7 @@ def demo_cmd(ctx: Context, folder: Path | None, host: str | None, port: int | No
         click.echo(f"loaded the sample ecosystem: imported {counts.imported} profiles from {len(files)} files")
     else:
         click.echo("the database already holds profiles; not loading the sample again")
+    _embed_before_serving(ctx, folder)
     from web.services.demo import ensure_demo_accounts
 
     accounts = ensure_demo_accounts(ctx.db)

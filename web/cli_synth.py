@@ -10,8 +10,8 @@ import numpy as np
 
 from matcher.synth import random_vectors, synthesize
 from web.cli import CliError
-from web.cli_serve import REPO_PROFILES, sample_files
 from web.importer import ImportFailed, load_files
+from web.samples import REPO_PROFILES, sample_files
 
 
 @click.command("synth")

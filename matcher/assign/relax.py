@@ -78,7 +78,7 @@ class Relaxation:
                 f"{side} {who} has only {new} allowed {names[1] if self.side == 'a' else names[0]}s "
                 f"for a minimum of {cur}: lower the minimum to {new} or allow more pairs"
             ),
-            "capacity_short": f"{side} {who} is {new - cur} short: raise its maximum from {cur} to {new}",
+            "capacity_short": f"{side} {who} is {new - cur} slot(s) short: raise its maximum from {cur} to {new}",
             "minimum_short": f"{side} {who} cannot reach its minimum: lower it from {cur} to {new}",
             "group_limit_short": (
                 f"{names[1]} {self.partner} needs {new - cur} more of group {self.group}: raise that limit from {cur} to {new}"
@@ -87,22 +87,37 @@ class Relaxation:
         return texts[self.kind]
 
 
-def explain(relaxations: list[Relaxation], names: tuple[str, str] = ("startup", "partner")) -> str:
-    """A short text: what binds, and the smallest change found (direct causes first)."""
+def _summary(relaxations: list[Relaxation], names: tuple[str, str]) -> list[str]:
+    lines = []
+    for kind, what in (("capacity_short", "slot(s) short"), ("minimum_short", "pair(s) below their minima")):
+        for side, name in (("a", names[0]), ("b", names[1])):
+            part = [r for r in relaxations if r.kind == kind and r.side == side]
+            if len(part) > 1:
+                lines.append(f"- {len(part)} {name}s are {sum(r.amount for r in part)} {what} in total")
+    return lines
+
+
+def _listed(relaxations: list[Relaxation], names: tuple[str, str], limit: int = 20) -> list[str]:
+    lines = [*_summary(relaxations, names), *(f"- {r.message(names)}" for r in relaxations[:limit])]
+    if len(relaxations) > limit:
+        lines.append(f"- ... and {len(relaxations) - limit} more (see the structured list)")
+    return lines
+
+
+def explain(
+    relaxations: list[Relaxation],
+    alternative: list[Relaxation] | None = None,
+    names: tuple[str, str] = ("startup", "partner"),
+) -> str:
+    """A short text: what binds and the smallest change found (direct causes first), then, if
+    given, another change of minima only that would also do."""
     if not relaxations:
         return "All constraints hold; the assignment is optimal."
     units = sum(r.amount for r in relaxations)
-    lines = [
-        f"Infeasible: the constraints cannot all hold. Smallest change found ({units} unit(s) in total):"
-    ]
-    for kind in ("capacity_short", "minimum_short"):
-        part = [r for r in relaxations if r.kind == kind]
-        if len(part) > 1:
-            side = {"a": names[0], "b": names[1]}[part[0].side] if part[0].side else ""
-            what = "slots short" if kind == "capacity_short" else "pairs below their minima"
-            lines.append(f"- {len(part)} {side}s are {sum(r.amount for r in part)} {what} in total")
-    lines += [f"- {r.message(names)}" for r in relaxations[:20]]
-    if len(relaxations) > 20:
-        lines.append(f"- ... and {len(relaxations) - 20} more (see the structured list)")
-    lines.append("The pairs shown are the best assignment once these changes are made.")
+    lines = [f"Infeasible: the constraints cannot all hold. Smallest change found ({units} unit(s) in total):"]
+    lines += _listed(relaxations, names)
+    if alternative:
+        lines.append("Or, instead of raising maxima, lower minima:")
+        lines += _listed(alternative, names)
+    lines.append("The pairs shown are the best assignment once the first set of changes is made.")
     return "\n".join(lines)

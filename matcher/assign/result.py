@@ -32,6 +32,9 @@ class AssignmentResult:
     explanation : str
     relaxations : list of Relaxation
         Structured form of the explanation, ids in ``who`` and ``partner``.
+    alternative : list of Relaxation
+        When ``relaxations`` raise maxima: the smallest change of minima alone that would also do
+        (direct causes aside).
     info : dict
         How it was solved: rounds, candidate pairs, whether optimality was proved, fairness values.
     """
@@ -42,6 +45,7 @@ class AssignmentResult:
     alternates: dict[Hashable, list[Hashable]]
     explanation: str
     relaxations: list[Relaxation] = field(default_factory=list)
+    alternative: list[Relaxation] = field(default_factory=list)
     info: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -53,6 +57,7 @@ class AssignmentResult:
             "alternates": self.alternates,
             "explanation": self.explanation,
             "relaxations": [r.to_dict() for r in self.relaxations],
+            "alternative": [r.to_dict() for r in self.alternative],
             "info": self.info,
         }
 

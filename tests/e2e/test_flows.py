@@ -19,6 +19,7 @@ from web.services.profiles import import_records
 from web.store import users as user_store
 
 pytestmark = pytest.mark.e2e
+expect = pytest.importorskip("playwright.sync_api").expect
 DATA = Path(__file__).resolve().parents[1] / "web" / "data"
 PASSWORD = "correct-horse-battery"
 
@@ -175,10 +176,10 @@ def test_directory_filters_and_search(browser: Any, world: str) -> None:
     shoot(page, "directory")
     page.check("#facets input[name=kind][value=startup]")
     page.wait_for_url(re.compile(r"kind=startup"))
-    page.wait_for_function("document.querySelectorAll('#results .card').length === 2")
+    expect(page.locator("#results .card")).to_have_count(2)
     page.fill("#q", "shrimp farms")
     page.wait_for_url(re.compile(r"q=shrimp"))
-    page.wait_for_function("document.querySelectorAll('#results .card').length === 1")
+    expect(page.locator("#results .card")).to_have_count(1)
     assert "AgriSense" in page.locator("#results").inner_text()
     shared = page.url
     other = new_page(browser, world, "en")

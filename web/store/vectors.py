@@ -67,3 +67,13 @@ class PgVectorCache:
         assert self.db is not None
         with self.db.connection() as conn, conn.transaction():
             upsert_vectors(conn, items)
+
+
+def select_model_vectors(conn: psycopg.Connection, model: str) -> list[tuple[str, str, np.ndarray]]:
+    """Every cached (text_hash, role, vector) of one model, ordered."""
+    with conn.cursor(binary=True) as cur:
+        rows = cur.execute(
+            "SELECT text_hash, role, embedding FROM embedding_cache WHERE model = %(m)s ORDER BY text_hash, role",
+            {"m": model},
+        ).fetchall()
+    return [(h, r, _as_array(v)) for h, r, v in rows]
