@@ -57,18 +57,19 @@ def ours(s: np.ndarray, cap: int):
 def greedy(s: np.ndarray, cap: int) -> tuple[float, int]:
     """Best remaining pair first while both sides have room; returns (objective, startups short)."""
     n_a, n_b = s.shape
-    order = np.argsort(-s, axis=None, kind="stable")
+    order = np.argsort(s, axis=None)[::-1]
     room_a, room_b = np.full(n_a, PER_STARTUP), np.full(n_b, cap)
     total, left = 0.0, n_a * PER_STARTUP
-    for key in order.tolist():
-        a, b = divmod(key, n_b)
-        if room_a[a] and room_b[b]:
-            room_a[a] -= 1
-            room_b[b] -= 1
-            total += float(s[a, b])
-            left -= 1
-            if not left:
-                break
+    for lo in range(0, len(order), 1 << 16):
+        for key in order[lo : lo + (1 << 16)].tolist():
+            a, b = divmod(key, n_b)
+            if room_a[a] and room_b[b]:
+                room_a[a] -= 1
+                room_b[b] -= 1
+                total += float(s[a, b])
+                left -= 1
+        if not left:
+            break
     return total, int((room_a > 0).sum())
 
 

@@ -355,17 +355,21 @@ def _tokens(text: str) -> list[str]:
     return _TOKEN.findall(fold(text).replace("-", " "))
 
 
-def _bare(tokens: list[str]) -> tuple[str, ...]:
-    return tuple(strip_diacritics(t) for t in tokens)
+def _bare_tokens(tokens: list[str]) -> list[str]:
+    """``tokens`` without diacritics, one for one (folded as a whole when that keeps the count)."""
+    bare = _TOKEN.findall(strip_diacritics(" ".join(tokens)))
+    return bare if len(bare) == len(tokens) else [strip_diacritics(t) for t in tokens]
 
 
 @cache
-def _form_index() -> tuple[dict[tuple[str, ...], str], dict[tuple[str, ...], str]]:
-    """(exact, bare): folded form → concept, and diacritics-folded form → concept.
+def _form_index() -> tuple[dict[tuple[str, ...], str], dict[tuple[str, ...], str], dict[str, int], dict[str, int]]:
+    """(exact, bare, exact_starts, bare_starts).
 
-    The bare index only holds forms of two or more words: a single Vietnamese syllable without
-    its marks is too ambiguous ("tảo", algae, and "tạo", to create, are both "tao"). A form
-    listed twice keeps its first concept.
+    ``exact`` maps folded forms (word tuples) to concepts, ``bare`` diacritics-folded forms of
+    two or more words: a single Vietnamese syllable without its marks is too ambiguous ("tảo",
+    algae, and "tạo", to create, are both "tao"). A form listed twice keeps its first concept.
+    The ``starts`` maps give, for each word that begins a form, the longest form it begins, so
+    that the scan skips every other word at once.
     """
     exact: dict[tuple[str, ...], str] = {}
     bare: dict[tuple[str, ...], str] = {}
@@ -376,8 +380,14 @@ def _form_index() -> tuple[dict[tuple[str, ...], str], dict[tuple[str, ...], str
                 continue
             exact.setdefault(key, concept)
             if len(key) > 1:
-                bare.setdefault(_bare(list(key)), concept)
-    return exact, bare
+                bare.setdefault(tuple(_bare_tokens(list(key))), concept)
+    exact_starts: dict[str, int] = {}
+    for key in exact:
+        exact_starts[key[0]] = max(exact_starts.get(key[0], 0), len(key))
+    bare_starts: dict[str, int] = {}
+    for key in bare:
+        bare_starts[key[0]] = max(bare_starts.get(key[0], 0), len(key))
+    return exact, bare, exact_starts, bare_starts
 
 
 def _singular(word: str) -> str | None:
@@ -389,7 +399,7 @@ def _singular(word: str) -> str | None:
 
 
 def _lookup(gram: tuple[str, ...], bare_gram: tuple[str, ...]) -> str | None:
-    exact, bare = _form_index()
+    exact, bare, _, _ = _form_index()
     concept = exact.get(gram) or (bare.get(bare_gram) if len(gram) > 1 else None)
     if concept is None and gram[-1].isascii():
         singular = _singular(gram[-1])  # English plurals: "sensors", "carbon credits"
@@ -401,20 +411,24 @@ def _lookup(gram: tuple[str, ...], bare_gram: tuple[str, ...]) -> str | None:
 def concepts(text: str) -> list[str]:
     """Concept keys found in ``text``, in order of occurrence (longest form wins at a position;
     repeated mentions are repeated, so that a lexical weighting can count them)."""
+    exact, _, exact_starts, bare_starts = _form_index()
     toks = _tokens(text)
-    bare = _bare(toks)
+    bare = _bare_tokens(toks)
     found: list[str] = []
-    i = 0
-    while i < len(toks):
+    i, n_toks = 0, len(toks)
+    while i < n_toks:
+        longest = max(exact_starts.get(toks[i], 0), bare_starts.get(bare[i], 0))
+        if longest == 0 and toks[i].isascii() and len(toks[i]) > 3:
+            singular = _singular(toks[i])  # a plural single word ("sensors")
+            longest = 1 if singular and (singular,) in exact else 0
         step = 1
-        for n in range(min(MAX_FORM_WORDS, len(toks) - i), 0, -1):
-            concept = _lookup(tuple(toks[i : i + n]), bare[i : i + n])
+        for n in range(min(longest, n_toks - i), 0, -1):
+            concept = _lookup(tuple(toks[i : i + n]), tuple(bare[i : i + n]))
             if concept is not None:
                 found.append(concept)
                 step = n
                 break
         i += step
     # an acronym that is also a lowercase form ("IoT", "ESG") was already counted above
-    exact, _ = _form_index()
     found.extend(ACRONYMS[t] for t in _TOKEN.findall(nfc(text)) if t in ACRONYMS and (t.casefold(),) not in exact)
     return found

@@ -181,6 +181,9 @@ def validate_record(record: Any) -> list[FieldError]:
                 errors.append(
                     FieldError(f"{field}[{i}]", f"unknown key {key!r}; valid keys: {', '.join(vocabulary)}")
                 )
+    for field, value in _strings(record):
+        if "\x00" in value:
+            errors.append(FieldError(field, "contains a NUL character, which cannot be stored"))
     country = record.get("country")
     if isinstance(country, str) and len(country) == 2 and country.isupper() and country not in ISO_COUNTRIES:
         errors.append(FieldError("country", f"{country!r} is not an ISO 3166-1 alpha-2 country code"))
@@ -190,6 +193,17 @@ def validate_record(record: Any) -> list[FieldError]:
                 FieldError(f"preferred_countries[{i}]", f"{code!r} is not an ISO 3166-1 alpha-2 country code")
             )
     return errors
+
+
+def _strings(value: Any, path: str = "") -> list[tuple[str, str]]:
+    """Every string inside ``value`` with its field path."""
+    if isinstance(value, str):
+        return [(path or "(record)", value)]
+    if isinstance(value, dict):
+        return [hit for k, v in value.items() for hit in _strings(v, f"{path}.{k}" if path else str(k))]
+    if isinstance(value, list):
+        return [hit for i, v in enumerate(value) for hit in _strings(v, f"{path}[{i}]")]
+    return []
 
 
 def side_of(record: dict[str, Any]) -> str:

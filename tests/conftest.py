@@ -6,6 +6,7 @@ Set CAUNOI_TEST_DATABASE_URL to run against an external PostgreSQL with pgvector
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,7 +22,10 @@ REPO = Path(__file__).resolve().parent.parent
 def pg_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = os.environ.get("CAUNOI_TEST_DATABASE_URL")
     if not url:
-        url = start_embedded(tmp_path_factory.mktemp("pgdata"))
+        # outside pytest's 0700 tmp tree: the server runs as its own system user when we are root
+        folder = Path(tempfile.mkdtemp(prefix="caunoi-test-pg-"))
+        folder.chmod(0o755)
+        url = start_embedded(folder, cleanup="delete")
     apply_migrations(url)
     return url
 
@@ -42,7 +46,9 @@ def database(settings: Settings) -> Iterator[Database]:
 def truncate_all(db: Database) -> None:
     with db.connection() as conn:
         tables = [r[0] for r in conn.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'"
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+            # the embedding cache is content-addressed: keeping it between tests only saves model time
+            " AND tablename NOT IN ('schema_migrations', 'embedding_cache')"
         ).fetchall()]
         if tables:
             conn.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")

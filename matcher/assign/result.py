@@ -70,6 +70,7 @@ def build_result(
     alt_a: np.ndarray,
     alt_b: np.ndarray,
     relaxations: list[Relaxation],
+    alternative: list[Relaxation],
     info: dict,
     index: AssignmentIndex,
     group_labels=None,
@@ -89,7 +90,8 @@ def build_result(
         for i, row in enumerate(alt.tolist()):
             alternates[ids[i]] = [other[j] for j in row if j >= 0]
     relax = [r.with_ids(a_ids, b_ids, group_labels) for r in relaxations]
-    text = explain(relax, side_names)
+    instead = [r.with_ids(a_ids, b_ids, group_labels) for r in alternative]
+    text = explain(relax, instead, side_names)
     return AssignmentResult(
         status=status,
         objective=float(scores.sum()),
@@ -97,5 +99,6 @@ def build_result(
         alternates=alternates,
         explanation=text,
         relaxations=relax,
+        alternative=instead,
         info=info,
     )

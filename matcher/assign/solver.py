@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
-from matcher.assign.candidates import SparseSource, int_costs
+from matcher.assign.candidates import SparseSource
 from matcher.assign.dense import DenseSource
+from matcher.assign.elastic import solve_elastic
 from matcher.assign.index import AssignmentIndex
 from matcher.assign.network import Caps
 from matcher.assign.prepare import Prepared, prepare
@@ -36,6 +39,9 @@ class CapacitatedAssigner:
         Scores are multiplied by this and rounded to integer flow costs.
     max_rounds : int
         Pricing rounds before the full instance is solved instead.
+    alternatives : bool
+        When the smallest change found raises maxima, also find the smallest change of minima
+        alone (one more elastic solve) and offer it in the explanation.
     """
 
     def __init__(
@@ -46,12 +52,14 @@ class CapacitatedAssigner:
         n_alternates: int = 3,
         score_scale: float = 1e6,
         max_rounds: int = 8,
+        alternatives: bool = True,
     ) -> None:
         self.top_k = top_k
         self.fairness = fairness
         self.n_alternates = n_alternates
         self.score_scale = score_scale
         self.max_rounds = max_rounds
+        self.alternatives = alternatives
 
     def _fairness_measure(self) -> str:
         f = "total" if self.fairness is True else "none" if self.fairness is False else self.fairness
@@ -68,13 +76,23 @@ class CapacitatedAssigner:
                 f"top_k must be >= 1 and n_alternates >= 0; got {self.top_k}, {self.n_alternates}"
             )
         source = DenseSource(problem) if problem.dense is not None else SparseSource(problem)
+        if not 0 < self.score_scale or source.max_abs_score() * self.score_scale >= 2.0**52:
+            raise ValueError(
+                f"score_scale {self.score_scale} must be positive and keep scale * max |score| "
+                f"({source.max_abs_score():.3g}) below 2**52, where integer costs stay exact"
+            )
         prep = prepare(problem, source)
         keys = source.initial(int(self.top_k), np.flatnonzero(prep.caps.lo_b > 0))
         relaxations = list(prep.direct)
         outcome = self._solve(source, prep.caps, keys) if not relaxations else None
+        self.alternative_relaxations_: list[Relaxation] = []
         if outcome is None or outcome.flow is None:
-            outcome, found = self._elastic(source, prep, keys if outcome is None else outcome.keys)
+            keys = keys if outcome is None else outcome.keys
+            outcome, found = self._elastic(source, prep, prep.caps, keys)
             relaxations += found
+            if self.alternatives and any(r.kind == "capacity_short" for r in found):
+                no_raise = replace(prep.caps, room_a=0 * prep.caps.room_a, room_b=0 * prep.caps.room_b)
+                self.alternative_relaxations_ = self._elastic(source, prep, no_raise, outcome.keys)[1]
         used = outcome.used_keys()
         info = {
             "rounds": outcome.rounds,
@@ -92,54 +110,8 @@ class CapacitatedAssigner:
     def _solve(self, source, caps: Caps, keys: np.ndarray, **kw) -> FlowOutcome:
         return solve_restricted(source, caps, keys, scale=self.score_scale, max_rounds=self.max_rounds, **kw)
 
-    def _elastic(self, source, prep: Prepared, keys: np.ndarray) -> tuple[FlowOutcome, list[Relaxation]]:
-        """Fewest units of change that make the instance feasible, and the best pairs after them.
-
-        One elastic flow: a unit of slack costs more than any difference in total score can be
-        worth (``penalty = 2 * max pairs * max |cost| + 1``), so the flow first minimises the units
-        of change and then, among the changes of that size, maximises the total score.
-        """
-        caps = prep.caps
-        max_pairs = int(caps.hi_a.sum() + caps.room_a.sum())
-        a, b = source.split(keys)
-        top = int(np.abs(int_costs(source.scores(a, b), self.score_scale)).max(initial=0))
-        # missing pairs may score higher than the candidates: bound them by the largest score
-        top = max(top, int(np.abs(int_costs(np.asarray([source.max_abs_score()]), self.score_scale))[0]))
-        penalty = 2 * max_pairs * max(top, 1) + 1
-        el = self._solve(source, caps, keys, elastic=True, penalties=(penalty, penalty))
-        flow, slack = el.flow, el.net.slack
-        assert flow is not None  # an elastic network always has the zero circulation
-
-        def amounts(name: str, n: int, lo=None) -> np.ndarray:
-            out = np.zeros(n, dtype=np.int64)
-            rows, arcs = slack.get(name, (np.zeros(0, np.int64), np.zeros(0, np.int64)))
-            out[rows] = flow[arcs] if lo is None else lo[rows] - flow[arcs]
-            return out
-
-        found: list[Relaxation] = []
-        for side, n, lo, mx, mn in (
-            ("a", source.n_a, caps.lo_a, prep.max_a, prep.min_a),
-            ("b", source.n_b, caps.lo_b, prep.max_b, prep.min_b),
-        ):
-            excess, short = amounts(f"{side}_excess", n), amounts(f"{side}_short", n, lo)
-            found += [
-                Relaxation("capacity_short", side, int(r), int(mx[r]), int(mx[r] + excess[r]))
-                for r in np.flatnonzero(excess)
-            ]
-            found += [
-                Relaxation("minimum_short", side, int(r), int(mn[r]), int(mn[r] - short[r]))
-                for r in np.flatnonzero(short)
-            ]
-        g_keys, g_arcs = slack.get("g_excess", (np.zeros(0, np.int64), np.zeros(0, np.int64)))
-        cur = caps.group_limit or 0  # the rule; forced pairs beyond it are reported as direct causes
-        for k, extra in zip(g_keys.tolist(), flow[g_arcs].tolist(), strict=True):
-            if extra:
-                b, g = divmod(k, caps.n_codes)
-                found.append(Relaxation("group_limit_short", "b", None, cur, cur + extra, partner=b, group=g))
-        found.sort(
-            key=lambda r: (r.kind != "capacity_short", r.kind, r.side or "", r.who or 0, r.partner or 0)
-        )
-        return el, found
+    def _elastic(self, source, prep: Prepared, caps: Caps, keys: np.ndarray):
+        return solve_elastic(source, prep, caps, keys, scale=self.score_scale, max_rounds=self.max_rounds)
 
     def _store(self, source, prep: Prepared, used: np.ndarray, relaxations, info) -> None:
         a, b = source.split(used)
@@ -169,6 +141,7 @@ class CapacitatedAssigner:
             alt_a=self.alternates_a_,
             alt_b=self.alternates_b_,
             relaxations=self.relaxations_,
+            alternative=self.alternative_relaxations_,
             info=self.info_,
             index=index,
             group_labels=group_labels,

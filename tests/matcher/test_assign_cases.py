@@ -48,6 +48,9 @@ def test_partner_short_of_slots_is_explained_as_a_capacity_raise():
     assert (fix.kind, fix.who, fix.current, fix.suggested) == ("capacity_short", "agri", 1, 3)
     assert "raise its maximum from 1 to 3" in r.explanation
     assert len(r.pairs) == 3  # the assignment once the change is made
+    # or, without raising any maximum: two startups go without
+    assert [(x.kind, x.amount) for x in r.alternative] == [("minimum_short", 1), ("minimum_short", 1)]
+    assert "Or, instead of raising maxima, lower minima" in r.explanation
 
 
 def test_too_few_candidates_is_a_direct_cause():
@@ -55,7 +58,20 @@ def test_too_few_candidates_is_a_direct_cause():
     assert r.status == "infeasible"
     [fix] = r.relaxations
     assert (fix.kind, fix.who, fix.current, fix.suggested) == ("too_few_candidates", "s1", 3, 2)
-    assert "only 2 allowed partners" in r.explanation
+    assert "only 2 allowed partner(s)" in r.explanation
+
+
+def test_without_a_maximum_a_short_row_is_too_few_candidates_not_min_above_max():
+    est = CapacitatedAssigner().fit(AssignmentProblem.from_dense(np.ones((2, 1)), min_a=[0, 2]))
+    assert [(r.kind, r.who, r.current, r.suggested) for r in est.relaxations_] == [
+        ("too_few_candidates", 1, 2, 1)
+    ]
+
+
+def test_empty_instances_are_fine():
+    assert assign_pairs([]).to_dict()["pairs"] == []
+    est = CapacitatedAssigner().fit(AssignmentProblem.from_dense(np.zeros((0, 3))))
+    assert est.status_ == "optimal" and est.alternates_b_.shape == (3, 3)
 
 
 @pytest.mark.parametrize(

@@ -124,6 +124,11 @@ def test_an_officer_plans_an_event_through_the_pages(db: Database, officer: Test
     assert run.status_code == 200 and 'class="assign-grid"' in run.text and "All rules hold" in run.text
     for view in ("a", "b"):
         assert "pair-actions" in officer.get(f"/officer/lists/{list_id}/runs/{run_id}", params={"view": view}).text
+    for path in ("", "/participants", "/rules", f"/runs/{run_id}", f"/runs/{run_id}?view=a"):
+        html = officer.get(f"/officer/lists/{list_id}{path}").text
+        assert 'name="csrf_token" value="' in html and 'name="csrf_token" value=""' not in html, path
+    pickers = officer.get(f"/officer/lists/{list_id}/participants", params={"q": "lion"}, headers=HTMX).text
+    assert pickers.lstrip().startswith('<div id="pickers"') and 'name="csrf_token" value=""' not in pickers
     pair = scalar(db, "SELECT a_id || '|' || b_id FROM run_pairs WHERE run_id = %(r)s ORDER BY fit LIMIT 1",
                   {"r": run_id})
     # htmx: the workspace fragment comes back with the new objective and the last change

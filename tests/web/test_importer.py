@@ -146,3 +146,8 @@ def test_normalisation_is_canonical(tmp_path: Path) -> None:
     [record] = load_files([write(tmp_path, "n.json", json.dumps([raw], ensure_ascii=False))])
     assert record["country"] == "VN" and record["name"] == "Nông Sản"
     assert record["description"] == unicodedata.normalize("NFC", "Cảm biến tôm")
+
+
+def test_nul_character_is_named_not_a_database_error(tmp_path: Path) -> None:
+    [msg] = problems_of([with_bad(tmp_path, 0, offers="abc\u0000def")])
+    assert "'vn-chipviet'" in msg and "offers" in msg and "NUL" in msg

@@ -13,6 +13,8 @@ from web.settings import Settings
 def test_explanations_are_read_defensively() -> None:
     assert [b.key for b in bars({"modes": 0.5, "sectors": 0.25, "competition": -0.1, "zero": 0.0, "x": "?"})] == [
         "modes", "sectors", "competition"]
+    many = {f"c{i}": 1.0 - i / 10 for i in range(6)} | {"n1": -0.3, "n2": -0.1}
+    assert [b.key for b in bars(many)] == ["c0", "c1", "c2", "c3", "n1"]
     assert bars({"a": 1.0, "b": -0.5})[1].negative and bars({"a": 1.0, "b": -0.5})[1].width == 50
     assert bars(None) == []
     engine = {"evidence": [{"direction": "their_need", "need": {"text": "chip design"},

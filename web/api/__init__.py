@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 
-from web.api import matching, profiles
+from web.api import health, matching, profiles
 from web.api.problems import install_problem_handlers
 
 API_PREFIX = "/api/v1"
@@ -33,6 +33,7 @@ def install_api(app: FastAPI) -> None:
     api.include_router(profiles.router)
     api.include_router(matching.router)
     app.include_router(api)
+    app.include_router(health.router)
     schema_cache: dict[str, Any] = {}
 
     @app.get(f"{API_PREFIX}/openapi.json", include_in_schema=False)

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 
 from web.api.auth import RequiredUser
+from web.api.profiles import IdPath
 from web.api.models import MatchesOut, ScoreIn, ScoreOut, SearchOut
 from web.errors import NotFound
 from web.store import profiles as store
@@ -22,7 +23,7 @@ def _filters(**values: str | None) -> dict[str, str]:
             summary="Ranked, explained partner proposals for a profile (the shape of `caunoi match --json`)")
 def get_matches(
     request: Request,
-    profile_id: str,
+    profile_id: IdPath,
     user: RequiredUser,
     top: Annotated[int, Query(ge=1, le=100)] = 10,
     kind: Annotated[str | None, Query(max_length=20)] = None,

@@ -33,9 +33,12 @@ class SearchOut(BaseModel):
     results: list[SearchHit]
 
 
+_ID = r"^[a-z0-9][a-z0-9-]{1,63}$"  # the profile schema's id pattern
+
+
 class ScoreIn(BaseModel):
-    a: str = Field(min_length=1, max_length=64)
-    b: str = Field(min_length=1, max_length=64)
+    a: str = Field(pattern=_ID, description="profile id")
+    b: str = Field(pattern=_ID, description="profile id")
 
 
 class ScoreOut(BaseModel):

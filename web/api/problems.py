@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -56,6 +57,9 @@ def api_problem(request: Request, exc: Exception) -> Response:
     if isinstance(exc, StarletteHTTPException):
         detail = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "Error")
         return problem(exc.status_code, detail, instance=path, headers=getattr(exc, "headers", None))
+    if isinstance(exc, psycopg.DataError):
+        return problem(422, "the request holds a value the database cannot store (e.g. a NUL character)",
+                       instance=path)
     log.exception("unexpected error on %s %s", request.method, path, exc_info=exc)
     return problem(500, "an unexpected error occurred; it has been logged", instance=path)
 

@@ -7,7 +7,7 @@ import binascii
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from matcher.schema import load_schema
@@ -21,7 +21,8 @@ from web.store import profiles as store
 router = APIRouter(tags=["profiles"])
 
 _SCHEMA = {k: v for k, v in load_schema().items() if k != "$schema"}
-IdPath = Annotated[str, "profile id"]
+PROFILE_ID_PATTERN = _SCHEMA["properties"]["id"]["pattern"]
+IdPath = Annotated[str, Path(pattern=PROFILE_ID_PATTERN, description="profile id")]
 
 
 def _encode_cursor(last_id: str) -> str:

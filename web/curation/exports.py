@@ -24,6 +24,7 @@ from web.curation.lists import load
 from web.curation.outcomes import Dashboard, partner_country
 from web.curation.runs import load_run
 from web.db import Database
+from web.i18n import N_
 from web.store import match_lists as list_store
 from web.store import meetings as meeting_store
 from web.store import runs as run_store
@@ -108,18 +109,18 @@ def schedule_xlsx(db: Database, list_id: int, run_id: int, tr: Tr) -> bytes:
     """Sheets: the schedule, one row per partner with their startups, and the partners × startups grid."""
     sch = schedule(db, list_id, run_id)
     wb = Workbook()
-    heads = [tr("Startup id"), tr("Startup"), tr("Country"), tr("Partner id"), tr("Partner"), tr("Country"),
-             tr("Fit"), tr("Score"), tr("Pinned"), tr("Source"), tr("Meeting")]
-    _sheet(wb, tr("Schedule"), heads, sch.rows, first=True)
+    heads = [tr(N_("Startup id")), tr(N_("Startup")), tr(N_("Country")), tr(N_("Partner id")), tr(N_("Partner")), tr(N_("Country")),
+             tr(N_("Fit")), tr(N_("Score")), tr(N_("Pinned")), tr(N_("Source")), tr(N_("Meeting"))]
+    _sheet(wb, tr(N_("Schedule")), heads, sch.rows, first=True)
     per_b: dict[tuple[str, str], list[str]] = defaultdict(list)
     for r in sch.rows:
         per_b[r[3], r[4]].append(r[1])
-    _sheet(wb, tr("By partner"), [tr("Partner id"), tr("Partner"), tr("Meetings"), tr("Startups")],
+    _sheet(wb, tr(N_("By partner")), [tr(N_("Partner id")), tr(N_("Partner")), tr(N_("Meetings")), tr(N_("Startups"))],
            [(b_id, name, len(a), ", ".join(a)) for (b_id, name), a in sorted(per_b.items(), key=lambda x: x[0][1])])
     a_names = sorted({(r[0], r[1]) for r in sch.rows}, key=lambda x: x[1])
     fits = {(r[0], r[3]): r[6] for r in sch.rows}
     grid = [(name, *[fits.get((a_id, b_id)) for a_id, _ in a_names]) for b_id, name in sorted(per_b, key=lambda x: x[1])]
-    _sheet(wb, tr("Grid"), [tr("Partner"), *[n for _, n in a_names]], grid)
+    _sheet(wb, tr(N_("Grid")), [tr(N_("Partner")), *[n for _, n in a_names]], grid)
     return _xlsx(wb)
 
 
@@ -142,14 +143,14 @@ def list_csv(db: Database, list_id: int) -> bytes:
 def list_xlsx(db: Database, list_id: int, tr: Tr) -> bytes:
     row, participants, rules = _participant_rows(db, list_id)
     wb = Workbook()
-    about = [(tr("Name"), row.name), (tr("Kind"), row.kind), (tr("Starts"), row.starts_on), (tr("Ends"), row.ends_on),
-             (tr("Place"), row.location), (tr("State"), row.state), (tr("Description"), row.description),
-             (tr("Minimum per side-A participant"), row.min_a), (tr("Maximum per side-A participant"), row.max_a),
-             (tr("Minimum per side-B participant"), row.min_b), (tr("Maximum per side-B participant"), row.max_b),
-             (tr("Minimum fit"), row.min_fit)]
-    _sheet(wb, tr("Match list"), [tr("Setting"), tr("Value")], about, first=True)
-    _sheet(wb, tr("Participants"), PARTICIPANT_COLUMNS, participants)
-    _sheet(wb, tr("Blocked and forced pairs"), RULE_COLUMNS, rules)
+    about = [(tr(N_("Name")), row.name), (tr(N_("Kind")), row.kind), (tr(N_("Starts")), row.starts_on), (tr(N_("Ends")), row.ends_on),
+             (tr(N_("Place")), row.location), (tr(N_("State")), row.state), (tr(N_("Description")), row.description),
+             (tr(N_("Minimum per side-A participant")), row.min_a), (tr(N_("Maximum per side-A participant")), row.max_a),
+             (tr(N_("Minimum per side-B participant")), row.min_b), (tr(N_("Maximum per side-B participant")), row.max_b),
+             (tr(N_("Minimum fit")), row.min_fit)]
+    _sheet(wb, tr(N_("Match list")), [tr(N_("Setting")), tr(N_("Value"))], about, first=True)
+    _sheet(wb, tr(N_("Participants")), PARTICIPANT_COLUMNS, participants)
+    _sheet(wb, tr(N_("Blocked and forced pairs")), RULE_COLUMNS, rules)
     return _xlsx(wb)
 
 

@@ -46,16 +46,18 @@ class MatchView:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def bars(components: Any) -> list[Bar]:
-    """Non-zero components, largest first, with widths relative to the largest."""
+def bars(components: Any, positive: int = 4, negative: int = 1) -> list[Bar]:
+    """The largest components that raise the fit, then the largest that lower it, with widths
+    relative to the largest shown (a picture to glance at, not a full account)."""
     if not isinstance(components, dict):
         return []
     items = [(str(k), float(v)) for k, v in components.items() if isinstance(v, int | float) and abs(v) > 1e-9]
-    if not items:
-        return []
-    top = max(abs(v) for _, v in items)
     items.sort(key=lambda kv: (-abs(kv[1]), kv[0]))
-    return [Bar(k, v, max(3, round(100 * abs(v) / top)), v < 0) for k, v in items]
+    shown = [kv for kv in items if kv[1] > 0][:positive] + [kv for kv in items if kv[1] < 0][:negative]
+    if not shown:
+        return []
+    top = max(abs(v) for _, v in shown)
+    return [Bar(k, v, max(3, round(100 * abs(v) / top)), v < 0) for k, v in shown]
 
 
 def _text(value: Any) -> str | None:
@@ -98,13 +100,11 @@ def best_pair(explanation: Any, depth: int = 0) -> dict[str, str] | None:
 
 
 def extras(explanation: Any) -> dict[str, Any]:
-    """Optional parts of an engine explanation worth showing: summaries by language, shared tags."""
+    """Optional parts of an engine explanation worth showing: shared technology tags, a competitor flag."""
     if not isinstance(explanation, dict):
         return {}
-    summary = explanation.get("summary")
     techs = explanation.get("shared_technologies")
     return {
-        "summary": summary if isinstance(summary, dict) else {},
         "technologies": [str(t) for t in techs][:4] if isinstance(techs, list) else [],
         "competitor": bool(explanation.get("competitor")),
     }

@@ -1,0 +1,118 @@
+"""The ranking service over HTTP with the real engine: matches, search, score, the live index, /readyz."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from web.app import create_app
+from web.db import Database
+from web.embedding import embed_profiles_handler
+from web.importer import load_files
+from web.services.accounts import create_token, create_user
+from web.services.profiles import EMBED_JOB, import_records
+from web.settings import Settings
+from web.worker import Worker
+
+DATA = Path(__file__).parent / "data"
+
+
+def wait_until(predicate, seconds: float = 30.0) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.fixture
+def worker(db: Database, settings: Settings) -> Worker:
+    return Worker(db, {EMBED_JOB: embed_profiles_handler(settings)})
+
+
+@pytest.fixture
+def client(db: Database, settings: Settings, worker: Worker) -> Iterator[TestClient]:
+    import_records(db, load_files([DATA / "small.json"]))
+    worker.drain()
+    app = create_app(settings, database=db)
+    with TestClient(app) as c:
+        assert wait_until(lambda: c.app.state.matching.ready)  # type: ignore[attr-defined]
+        yield c
+
+
+@pytest.fixture
+def auth(db: Database) -> dict[str, str]:
+    create_user(db, "api@x.example", "officer", "a-long-password")
+    return {"Authorization": f"Bearer {create_token(db, 'api@x.example')[1]}"}
+
+
+def test_matches_need_a_token_and_have_the_published_shape(client: TestClient, auth: dict[str, str]) -> None:
+    assert client.get("/api/v1/profiles/vn-chipviet/matches").status_code == 401
+    body = client.get("/api/v1/profiles/vn-chipviet/matches", headers=auth).json()
+    assert body["id"] == "vn-chipviet"
+    first = body["matches"][0]
+    assert set(first) == {"id", "score", "fit", "components", "explanation"}
+    assert 0 <= first["fit"] <= 100 and first["explanation"]
+
+
+def test_the_complementary_partner_ranks_first_and_only_across_the_border(client: TestClient, auth: dict[str, str]) -> None:
+    ids = [m["id"] for m in client.get("/api/v1/profiles/vn-chipviet/matches", headers=auth).json()["matches"]]
+    assert ids[0] == "kr-hanpack"
+    assert not {"vn-agrisense", "vn-hatch-hcm"} & set(ids)
+
+
+def test_filters_apply_and_bad_values_are_422(client: TestClient, auth: dict[str, str]) -> None:
+    r = client.get("/api/v1/profiles/vn-agrisense/matches", params={"kind": "partner", "mode": "investment"}, headers=auth)
+    assert [m["id"] for m in r.json()["matches"]] == ["sg-lionfund"]
+    r = client.get("/api/v1/profiles/vn-agrisense/matches", params={"sector": "alchemy"}, headers=auth)
+    assert r.status_code == 422 and "alchemy" in r.json()["detail"]
+
+
+def test_unknown_profile_is_404(client: TestClient, auth: dict[str, str]) -> None:
+    assert client.get("/api/v1/profiles/nope-nope/matches", headers=auth).status_code == 404
+
+
+def test_search_finds_a_vietnamese_need_from_english_words(client: TestClient) -> None:
+    r = client.get("/api/v1/search", params={"q": "chip packaging and testing technology transfer", "top": 3})
+    assert r.status_code == 200 and r.json()["results"][0]["id"] == "kr-hanpack"
+
+
+def test_score_explains_one_pair(client: TestClient, auth: dict[str, str]) -> None:
+    r = client.post("/api/v1/score", json={"a": "vn-chipviet", "b": "kr-hanpack"}, headers=auth)
+    body = r.json()
+    assert r.status_code == 200 and body["a"] == "vn-chipviet" and body["components"] and body["explanation"]
+    assert client.post("/api/v1/score", json={"a": "vn-chipviet", "b": "zz-none"}, headers=auth).status_code == 404
+
+
+def test_a_new_profile_is_matchable_seconds_after_its_embedding(client: TestClient, auth: dict[str, str],
+                                                                worker: Worker) -> None:
+    new = {"kind": "partner", "partner_type": "corporation", "name": "Osaka Package Labs", "country": "JP",
+           "description": "Semiconductor packaging and test house.",
+           "offers": "Technology transfer of wafer-level chip packaging; engineer training.",
+           "sectors": ["semiconductors"], "cooperation_offered": ["technology_transfer"]}
+    assert client.put("/api/v1/profiles/jp-osaka-pack", json=new, headers=auth).status_code == 201
+    r = client.get("/api/v1/profiles/jp-osaka-pack/matches", headers=auth)
+    assert r.status_code == 409  # stored, not embedded yet: a clear, retryable answer
+    started = time.monotonic()
+    worker.drain()
+
+    def visible() -> bool:
+        ids = [m["id"] for m in client.get("/api/v1/profiles/vn-chipviet/matches", headers=auth).json()["matches"]]
+        return "jp-osaka-pack" in ids
+
+    assert wait_until(visible, 10)
+    assert time.monotonic() - started < 10
+    assert client.delete("/api/v1/profiles/jp-osaka-pack", headers=auth).status_code == 204
+    assert wait_until(lambda: not visible(), 10)
+
+
+def test_readyz_reports_database_index_and_backlog(client: TestClient) -> None:
+    r = client.get("/readyz")
+    assert r.status_code == 200 and r.json()["checks"]["index"]["loaded"] is True
+    assert r.json()["checks"]["index"]["profiles"] == 6
+    assert client.get("/healthz").text == "ok"
