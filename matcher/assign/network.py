@@ -118,7 +118,10 @@ class _Builder:
         need, grow = np.flatnonzero(lo > 0), np.flatnonzero(room > 0)
         self.slack[f"{name}_short"] = (need, self.add(tail[need], head[need], 0, lo[need], -self.short_cost))
         self.add(tail, head, 0, hi - lo, 0)
-        self.slack[f"{name}_excess"] = (grow, self.add(tail[grow], head[grow], 0, room[grow], self.excess_cost))
+        self.slack[f"{name}_excess"] = (
+            grow,
+            self.add(tail[grow], head[grow], 0, room[grow], self.excess_cost),
+        )
 
     def arrays(self) -> list[np.ndarray]:
         return [np.concatenate([p[i] for p in self.parts]) for i in range(6)]
@@ -158,6 +161,16 @@ def build_network(
     net.add([t], [s], 0, int(caps.hi_a.sum() + caps.room_a.sum()) + 1, 0, True)
     tail, head, lo, hi, cost, free_lb = net.arrays()
     return Network(
-        n_nodes=2 + n_a + n_b + len(bg_keys), n_a=n_a, n_b=n_b, tail=tail, head=head, lo=lo, hi=hi,
-        cost=cost, free_lb=free_lb.astype(bool), score_arcs=score_arcs, bg_keys=bg_keys, slack=net.slack,
+        n_nodes=2 + n_a + n_b + len(bg_keys),
+        n_a=n_a,
+        n_b=n_b,
+        tail=tail,
+        head=head,
+        lo=lo,
+        hi=hi,
+        cost=cost,
+        free_lb=free_lb.astype(bool),
+        score_arcs=score_arcs,
+        bg_keys=bg_keys,
+        slack=net.slack,
     )

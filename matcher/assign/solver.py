@@ -76,7 +76,7 @@ class CapacitatedAssigner:
                 f"top_k must be >= 1 and n_alternates >= 0; got {self.top_k}, {self.n_alternates}"
             )
         source = DenseSource(problem) if problem.dense is not None else SparseSource(problem)
-        if not 0 < self.score_scale or source.max_abs_score() * self.score_scale >= 2.0**52:
+        if self.score_scale <= 0 or source.max_abs_score() * self.score_scale >= 2.0**52:
             raise ValueError(
                 f"score_scale {self.score_scale} must be positive and keep scale * max |score| "
                 f"({source.max_abs_score():.3g}) below 2**52, where integer costs stay exact"

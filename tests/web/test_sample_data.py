@@ -42,7 +42,7 @@ def test_dev_gold_refers_to_sample_profiles_across_the_border() -> None:
     gold = json.loads((PROFILES / "dev-gold.json").read_text(encoding="utf-8"))
     assert len(gold) >= 60
     for query, judged in gold.items():
-        assert query in by_id and 1 <= len(judged)
+        assert query in by_id and len(judged) >= 1
         for cand, grade in judged.items():
             assert cand in by_id and cand != query and grade in (1, 2, 3)
             assert side_of(by_id[cand]) != side_of(by_id[query])

@@ -7,8 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 
 from web.api.auth import RequiredUser
-from web.api.profiles import IdPath
 from web.api.models import MatchesOut, ScoreIn, ScoreOut, SearchOut
+from web.api.profiles import IdPath
 from web.errors import NotFound
 from web.store import profiles as store
 
