@@ -46,6 +46,8 @@ def assign_pairs(
     max_per_group: int | None = None,
     default_min: int = 0,
     default_max: int | None = None,
+    a_ids: Iterable[Hashable] = (),
+    b_ids: Iterable[Hashable] = (),
     side_names: tuple[str, str] = ("startup", "partner"),
     **assigner,
 ) -> AssignmentResult:
@@ -57,16 +59,20 @@ def assign_pairs(
         Allowed pairs and their scores (higher is better); each pair at most once.
     capacities : mapping id -> (min, max)
         How many pairs an id (either side) must and may be in; ``max=None``: no maximum. Ids not
-        listed get ``(default_min, default_max)``. An id that is in no pair raises ``KeyError``.
+        listed get ``(default_min, default_max)``. An id in no pair and not in ``a_ids``/``b_ids``
+        raises ``KeyError``.
     blocked, forced : iterables of (a_id, b_id)
         Pairs never / always assigned.
     groups : mapping a_id -> label, with ``max_per_group``
         At most ``max_per_group`` a-side ids of one label per b-side id.
+    a_ids, b_ids : iterables of ids
+        Participants of each side besides those in ``pairs`` (someone with no allowed pair still
+        has a minimum to report on and alternates to list).
     **assigner
         Parameters of :class:`CapacitatedAssigner` (``fairness``, ``n_alternates``, ...).
     """
     pairs = list(pairs)
-    index = AssignmentIndex.from_ids((p[0] for p in pairs), (p[1] for p in pairs))
+    index = AssignmentIndex.from_ids([*(p[0] for p in pairs), *a_ids], [*(p[1] for p in pairs), *b_ids])
     rows = _rows_of_pairs(index, pairs, "pairs")
     scores = np.array([float(p[2]) for p in pairs], dtype=np.float64)
     labels, codes = None, None

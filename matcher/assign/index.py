@@ -55,7 +55,10 @@ class AssignmentIndex:
             return "a"
         if id_ in self._b:
             return "b"
-        raise KeyError(f"unknown id {id_!r}; not among the {self.n_a} a-side or {self.n_b} b-side ids")
+        raise KeyError(
+            f"unknown id {id_!r}; not among the {self.n_a} a-side or {self.n_b} b-side ids "
+            "(a participant without allowed pairs must be declared with its side)"
+        )
 
     def rows(self, side: str, ids: Iterable[Hashable]) -> np.ndarray:
         """Rows of ``ids`` on ``side``, int64 of shape ``(len(ids),)``; unknown ids raise ``KeyError``."""

@@ -32,16 +32,32 @@ class CapacitatedAssigner:
         ``True``/``"total"``: first maximise the worst-off a-side participant's total score, then the
         overall total with that worst-off value kept; ``"mean"``: the same for the mean score of an
         a-side participant's pairs (over those with a minimum of at least one). Solved as MILPs
-        with HiGHS on the candidate pairs.
+        with HiGHS on the candidate pairs the flow solve ended with; only for feasible instances.
     n_alternates : int
         Alternates kept per participant.
     score_scale : float
-        Scores are multiplied by this and rounded to integer flow costs.
+        Scores are multiplied by this and rounded to integer flow costs: the answer is optimal for
+        scores rounded to ``1 / score_scale`` (within ``n_pairs / score_scale`` of the float optimum).
     max_rounds : int
         Pricing rounds before the full instance is solved instead.
     alternatives : bool
         When the smallest change found raises maxima, also find the smallest change of minima
         alone (one more elastic solve) and offer it in the explanation.
+
+    Attributes
+    ----------
+    status_ : {"optimal", "infeasible"}
+    pairs_ : int64 ndarray of shape (n_pairs, 2)
+        ``(a_row, b_row)``, sorted; forced pairs included. When infeasible: the optimal pairs once
+        ``relaxations_`` are applied.
+    pair_scores_ : float64 ndarray of shape (n_pairs,)
+    objective_ : float
+    alternates_a_, alternates_b_ : int64 ndarray of shape (n_a, n_alternates), (n_b, n_alternates)
+        Next best allowed, unblocked, unassigned partners per row, best first, ``-1`` padded.
+    relaxations_, alternative_relaxations_ : list of Relaxation
+        The smallest change found (direct causes first), and the minima-only alternative.
+    info_ : dict
+        ``rounds``, ``candidate_pairs``, ``proved_optimal``, ``full_instance``, ``fairness``.
     """
 
     def __init__(

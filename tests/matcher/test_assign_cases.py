@@ -208,3 +208,11 @@ def test_index_maps_ids_both_ways_and_refuses_shared_ids():
         AssignmentIndex(["a"], ["a"])
     with pytest.raises(ValueError, match="unknown side 'c'"):
         index.rows("c", ["a"])
+
+
+def test_a_participant_without_pairs_is_declared_and_reported():
+    """A partner with no allowed pair but a minimum of 1: declared via b_ids, reported, not raised."""
+    r = assign_pairs(SQUARE, capacities={"p9": (1, 2)}, b_ids=["p9"])
+    assert r.status == "infeasible"
+    assert [(x.kind, x.who, x.suggested) for x in r.relaxations] == [("too_few_candidates", "p9", 0)]
+    assert r.alternates["p9"] == []
