@@ -1,0 +1,196 @@
+"""Load benchmark of GET /api/v1/profiles/{id}/matches, reproducible with one command:
+
+    python bench/bench_api.py            # 10k profiles, 2 workers, 200 req/s for 60 s
+    python bench/bench_api.py --quick    # 2k profiles, 10 s
+
+What it does, all on 127.0.0.1:
+1. a fresh data folder with the embedded PostgreSQL; `caunoi synth` profiles imported;
+2. BENCHMARKS ONLY: the embedding cache is filled with random low-rank vectors for every passage
+   of every profile (the model would need hours for 10k profiles; the serving path is the same);
+3. `caunoi serve --workers 2` in a subprocess (in-process embedding worker off, BLAS pinned to one
+   thread per worker), waited for until /readyz answers 200;
+4. from this (second) process, an open-loop load at a constant rate: every request is scheduled
+   at a fixed time and its latency is measured from that time (no coordinated omission);
+5. the same load on /healthz, for the ratio of the two p50s measured in the same run.
+Results are printed and written to bench/results/api-<date>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import itertools
+import json
+import os
+import platform
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from typing import Any
+from urllib.parse import urlsplit
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from matcher.embed import text_hash  # noqa: E402
+from matcher.features import profile_passages  # noqa: E402
+from matcher.synth import random_vectors  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def caunoi(env: dict[str, str], *args: str) -> str:
+    proc = subprocess.run([sys.executable, "-m", "web", *args], env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"caunoi {' '.join(args)} failed:\n{proc.stderr}")
+    return proc.stdout
+
+
+def seed_random_vectors(env: dict[str, str], synth_file: Path, model: str) -> int:
+    """BENCHMARKS ONLY: one random low-rank vector per passage key, stored in the cache."""
+    from web.db import Database
+    from web.settings import Settings
+    from web.store.vectors import upsert_vectors
+
+    records = [json.loads(line) for line in synth_file.read_text(encoding="utf-8").splitlines()]
+    keys: dict[tuple[str, str], int] = {}
+    for i, record in enumerate(records):
+        needs, provide = profile_passages(record)
+        for p in needs:
+            keys.setdefault((text_hash(p.text), "query"), i)
+        for p in provide:
+            keys.setdefault((text_hash(p.text), "passage"), i)
+    base = random_vectors(len(records), random_state=1)
+    rng = np.random.default_rng(2)
+    noise = rng.standard_normal((len(keys), base.shape[1])).astype(np.float32) * 0.02
+    settings = Settings(data_dir=Path(env["CAUNOI_DATA_DIR"]))
+    with Database(settings).open() as db, db.connection() as conn, conn.transaction():
+        items = []
+        for j, ((h, role), i) in enumerate(keys.items()):
+            v = base[i] + noise[j]
+            items.append(((h, role, model), v / np.linalg.norm(v)))
+        upsert_vectors(conn, items)
+    return len(keys)
+
+
+def load(url: str, paths: list[str], rate: float, seconds: float, headers: dict[str, str],
+         threads: int = 48) -> dict[str, Any]:
+    """Open-loop constant-rate load from keep-alive connections in a thread pool; each request's
+    latency is measured from its scheduled start, so a slow server cannot hide its queueing."""
+    parsed = urlsplit(url)
+    n = int(rate * seconds)
+    start = time.perf_counter() + 0.3
+    latencies = np.full(n, np.nan)
+    codes = np.zeros(n, dtype=np.int32)
+    counter = itertools.count()
+
+    def run() -> None:
+        conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=10)
+        while (i := next(counter)) < n:
+            scheduled = start + i / rate
+            delay = scheduled - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            try:
+                conn.request("GET", paths[i % len(paths)], headers=headers)
+                response = conn.getresponse()
+                response.read()
+                codes[i] = response.status
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=10)
+                codes[i] = -1
+            latencies[i] = time.perf_counter() - scheduled
+        conn.close()
+
+    pool = [threading.Thread(target=run) for _ in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    elapsed = time.perf_counter() - start
+    ms = latencies * 1000
+    statuses = {str(code): int((codes == code).sum()) for code in np.unique(codes)}
+    return {"requests": n, "errors": int((codes != 200).sum()), "achieved_rps": n / elapsed,
+            "p50_ms": float(np.percentile(ms, 50)), "p90_ms": float(np.percentile(ms, 90)),
+            "p99_ms": float(np.percentile(ms, 99)), "max_ms": float(ms.max()), "statuses": statuses}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--profiles", type=int, default=10_000)
+    parser.add_argument("--rate", type=float, default=200.0)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--quick", action="store_true", help="2k profiles, 10 s")
+    args = parser.parse_args()
+    if args.quick:
+        args.profiles, args.seconds = 2000, 10.0
+    data_dir = Path(tempfile.mkdtemp(prefix="caunoi-bench-api-"))
+    data_dir.chmod(0o755)
+    env = {**os.environ, "CAUNOI_DATA_DIR": str(data_dir), "CAUNOI_IN_PROCESS_WORKER": "false",
+           "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "CAUNOI_LOG_LEVEL": "WARNING"}
+    env.pop("CAUNOI_DATABASE_URL", None)
+    synth = data_dir / "synth.jsonl"
+    t0 = time.perf_counter()
+    caunoi(env, "synth", "--n", str(args.profiles), "-o", str(synth))
+    caunoi(env, "import", str(synth))
+    from web.embedding import make_embedder
+    from web.settings import Settings
+
+    model = make_embedder(Settings()).name
+    n_keys = seed_random_vectors(env, synth, model)
+    caunoi(env, "users", "add", "bench@caunoi.example", "--role", "officer")
+    token = caunoi(env, "tokens", "create", "bench@caunoi.example").strip()
+    print(f"setup: {args.profiles} profiles, {n_keys} random passage vectors, {time.perf_counter() - t0:.0f} s")
+
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "web", "serve", "--port", str(port), "--workers",
+                               str(args.workers)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 600
+        ready = 0
+        while ready < 3 * args.workers and time.monotonic() < deadline:
+            try:
+                ready = ready + 1 if httpx.get(f"{url}/readyz", timeout=5).status_code == 200 else 0
+            except httpx.HTTPError:
+                ready = 0
+            time.sleep(0.3)
+        if ready < 3 * args.workers:
+            raise SystemExit("the server did not become ready")
+        ids = [json.loads(line)["id"] for line in synth.read_text(encoding="utf-8").splitlines()]
+        random.Random(0).shuffle(ids)
+        headers = {"Authorization": f"Bearer {token}"}
+        match_paths = [f"/api/v1/profiles/{pid}/matches?top=10" for pid in ids]
+        load(url, match_paths[:200], args.rate, 3.0, headers)  # warm-up
+        matches = load(url, match_paths, args.rate, args.seconds, headers)
+        health = load(url, ["/healthz"], args.rate, min(args.seconds, 20.0), {})
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    result = {
+        "date": time.strftime("%Y-%m-%d %H:%M"), "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "profiles": args.profiles, "workers": args.workers, "rate": args.rate, "seconds": args.seconds,
+        "matches": matches, "healthz": health, "p50_ratio_matches_to_healthz": matches["p50_ms"] / health["p50_ms"],
+    }
+    print(json.dumps(result, indent=2))
+    out = ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"api-{time.strftime('%Y%m%d-%H%M')}.json").write_text(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
