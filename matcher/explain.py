@@ -9,7 +9,8 @@ Vietnamese or English; quotes stay in their original language.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -44,7 +45,7 @@ class Explanation:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form (the ``explanation`` of ``Match.to_dict()``), with rendered summaries."""
-        out = asdict(self)
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
         out["summary"] = {"vi": self.render("vi"), "en": self.render("en")}
         return out
 
@@ -53,13 +54,25 @@ class Explanation:
         return render_explanation(self, lang)
 
 
-def _overlap_terms(text: str) -> set[str]:
-    return set(words(strip_diacritics(text))) | {f"c:{c}" for c in concepts(text)}
+@lru_cache(maxsize=65536)
+def _overlap_terms(text: str) -> frozenset[str]:
+    # cached: the same candidate sentences come back in many explanations
+    return frozenset(words(strip_diacritics(text))) | {f"c:{c}" for c in concepts(text)}
+
+
+@lru_cache(maxsize=65536)
+def _sentences(passage: str) -> tuple[str, ...]:
+    return tuple(split_sentences(passage))
+
+
+@lru_cache(maxsize=65536)
+def _tag_concepts(tag: str) -> frozenset[str]:
+    return frozenset(concepts(tag))
 
 
 def _best_sentence(passage: str, other: str) -> str:
     """The sentence of ``passage`` sharing most words or glossary concepts with ``other``."""
-    sentences = split_sentences(passage)
+    sentences = _sentences(passage)
     if len(sentences) <= 1:
         return passage
     target = _overlap_terms(other)
@@ -119,11 +132,11 @@ def shared_technologies(a: ProfileFeatures, b: ProfileFeatures, limit: int = 6) 
     shared = [t for t in a.tags if t in set(b.tags)]
     originals_a = {t.casefold(): t for t in a.record.get("technologies") or []}
     out = [originals_a.get(t, t) for t in shared]
-    b_concepts = {t: set(concepts(t)) for t in b.tags if t not in shared}
+    b_concepts = {t: _tag_concepts(t) for t in b.tags if t not in shared}
     for ta in a.tags:
         if ta in shared or len(out) >= limit:
             continue
-        ca = set(concepts(ta))
+        ca = _tag_concepts(ta)
         match = next((tb for tb, cb in b_concepts.items() if ca & cb), None)
         if match:
             out.append(f"{ta} ↔ {match}")

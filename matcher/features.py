@@ -89,6 +89,18 @@ def provide_text(record: dict[str, Any]) -> str:
     return "\n".join(p for p in parts if p)
 
 
+def profile_tags(record: dict[str, Any]) -> tuple[str, ...]:
+    """The record's technology tags, normalised (``normalise_tag``), first occurrence kept."""
+    return tuple(dict.fromkeys(normalise_tag(t) for t in record.get("technologies") or [] if t.strip()))
+
+
+def lexical_documents(records: Sequence[dict[str, Any]]) -> tuple[list[str], list[str]]:
+    """(needs documents, provide documents) of ``records`` for the lexical model."""
+    needs = [lexical_document(r.get("needs") or "") for r in records]
+    provide = [lexical_document(provide_text(r), profile_tags(r)) for r in records]
+    return needs, provide
+
+
 def _mean_unit(vecs: np.ndarray, dim: int) -> np.ndarray:
     if len(vecs) == 0:
         return np.zeros(dim, dtype=np.float32)
@@ -140,17 +152,26 @@ class Featurizer:
         self.alignment = fit_alignment({"query": need_vecs, "passage": prov_vecs}, flags)
         return self
 
-    def build(self, records: Sequence[dict[str, Any]]) -> list[ProfileFeatures]:
-        """Features of ``records`` (normalised profile dicts), in order."""
+    def build(
+        self, records: Sequence[dict[str, Any]], lexical_rows: tuple[sp.csr_matrix, sp.csr_matrix] | None = None
+    ) -> list[ProfileFeatures]:
+        """Features of ``records`` (normalised profile dicts), in order.
+
+        ``lexical_rows`` = (needs rows, provide rows), each (len(records), F), when the caller
+        already transformed ``lexical_documents(records)``.
+        """
         split, need_vecs, prov_vecs = self._embed(records)
         if self.alignment is not None:
             need_vecs = self.alignment.transform(need_vecs, "query")
             prov_vecs = self.alignment.transform(prov_vecs, "passage")
-        tags = [tuple(dict.fromkeys(normalise_tag(t) for t in r.get("technologies") or [] if t.strip())) for r in records]
-        lex_need = self.lexical.transform([lexical_document(r.get("needs") or "") for r in records])
-        lex_prov = self.lexical.transform(
-            [lexical_document(provide_text(r), t) for r, t in zip(records, tags, strict=True)]
-        )
+        if lexical_rows is None:
+            need_docs, prov_docs = lexical_documents(records)
+            lexical_rows = (self.lexical.transform(need_docs), self.lexical.transform(prov_docs))
+        lex_need, lex_prov = lexical_rows
+        if lex_need.shape[0] != len(records) or lex_prov.shape[0] != len(records):
+            raise ValueError(
+                f"lexical rows of shape {lex_need.shape} and {lex_prov.shape} for {len(records)} records"
+            )
         out, i_need, i_prov = [], 0, 0
         dim = self.encoder.dim
         for k, (record, (needs, provide)) in enumerate(zip(records, split, strict=True)):
@@ -173,7 +194,7 @@ class Featurizer:
                     lex_need=lex_need[k],
                     lex_prov=lex_prov[k],
                     structured=encode_structured(record),
-                    tags=tags[k],
+                    tags=profile_tags(record),
                 )
             )
         return out

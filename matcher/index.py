@@ -14,7 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from matcher.features import Passage, ProfileFeatures
-from matcher.store import Columns, gather
+from matcher.store import Columns, SparseRows, gather
 from matcher.structured import COLUMNS as STRUCT_COLUMNS
 
 FIELD_CODES = {"offers": 0, "description": 1, "documents": 2}
@@ -27,8 +27,8 @@ class Block:
     ``need_vecs`` (R_need, dim) with ``need_off`` (n + 1,): candidate i's need passages are
     ``need_vecs[need_off[i]:need_off[i+1]]``; likewise ``prov_vecs``/``prov_off`` and
     ``prov_field`` (R_prov,) the field code of each provide passage (``FIELD_CODES``),
-    ``offer_vecs``/``offer_off`` (the offers prefix of each provide segment). ``desc`` and
-    ``first`` are (n, dim); ``lex_need``/``lex_prov`` CSR (n, F); ``structured`` maps each
+    ``offer_vecs``/``offer_off`` (the offers prefix of each provide segment). ``desc`` is
+    (n, dim); ``lex_need``/``lex_prov`` n sparse lexical rows; ``structured`` maps each
     structured column to (n, ...).
     """
 
@@ -41,8 +41,8 @@ class Block:
     offer_vecs: np.ndarray
     offer_off: np.ndarray
     desc: np.ndarray
-    lex_need: sp.csr_matrix
-    lex_prov: sp.csr_matrix
+    lex_need: SparseRows
+    lex_prov: SparseRows
     structured: dict[str, np.ndarray]
 
     def __len__(self) -> int:
@@ -73,6 +73,7 @@ class Index:
         self.needs = Columns({"vec": (np.float32, (dim,))})
         self.provide = Columns({"vec": (np.float32, (dim,)), "field": (np.int8, ()), "doc": (np.int16, ())})
         self.lex = Columns({"col": (np.int32, ()), "val": (np.float32, ())})
+        self._empty_row = sp.csr_matrix((1, n_lexical), dtype=np.float32)
 
     def __len__(self) -> int:
         return len(self.row_of)
@@ -83,6 +84,7 @@ class Index:
 
     def _append_sparse(self, row: sp.csr_matrix) -> tuple[int, int]:
         row = row.tocsr()
+        row.sort_indices()  # SparseRows.dot binary-searches the query row's columns
         start = self.lex.append({"col": row.indices.astype(np.int32), "val": row.data.astype(np.float32)})
         return start, row.nnz
 
@@ -131,11 +133,13 @@ class Index:
         """Row numbers of live profiles, in row order; shape (n_alive,)."""
         return np.flatnonzero(self.profiles["alive"])
 
-    def _sparse(self, starts: np.ndarray, counts: np.ndarray) -> sp.csr_matrix:
+    def _rows(self, starts: np.ndarray, counts: np.ndarray) -> SparseRows:
         flat, offsets = gather(starts, counts)
-        return sp.csr_matrix(
-            (self.lex["val"][flat], self.lex["col"][flat], offsets), shape=(len(starts), self.n_lexical)
-        )
+        return SparseRows(self.lex["col"][flat], self.lex["val"][flat], offsets)
+
+    def _sparse(self, starts: np.ndarray, counts: np.ndarray) -> sp.csr_matrix:
+        rows = self._rows(starts, counts)
+        return sp.csr_matrix((rows.vals, rows.cols, rows.offsets), shape=(len(starts), self.n_lexical))
 
     def block(self, rows: np.ndarray) -> Block:
         """The stacked arrays of the given rows (shape (n,) int); copies only what scoring reads."""
@@ -153,19 +157,25 @@ class Index:
             offer_vecs=self.provide["vec"][offer_rows],
             offer_off=offer_off,
             desc=p["desc"][rows],
-            lex_need=self._sparse(p["lexn_start"][rows], p["lexn_n"][rows]),
-            lex_prov=self._sparse(p["lexp_start"][rows], p["lexp_n"][rows]),
+            lex_need=self._rows(p["lexn_start"][rows], p["lexn_n"][rows]),
+            lex_prov=self._rows(p["lexp_start"][rows], p["lexp_n"][rows]),
             structured={name: p[name][rows] for name in STRUCT_COLUMNS},
         )
 
-    def features(self, row: int) -> ProfileFeatures:
-        """The features of one live row (vectors are copies of the stored ones)."""
+    def features(self, row: int, lexical: bool = True) -> ProfileFeatures:
+        """The features of one live row (vectors are copies of the stored ones); with
+        ``lexical=False`` the lexical rows are left empty (explanations do not read them)."""
         meta = self.meta[row]
         if meta is None:
             raise KeyError(f"row {row} was removed")
         record, needs, provide, tags = meta
         p = self.profiles
         ns, nn, ps, pn = (int(p[k][row]) for k in ("need_start", "need_n", "prov_start", "prov_n"))
+        if lexical:
+            lex_need = self._sparse(p["lexn_start"][row : row + 1], p["lexn_n"][row : row + 1])
+            lex_prov = self._sparse(p["lexp_start"][row : row + 1], p["lexp_n"][row : row + 1])
+        else:
+            lex_need = lex_prov = self._empty_row
         return ProfileFeatures(
             id=self.ids[row],
             record=record,
@@ -175,8 +185,8 @@ class Index:
             prov_vecs=self.provide["vec"][ps : ps + pn].copy(),
             desc_vec=p["desc"][row].copy(),
             first_vec=p["first"][row].copy(),
-            lex_need=self._sparse(p["lexn_start"][row : row + 1], p["lexn_n"][row : row + 1]),
-            lex_prov=self._sparse(p["lexp_start"][row : row + 1], p["lexp_n"][row : row + 1]),
+            lex_need=lex_need,
+            lex_prov=lex_prov,
             structured={name: p[name][row].copy() for name in STRUCT_COLUMNS},
             tags=tags,
         )

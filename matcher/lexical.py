@@ -80,11 +80,20 @@ class LexicalModel:
         ``sum(weight * cosine in space)``. Defaults: words 0.35, chars 0.25, concepts 0.4.
     n_features : int
         Hash buckets per space.
+    max_terms : int, optional
+        Keep only the ``max_terms`` largest weights of each row (after stacking): bounds the
+        cost of scoring a candidate whatever its text length; the dropped tail is made of
+        frequent, low-weight n-grams. ``None`` keeps every term.
     """
 
-    def __init__(self, weights: dict[str, float] | None = None, n_features: int = 2**20) -> None:
+    n_spaces = len(SPACES)
+
+    def __init__(
+        self, weights: dict[str, float] | None = None, n_features: int = 2**18, max_terms: int | None = 128
+    ) -> None:
         self.weights = weights
         self.n_features = n_features
+        self.max_terms = max_terms
 
     def _vectorizers(self) -> dict[str, HashingVectorizer]:
         common = {"n_features": self.n_features, "alternate_sign": False, "norm": None, "lowercase": False}
@@ -96,6 +105,11 @@ class LexicalModel:
 
     def fit(self, documents: Sequence[str]) -> LexicalModel:
         """Learn IDF weights from ``documents`` (``lexical_document`` strings)."""
+        self.fit_transform(documents)
+        return self
+
+    def fit_transform(self, documents: Sequence[str]) -> sp.csr_matrix:
+        """``fit`` then ``transform`` of the same documents, analysing each document once."""
         weights = {"words": 0.35, "chars": 0.25, "concepts": 0.4} if self.weights is None else dict(self.weights)
         unknown = set(weights) - set(SPACES)
         if unknown:
@@ -103,10 +117,16 @@ class LexicalModel:
         self.weights_ = {s: float(weights.get(s, 0.0)) for s in SPACES}
         self.vectorizers_ = self._vectorizers()
         self.idf_ = {}
+        blocks = []
         for space, vec in self.vectorizers_.items():
             counts = vec.transform(documents)
             self.idf_[space] = TfidfTransformer(sublinear_tf=True).fit(counts)
-        return self
+            blocks.append(self._weigh(space, counts))
+        return self._prune(sp.hstack(blocks, format="csr", dtype=np.float32))
+
+    def _weigh(self, space: str, counts: sp.spmatrix) -> sp.csr_matrix:
+        tfidf = normalize(self.idf_[space].transform(counts), norm="l2")
+        return (tfidf * np.sqrt(self.weights_[space])).astype(np.float32)
 
     def transform(self, documents: Sequence[str]) -> sp.csr_matrix:
         """Rows for ``documents``; shape ``(len(documents), 3 * n_features)``, float32.
@@ -116,9 +136,19 @@ class LexicalModel:
         """
         if not hasattr(self, "idf_"):
             raise RuntimeError("LexicalModel is not fitted; call fit(documents) first")
-        blocks = []
-        for space in SPACES:
-            counts = self.vectorizers_[space].transform(documents)
-            tfidf = normalize(self.idf_[space].transform(counts), norm="l2")
-            blocks.append(tfidf * np.sqrt(self.weights_[space]))
-        return sp.hstack(blocks, format="csr", dtype=np.float32)
+        blocks = [self._weigh(space, self.vectorizers_[space].transform(documents)) for space in SPACES]
+        return self._prune(sp.hstack(blocks, format="csr", dtype=np.float32))
+
+    def _prune(self, rows: sp.csr_matrix) -> sp.csr_matrix:
+        """Each row's ``max_terms`` largest entries (rows are not re-normalised)."""
+        k = self.max_terms
+        counts = np.diff(rows.indptr)
+        if k is None or counts.max(initial=0) <= k:
+            return rows
+        keep = np.ones(rows.nnz, dtype=bool)
+        for i in np.flatnonzero(counts > k):
+            lo, hi = rows.indptr[i], rows.indptr[i + 1]
+            drop = np.argpartition(rows.data[lo:hi], hi - lo - k)[: hi - lo - k]
+            keep[lo + drop] = False
+        row_of = np.repeat(np.arange(rows.shape[0]), counts)[keep]
+        return sp.csr_matrix((rows.data[keep], (row_of, rows.indices[keep])), shape=rows.shape, dtype=np.float32)

@@ -127,3 +127,33 @@ def segment_reduce(values: np.ndarray, offsets: np.ndarray, how: str = "max", fi
     if nonempty.any():
         out[..., nonempty] = reducers[how].reduceat(values, offsets[:-1][nonempty], axis=-1)
     return out
+
+
+class SparseRows:
+    """``n`` sparse rows as flat (column, value) arrays with row offsets (CSR without scipy's
+    checks), for dot products with one query row.
+
+    Parameters
+    ----------
+    cols : ndarray of int, shape (nnz,)
+    vals : ndarray of float32, shape (nnz,)
+    offsets : ndarray of int, shape (n + 1,)
+    """
+
+    def __init__(self, cols: np.ndarray, vals: np.ndarray, offsets: np.ndarray) -> None:
+        if cols.shape != vals.shape or offsets[-1] != len(cols):
+            raise ValueError(f"cols has shape {cols.shape}, vals {vals.shape}, offsets end at {offsets[-1]}")
+        self.cols, self.vals, self.offsets = cols, vals, offsets
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def nnz_per_row(self) -> np.ndarray:
+        return np.diff(self.offsets)
+
+    def dot(self, query: np.ndarray) -> np.ndarray:
+        """Each row's dot product with a dense query vector (shape (n_features,)); shape (n,),
+        0 for empty rows. One gather over the rows' non-zeros: O(nnz)."""
+        if len(self.cols) == 0:
+            return np.zeros(len(self), dtype=np.float32)
+        return segment_reduce(self.vals * query[self.cols], self.offsets, "sum", fill=0.0)

@@ -22,6 +22,8 @@ DEFAULT_PASSAGE_WORDS = 80
 DEFAULT_PASSAGE_CHARS = 700
 
 _WS = re.compile(r"\s+")
+# combining marks (U+0300–U+036F hold every Vietnamese tone and vowel mark; others rarely occur)
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 # a sentence ends at . ! ? … ; (optionally followed by closing quotes/brackets) before whitespace;
 # semicolons count because lists of needs or offers are often written as "a; b; c"
 _SENTENCE_END = re.compile(r"(?<=[.!?…;])[\"'”’)\]]*\s+")
@@ -48,8 +50,7 @@ def fold(text: str) -> str:
 def strip_diacritics(text: str) -> str:
     """``fold(text)`` without diacritics; ``đ``/``Đ`` become ``d`` (they are letters, not marks)."""
     decomposed = unicodedata.normalize("NFD", fold(text))
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return nfc(bare.replace("đ", "d"))
+    return nfc(_COMBINING.sub("", decomposed).replace("đ", "d"))
 
 
 def words(text: str) -> list[str]:

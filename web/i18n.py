@@ -171,5 +171,6 @@ class Renderer:
         """A plain-text template (e-mails): rendered without HTML escaping."""
         env = self.envs[locale]
         source = env.loader.get_source(env, template)[0] if env.loader else ""
-        text_env = env.overlay(autoescape=False)
+        # block tags must not eat the line breaks of a plain-text message
+        text_env = env.overlay(autoescape=False, trim_blocks=False, lstrip_blocks=False)
         return str(text_env.from_string(source).render(context))

@@ -28,6 +28,7 @@ PASSWORD = "correct-horse-battery"
 def world(db: Database, server: tuple[str, Any]) -> str:
     """The small ecosystem, and members owning the Korean packaging partner and the Singapore fund."""
     import_records(db, load_files([DATA / "small.json"]))
+    create_user(db, "admin@caunoi.example", "admin", PASSWORD)
     for email, pid in (("partner@hanpack.example", "kr-hanpack"), ("fund@lion.example", "sg-lionfund")):
         user = create_user(db, email, "member", PASSWORD).user
         with db.connection() as conn:
@@ -164,8 +165,14 @@ def test_declined_and_expired_introductions(browser: Any, world: str, db: Databa
     assert "cannot take up the introduction" in a.content()
     assert "confidential roadmap" not in a.content()
     assert "bd@hanpack.example" not in a.content()
-    a.context.close()
-    b.context.close()
+    admin = new_page(browser, world, "vi")
+    sign_in(admin, "admin@caunoi.example")
+    for name in ("users", "outbox", "audit"):
+        admin.goto(f"/admin/{name}")
+        shoot(admin, f"admin-{name}")
+    assert "introduction-declined" in admin.content() and "introduction-expired" in admin.content()
+    for ctx in (a, b, admin):
+        ctx.context.close()
 
 
 def test_directory_filters_and_search(browser: Any, world: str) -> None:
@@ -190,5 +197,8 @@ def test_directory_filters_and_search(browser: Any, world: str) -> None:
     other.goto("/profiles/vn-chipviet")
     assert "hello@chipviet.example" not in other.content()
     shoot(other, "profile")
+    for name in ("login", "register", "no-such-page"):
+        other.goto(f"/{name}")
+        shoot(other, name)
     page.context.close()
     other.context.close()

@@ -26,10 +26,16 @@ def matching(db: Database) -> FakeMatching:
     return FakeMatching(import_event(db))
 
 
+def english(client: TestClient) -> TestClient:
+    """The English UI for this client's session (the default language is Vietnamese)."""
+    post(client, "/locale", {"lang": "en", "next": "/"})
+    return client
+
+
 @pytest.fixture
 def client(db: Database, settings: Settings, matching: FakeMatching) -> Iterator[TestClient]:
     with web_client(settings, db, matching) as c:
-        yield c
+        yield english(c)
 
 
 @pytest.fixture
@@ -80,7 +86,7 @@ def officer_routes() -> Iterator[tuple[str, str]]:
         inner = getattr(route, "original_router", None)
         for r, prefix in ([(x, "/officer") for x in inner.routes] if inner else [(route, "")]):
             for method in getattr(r, "methods", ()):
-                yield method, prefix + r.path
+                yield method, prefix + getattr(r, "path", "")
 
 
 def test_every_officer_route_refuses_a_member(db: Database, client: TestClient) -> None:
@@ -171,14 +177,14 @@ def test_bad_csv_lines_are_listed_on_the_page(officer: TestClient) -> None:
 def test_participants_answer_and_record_outcomes(db: Database, settings: Settings, matching: Any) -> None:
     with web_client(settings, db, matching) as officer_client:
         member(db, "officer@caunoi.example", role="officer")
-        sign_in(officer_client, "officer@caunoi.example")
+        sign_in(english(officer_client), "officer@caunoi.example")
         list_id, run_id = planned(officer_client)
         post(officer_client, f"/officer/lists/{list_id}/rules",
              {"a_id": "vn-chipviet", "b_id": "kr-hanul-chips", "kind": "blocked", "reason": "competitor"})
         post(officer_client, f"/officer/lists/{list_id}/publish", {"run_id": str(run_id)})
     member(db, "chip@chipviet.example", owns=("vn-chipviet",))
     with web_client(settings, db, matching) as c:
-        sign_in(c, "chip@chipviet.example")
+        sign_in(english(c), "chip@chipviet.example")
         page = c.get("/meetings").text
         assert "Vietnam–Korea Tech Days" in page
         meeting_id = int(re.search(r"/meetings/(\d+)", page).group(1))  # type: ignore[union-attr]
@@ -189,9 +195,22 @@ def test_participants_answer_and_record_outcomes(db: Database, settings: Setting
         assert "recorded by ChipViệt" in c.get(f"/meetings/{meeting_id}").text
         assert c.get("/officer/dashboard").status_code == 403
     with web_client(settings, db, matching) as officer_client:
-        sign_in(officer_client, "officer@caunoi.example")
+        sign_in(english(officer_client), "officer@caunoi.example")
         board = officer_client.get("/officer/dashboard").text
         assert "Vietnam–Korea Tech Days" in board
         svg = officer_client.get("/officer/dashboard/charts/sector.svg")
         assert svg.headers["content-type"].startswith("image/svg+xml") and b"<svg" in svg.content
         assert "met" in officer_client.get("/officer/dashboard.csv").text
+
+
+def test_an_accepted_introduction_links_to_its_outcomes(db: Database, client: TestClient) -> None:
+    member(db, "chip@chipviet.example", owns=("vn-chipviet",))
+    intro = scalar(db, "INSERT INTO introductions (from_profile, to_profile, state, expires_at)"
+                       " VALUES ('vn-chipviet', 'kr-hanul-chips', 'accepted', now()) RETURNING id")
+    sign_in(client, "chip@chipviet.example")
+    assert f"/introductions/{intro}/outcomes" in client.get(f"/introductions/{intro}").text
+    r = post(client, f"/introductions/{intro}/outcomes", {"type": "pilot", "occurred_on": "2026-06-01", "note": "PoC"})
+    assert r.status_code == 303
+    page = client.get(f"/introductions/{intro}/outcomes").text
+    assert "Pilot project" in page and "recorded by ChipViệt" in page and "Hanul AI Chips" in page
+    assert client.get("/introductions/999/outcomes").status_code == 404

@@ -76,7 +76,7 @@ def test_hand_picked_profiles_can_go_on_either_side(db: Database, people: People
 
 def test_a_csv_of_ids_adds_participants_with_their_capacities(db: Database, people: People) -> None:
     list_id = new_list(db, people)
-    data = "id,side,min,max,group\nvn-chipviet,a,2,3,hanoi\nkr-hanul-chips,,,5,\n\nvn-tomsen\n".encode()
+    data = b"id,side,min,max,group\nvn-chipviet,a,2,3,hanoi\nkr-hanul-chips,,,5,\n\nvn-tomsen\n"
     report = lists.import_csv(db, people.officer, list_id, data)
     assert (report.added, report.updated, report.errors) == (3, 0, [])
     d = lists.detail(db, list_id)
@@ -93,8 +93,8 @@ def test_a_plain_list_of_ids_needs_no_header(db: Database, people: People) -> No
 
 def test_bad_ids_are_reported_by_line_and_nothing_is_added(db: Database, people: People) -> None:
     list_id = new_list(db, people)
-    data = ("id,side,min,max\nvn-chipviet,a,,\nvn-nobody,a,,\nkr-hanul-chips,c,,\nvn-tomsen,a,x,\n"
-            "vn-chipviet,a,,\nsg-lionfund,b,3,1\n,a,,\n").encode()
+    data = (b"id,side,min,max\nvn-chipviet,a,,\nvn-nobody,a,,\nkr-hanul-chips,c,,\nvn-tomsen,a,x,\n"
+            b"vn-chipviet,a,,\nsg-lionfund,b,3,1\n,a,,\n")
     report = lists.import_csv(db, people.officer, list_id, data)
     assert report.added == 0
     assert [(e.line, e.value) for e in report.errors] == [

@@ -165,7 +165,7 @@ def test_schedule_exports_as_csv_and_xlsx(db: Database, setup) -> None:
     assert [c.value for c in ws[1]][:2] == ["Startup id", "Startup"] and ws.max_row == len(pairs) + 1
     assert ws.freeze_panes == "A2"
     values = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
-    assert ["vn-chipviet", "ChipViệt"] == next(v[:2] for v in values if v[0] == "vn-chipviet")
+    assert next(v[:2] for v in values if v[0] == "vn-chipviet") == ["vn-chipviet", "ChipViệt"]
     assert sum(row[2] for row in wb["By partner"].iter_rows(min_row=2, values_only=True)) == len(pairs)
     grid = wb["Grid"]
     header = [c.value for c in grid[1]]
@@ -180,7 +180,7 @@ def test_the_participant_csv_round_trips_through_the_import(db: Database, setup)
     data = exports.list_csv(db, list_id)
     rows = _csv(data)
     assert rows[0][:5] == ["id", "side", "min", "max", "group"]
-    assert ["kr-hanul-chips", "b", "1", "4", "'=cmd"] == next(r[:5] for r in rows if r[0] == "kr-hanul-chips")
+    assert next(r[:5] for r in rows if r[0] == "kr-hanul-chips") == ["kr-hanul-chips", "b", "1", "4", "'=cmd"]
     copy = lists.create_list(db, people.officer, parse_list_form({"name": "Copy", "kind": "event"}))
     report = lists.import_csv(db, people.officer, copy, data)
     assert report.added == 13 and not report.errors

@@ -10,7 +10,15 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from tests.web.curation_support import PARTNERS, STARTUPS, FakeMatching, People, fake_fit, import_event, make_people
+from tests.web.curation_support import (
+    PARTNERS,
+    STARTUPS,
+    FakeMatching,
+    People,
+    fake_fit,
+    import_event,
+    make_people,
+)
 from web.curation import lists, runs, views
 from web.curation.forms import parse_list_form
 from web.curation.instance import ensure_scores, load_instance

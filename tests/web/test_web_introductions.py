@@ -43,7 +43,10 @@ def test_request_then_accept_reveals_contacts_to_both_and_audits(db: Database, p
     assert audit_actions(db) == ["introduction-requested", "introduction-accepted", "introduction-message"]
     with db.connection() as conn:
         mails = conn.execute("SELECT recipient, kind FROM outbox ORDER BY id").fetchall()
+        subject, body = conn.execute("SELECT subject, body FROM outbox ORDER BY id LIMIT 1").fetchone() or ("", "")
     assert mails == [("b@hanpack.example", "introduction_requested"), ("a@chipviet.example", "introduction_accepted")]
+    assert subject == "ChipViệt muốn được giới thiệu"  # the recipient's language (the default, Vietnamese)
+    assert "Let us talk about packaging." in body and "/introductions" in body
 
 
 def test_a_decline_reason_reaches_the_requester_only_when_shared(db: Database, pair: tuple[Party, Party, Mailer]) -> None:

@@ -45,7 +45,7 @@ def bar_chart(items: Sequence[tuple[str, int]], empty: str, limit: int = 12) -> 
     """Horizontal bars, largest on top: ``items`` are ``(label, count)``."""
     items = list(items)[:limit]
     with rc_context(_RC):
-        fig = Figure(figsize=(6.4, 0.5 + 0.36 * max(len(items), 2)))
+        fig = Figure(figsize=(4.6, 0.5 + 0.34 * max(len(items), 2)))
         ax = _axes(fig)
         if not items:
             ax.text(0.5, 0.5, empty, ha="center", va="center", color=MUTED, transform=ax.transAxes)
@@ -65,7 +65,7 @@ def bar_chart(items: Sequence[tuple[str, int]], empty: str, limit: int = 12) -> 
 def timeline_chart(months: Sequence[str], series: Sequence[tuple[str, Sequence[int]]], empty: str) -> bytes:
     """Stacked monthly bars: ``series`` are ``(label, counts per month)``, one colour each."""
     with rc_context(_RC):
-        fig = Figure(figsize=(7.2, 3.2))
+        fig = Figure(figsize=(7.6, 2.8))
         ax = _axes(fig)
         if not months or not series:
             ax.text(0.5, 0.5, empty, ha="center", va="center", color=MUTED, transform=ax.transAxes)
@@ -73,11 +73,14 @@ def timeline_chart(months: Sequence[str], series: Sequence[tuple[str, Sequence[i
             return _svg(fig)
         bottom = [0] * len(months)
         for i, (label, counts) in enumerate(series):
-            ax.bar(list(months), list(counts), bottom=bottom, label=label, color=PALETTE[i % len(PALETTE)], width=0.7)
+            ax.bar(list(months), list(counts), bottom=bottom, label=label, color=PALETTE[i % len(PALETTE)],
+                   width=0.7 if len(months) >= 6 else 0.35)
             bottom = [b + c for b, c in zip(bottom, counts, strict=True)]
         ax.yaxis.get_major_locator().set_params(integer=True)
         ax.grid(axis="y", color=LINE, linewidth=0.8)
         ax.set_axisbelow(True)
+        if len(months) < 6:  # a few wide bars look like a wall: keep them slim
+            ax.set_xlim(-1.5, len(months) + 0.5)
         if len(months) > 8:
             ax.tick_params(axis="x", labelrotation=45)
         ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))

@@ -36,6 +36,7 @@ class PairView:
     source: str
     bars: list[Bar] = field(default_factory=list)
     reason: dict[str, str] | None = None
+    summary: dict[str, str] = field(default_factory=dict)      # the engine's explanation, per language
 
     @property
     def key(self) -> str:
@@ -73,7 +74,7 @@ class Load:
 @dataclass(frozen=True)
 class Cell:
     fit: float | None
-    state: str          # assigned, pinned, blocked, forced, low, open
+    state: str          # assigned, pinned, forcedin (forced, present), blocked, forced (missing), low, open
 
 
 @dataclass(frozen=True)
@@ -125,11 +126,17 @@ class RunView:
         return sum(p.pinned for p in self.pairs)
 
 
+def _summary(explanation: Any) -> dict[str, str]:
+    summary = explanation.get("summary") if isinstance(explanation, dict) else None
+    return {str(k): str(v) for k, v in summary.items()} if isinstance(summary, dict) else {}
+
+
 def pair_view(p: RunPairRow, inst: Instance | None) -> PairView:
     score = inst.scores.get((p.a_id, p.b_id)) if inst else None
     return PairView(p.a_id, p.b_id, p.a_name, p.b_name, p.a_country, p.b_country, p.fit, p.score, p.pinned,
                     p.source, bars(score.components) if score else [],
-                    best_pair(score.explanation) if score else None)
+                    best_pair(score.explanation) if score else None,
+                    _summary(score.explanation) if score else {})
 
 
 def _cell(inst: Instance, assigned: dict[tuple[str, str], PairView], a_id: str, b_id: str) -> Cell:
@@ -137,7 +144,8 @@ def _cell(inst: Instance, assigned: dict[tuple[str, str], PairView], a_id: str, 
     fit = score.fit if score else None
     pair = assigned.get((a_id, b_id))
     if pair is not None:
-        return Cell(fit if fit is not None else pair.fit, "pinned" if pair.pinned else "assigned")
+        state = "forcedin" if (a_id, b_id) in inst.forced else "pinned" if pair.pinned else "assigned"
+        return Cell(fit if fit is not None else pair.fit, state)
     if (a_id, b_id) in inst.blocked:
         return Cell(fit, "blocked")
     if (a_id, b_id) in inst.forced:

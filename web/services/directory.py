@@ -22,6 +22,9 @@ from web.store.users import UserRow
 
 PAGE_SIZE = 12
 SEARCH_DEPTH = 200
+# search ranks every profile; hits scoring under this fraction of the best one are left out (the
+# scores decay smoothly, so a relative floor keeps a query's results about the query)
+SEARCH_RELATIVE_FLOOR = 0.25
 # fields of a record that never appear on public pages
 PRIVATE_FIELDS = ("contact_email",)
 # the facets the matching service can filter on itself
@@ -115,7 +118,8 @@ def _search(matching: Any, query: DirectoryQuery) -> list[str] | None:
         if exc.status != 503:
             raise
         return None
-    return [str(h["id"]) for h in hits]
+    top = max((float(h.get("score") or 0) for h in hits), default=0.0)
+    return [str(h["id"]) for h in hits if top > 0 and float(h.get("score") or 0) >= SEARCH_RELATIVE_FLOOR * top]
 
 
 def home_counts(db: Database) -> dict[str, int]:

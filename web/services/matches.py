@@ -21,7 +21,6 @@ from web.store.directory import DirectoryRow
 from web.store.feedback import VERDICTS
 from web.store.users import UserRow
 
-
 # the matching service's answers meaning "not yet": still embedding (409), index loading (503)
 PENDING_STATUSES = (409, 503)
 
