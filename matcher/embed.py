@@ -29,9 +29,15 @@ ROLES: tuple[Role, ...] = ("query", "passage")
 class Embedder(Protocol):
     """What the engine needs from an embedding model."""
 
-    #: a stable name that identifies the model and its settings (the cache key part)
-    name: str
-    dim: int
+    @property
+    def name(self) -> str:
+        """A stable name that identifies the model and its settings (the cache key part)."""
+        ...
+
+    @property
+    def dim(self) -> int:
+        """Vector dimension."""
+        ...
 
     def encode(self, texts: Sequence[str], *, role: Role) -> np.ndarray:
         """Embed ``texts``; returns float32 of shape ``(len(texts), dim)``, rows L2-normalised."""

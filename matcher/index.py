@@ -14,6 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from matcher.features import Passage, ProfileFeatures
+from matcher.space import Probe
 from matcher.store import Columns, SparseRows, gather
 from matcher.structured import COLUMNS as STRUCT_COLUMNS
 
@@ -58,17 +59,27 @@ class Index:
         Embedding dimension.
     n_lexical : int
         Number of lexical features (columns of the lexical rows).
+    probe : Probe, optional
+        Projection of each profile's ``first`` vector for the first ranking stage (column
+        ``probe``); without one the column holds the full vector.
     """
 
-    def __init__(self, dim: int, n_lexical: int) -> None:
+    def __init__(self, dim: int, n_lexical: int, probe: Probe | None = None) -> None:
         self.dim = dim
         self.n_lexical = n_lexical
+        self.probe = probe
+        probe_dim = dim if probe is None else probe.components.shape[0]
         self.ids: list[str] = []
         self.row_of: dict[str, int] = {}
         self.meta: list[tuple[dict[str, Any], list[Passage], list[Passage], tuple[str, ...]] | None] = []
         seg = {name: (np.int64, ()) for name in ("need_start", "need_n", "prov_start", "prov_n", "offer_n")}
         lex = {name: (np.int64, ()) for name in ("lexn_start", "lexn_n", "lexp_start", "lexp_n")}
-        vec = {"desc": (np.float32, (dim,)), "first": (np.float32, (dim,)), "alive": (np.bool_, ())}
+        vec = {
+            "desc": (np.float32, (dim,)),
+            "first": (np.float32, (dim,)),
+            "probe": (np.float32, (probe_dim,)),
+            "alive": (np.bool_, ()),
+        }
         self.profiles = Columns({**seg, **lex, **vec, **STRUCT_COLUMNS})
         self.needs = Columns({"vec": (np.float32, (dim,))})
         self.provide = Columns({"vec": (np.float32, (dim,)), "field": (np.int8, ()), "doc": (np.int16, ())})
@@ -110,7 +121,7 @@ class Index:
         row: dict[str, Any] = {
             "need_start": need_start, "need_n": len(feats.needs), "prov_start": prov_start,
             "prov_n": len(feats.provide), "offer_n": feats.n_offers, "lexn_start": lexn[0], "lexn_n": lexn[1],
-            "lexp_start": lexp[0], "lexp_n": lexp[1], "desc": feats.desc_vec, "first": feats.first_vec,
+            "lexp_start": lexp[0], "lexp_n": lexp[1], "desc": feats.desc_vec, "first": feats.first_vec, "probe": self.probe_vector(feats.first_vec),
             "alive": True, **feats.structured,
         }
         new_row = self.profiles.append({k: np.asarray(v)[None] for k, v in row.items()})
@@ -118,6 +129,10 @@ class Index:
         self.meta.append((feats.record, feats.needs, feats.provide, feats.tags))
         self.row_of[feats.id] = new_row
         return new_row
+
+    def probe_vector(self, first_vec: np.ndarray) -> np.ndarray:
+        """A profile vector (dim,) in the first-stage space (probe_dim,)."""
+        return first_vec if self.probe is None else self.probe.transform(first_vec)
 
     def discard(self, profile_id: str) -> None:
         """Mark a profile's row dead (its arrays stay until ``compact``)."""
@@ -195,7 +210,7 @@ class Index:
         """Drop dead rows and the passages and lexical entries they own (rebuilds the stacks)."""
         live = self.alive_rows()
         feats = [self.features(int(r)) for r in live]
-        fresh = Index(self.dim, self.n_lexical)
+        fresh = Index(self.dim, self.n_lexical, self.probe)
         for f in feats:
             fresh.add(f)
         self.__dict__.update(fresh.__dict__)

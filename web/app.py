@@ -70,11 +70,9 @@ def start_background(settings: Settings, db: Database, matching: Any) -> Backgro
     if matching is not None and hasattr(matching, "start"):
         bg.matching = matching.start()
     if settings.in_process_worker:
-        from web.embedding import embed_profiles_handler
-        from web.services.profiles import EMBED_JOB
-        from web.worker import Worker
+        from web.embedding import build_worker
 
-        worker = Worker(db, {EMBED_JOB: embed_profiles_handler(settings)})
+        worker = build_worker(settings, db)
         thread = threading.Thread(target=worker.run_forever, args=(bg.stop_event,), name="embed-worker", daemon=True)
         thread.start()
         bg.threads.append(thread)

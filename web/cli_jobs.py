@@ -9,15 +9,14 @@ import time
 import click
 
 from web.cli import Context, emit_json, pass_ctx
-from web.services.profiles import EMBED_JOB
 from web.store import jobs as job_store
+from web.worker import Worker
 
 
-def build_worker(ctx: Context, batch_size: int = 16):  # type: ignore[no-untyped-def]
-    from web.embedding import embed_profiles_handler
-    from web.worker import Worker
+def build_worker(ctx: Context, batch_size: int = 16) -> Worker:
+    from web.embedding import build_worker as build
 
-    return Worker(ctx.db, {EMBED_JOB: embed_profiles_handler(ctx.settings)}, batch_size=batch_size)
+    return build(ctx.settings, ctx.db, batch_size)
 
 
 @click.command("worker")
@@ -29,6 +28,7 @@ def worker_cmd(ctx: Context, once: bool, batch_size: int) -> None:
     worker = build_worker(ctx, batch_size)
     if once:
         started = time.monotonic()
+        worker.run_periodic()
         n = worker.drain()
         click.echo(f"processed {n} jobs in {time.monotonic() - started:.1f} s")
         return

@@ -14,7 +14,6 @@ from web.store import jobs as job_store
 from web.store import profiles as store
 
 
-
 def _run_server(ctx: Context, host: str, port: int, workers: int) -> None:
     import uvicorn
 

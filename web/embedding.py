@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from functools import cache
+from typing import Any
 
 import psycopg
 
@@ -20,7 +21,7 @@ from web.settings import Settings
 from web.store import profiles as store
 from web.store.jobs import JobRow
 from web.store.vectors import PgVectorCache
-from web.worker import Handler
+from web.worker import Handler, Worker
 
 log = logging.getLogger(__name__)
 
@@ -69,3 +70,11 @@ def embed_profiles_handler(settings: Settings) -> Handler:
         notify_index(conn, [r["id"] for r in records])
 
     return handle
+
+
+def build_worker(settings: Settings, db: Any, batch_size: int = 16) -> Worker:
+    """The production worker: embedding jobs, plus expiring unanswered introductions every minute."""
+    from web.services.introductions import expire_due
+    from web.services.profiles import EMBED_JOB
+
+    return Worker(db, {EMBED_JOB: embed_profiles_handler(settings)}, batch_size=batch_size, periodic=[expire_due])

@@ -81,7 +81,8 @@ class MatchingService:
         self.db = db
         self.n_threads = n_threads
         self.embedder = make_embedder(settings)
-        self._engine: Engine | None = None
+        self._engine: Engine | None = None  # None while no profile is embedded yet
+        self._loaded = False
         self._lock = threading.RLock()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -107,9 +108,10 @@ class MatchingService:
         """(Re)fit on every ready profile and swap the new engine in."""
         started = time.monotonic()
         records = self.ready_records()
-        engine = self.new_engine().fit(records)
+        engine = self.new_engine().fit(records) if records else None
         with self._lock:
             self._engine = engine
+            self._loaded = True
             self._changes = 0
             self.loaded_at = time.time()
             self.load_error = None
@@ -166,19 +168,29 @@ class MatchingService:
 
     @property
     def ready(self) -> bool:
-        return self._engine is not None
+        """Loaded (possibly empty: a fresh installation has nothing embedded yet)."""
+        return self._loaded
 
     @property
     def size(self) -> int:
         engine = self._engine
         return len(engine.ids_) if engine is not None else 0
 
+    def contains(self, profile_id: str) -> bool:
+        engine = self._engine
+        return engine is not None and profile_id in engine.index_.row_of
+
     # ------------------------------------------------------------------ updates
     def refresh(self, profile_ids: Iterable[str]) -> None:
         """Bring these profiles up to date in the index (added, replaced, removed, or left
         pending while their embedding job has not run)."""
         ids = list(profile_ids)
-        if not ids or self._engine is None:
+        if not ids or not self._loaded:
+            return
+        if self._engine is None:  # the first embedded profiles: fit from scratch
+            if not self._refitting:
+                self._refitting = True
+                self._spawn("matching-refit", self._refit)
             return
         with self.db.connection() as conn:
             rows = {pid: store.get_profile(conn, pid) for pid in ids}
@@ -210,12 +222,13 @@ class MatchingService:
             self._refitting = False
 
     # ------------------------------------------------------------------ queries
-    def _require(self, *profile_ids: str) -> Engine:
-        engine = self._engine
-        if engine is None:
+    def _require(self, *profile_ids: str) -> Engine | None:
+        """The engine (None when nothing is embedded yet), after checking the ids are in it."""
+        if not self._loaded:
             raise NotReady("the matching index is still loading; try again in a few seconds")
+        engine = self._engine
         for pid in profile_ids:
-            if pid not in engine.index_.row_of:
+            if engine is None or pid not in engine.index_.row_of:
                 with self.db.connection() as conn:
                     exists = store.get_profile(conn, pid) is not None
                 if exists:
@@ -226,6 +239,7 @@ class MatchingService:
     def rank(self, profile_id: str, k: int = 10, filters: dict[str, Any] | None = None,
              exclude: Iterable[str] | None = None, diversity: float | None = None) -> list[dict[str, Any]]:
         engine = self._require(profile_id)
+        assert engine is not None
         with self._lock:
             try:
                 matches = engine.rank(profile_id, k=k, filters=engine_filters(filters), exclude=exclude,
@@ -237,6 +251,8 @@ class MatchingService:
     def rank_record(self, record: dict[str, Any], k: int = 10, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Matches for an unsaved record (the editor's live preview); embeds its texts now."""
         engine = self._require()
+        if engine is None:
+            return []
         probe = {key: value for key, value in record.items() if key != "id"}
         with self._lock:
             try:
@@ -248,7 +264,7 @@ class MatchingService:
 
     def search(self, text: str, k: int = 20, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         engine = self._require()
-        if not text.strip():
+        if engine is None or not text.strip():
             return []
         with self._lock:
             try:
@@ -259,17 +275,20 @@ class MatchingService:
 
     def score(self, a: str, b: str) -> dict[str, Any]:
         engine = self._require(a, b)
+        assert engine is not None
         with self._lock:
             return engine.score(a, b).to_dict()
 
     def explain_text(self, a: str, b: str, lang: str) -> str:
         engine = self._require(a, b)
+        assert engine is not None
         with self._lock:
             return render_explanation(engine.explain(a, b), lang)
 
     def pair_scores(self, a_ids: list[str], b_ids: list[str]) -> dict[tuple[str, str], dict[str, Any]]:
         """Every (a, b) pair scored and explained from a's side (for officers' assignments)."""
         engine = self._require(*a_ids, *b_ids)
+        assert engine is not None
         out: dict[tuple[str, str], dict[str, Any]] = {}
         with self._lock:
             for a in a_ids:

@@ -12,6 +12,7 @@ import logging
 import os
 import select
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -45,6 +46,9 @@ class Worker:
     batch_size: int = 16
     poll_seconds: float = 2.0
     name: str = field(default_factory=lambda: f"worker-{os.getpid()}")
+    #: housekeeping run every ``periodic_seconds`` (e.g. expiring unanswered introductions)
+    periodic: list[Callable[[Database], object]] = field(default_factory=list)
+    periodic_seconds: float = 60.0
 
     def run_once(self) -> int:
         """Claim and process one batch per job kind; return how many jobs were done."""
@@ -86,6 +90,13 @@ class Worker:
                     job_store.update_job_failed(conn, job.id, f"{type(exc).__name__}: {exc}", delay)
         return done
 
+    def run_periodic(self) -> None:
+        for task in self.periodic:
+            try:
+                task(self.db)
+            except Exception:
+                log.exception("%s: periodic task %s failed", self.name, getattr(task, "__name__", task))
+
     def drain(self) -> int:
         """Run batches until no job is due; return how many were done."""
         total = 0
@@ -101,7 +112,11 @@ class Worker:
         log.info("%s: started (%s)", self.name, ", ".join(self.handlers))
         with psycopg.connect(url, autocommit=True) as listen_conn:
             listen_conn.execute(f"LISTEN {JOBS_CHANNEL}")
+            next_periodic = 0.0
             while not stop.is_set():
+                if self.periodic and time.monotonic() >= next_periodic:
+                    self.run_periodic()
+                    next_periodic = time.monotonic() + self.periodic_seconds
                 try:
                     self.drain()
                 except Exception:

@@ -116,3 +116,17 @@ def test_readyz_reports_database_index_and_backlog(client: TestClient) -> None:
     assert r.status_code == 200 and r.json()["checks"]["index"]["loaded"] is True
     assert r.json()["checks"]["index"]["profiles"] == 6
     assert client.get("/healthz").text == "ok"
+
+
+def test_a_fresh_empty_installation_is_ready_and_fills_as_profiles_are_embedded(
+        db: Database, settings: Settings, worker: Worker, auth: dict[str, str]) -> None:
+    app = create_app(settings, database=db)
+    with TestClient(app) as c:
+        assert wait_until(lambda: c.get("/readyz").status_code == 200)
+        assert c.get("/readyz").json()["checks"]["index"]["profiles"] == 0
+        assert c.get("/api/v1/search", params={"q": "chip"}).json()["results"] == []
+        import_records(db, load_files([DATA / "small.json"]))
+        worker.drain()
+        assert wait_until(lambda: c.get("/readyz").json()["checks"]["index"]["profiles"] == 6, 30)
+        r = c.get("/api/v1/profiles/vn-chipviet/matches", headers=auth)
+        assert r.status_code == 200 and r.json()["matches"][0]["id"] == "kr-hanpack"
