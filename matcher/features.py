@@ -26,7 +26,13 @@ from matcher.embed import Embedder
 from matcher.lexical import LexicalModel, lexical_document
 from matcher.space import Alignment, fit_alignment
 from matcher.structured import encode_structured
-from matcher.text import DEFAULT_PASSAGE_CHARS, DEFAULT_PASSAGE_WORDS, is_vietnamese, normalise_tag, split_passages
+from matcher.text import (
+    DEFAULT_PASSAGE_CHARS,
+    DEFAULT_PASSAGE_WORDS,
+    is_vietnamese,
+    normalise_tag,
+    split_passages,
+)
 
 PROVIDE_FIELDS = ("offers", "description", "documents")
 
@@ -109,6 +115,10 @@ def _mean_unit(vecs: np.ndarray, dim: int) -> np.ndarray:
     return (mean / norm if norm > 0 else mean).astype(np.float32)
 
 
+# (per record: (need passages, provide passages)), need vectors (n_needs, dim), provide vectors
+RawEmbeddings = tuple[list[tuple[list["Passage"], list["Passage"]]], np.ndarray, np.ndarray]
+
+
 class Featurizer:
     """Builds ``ProfileFeatures`` for many records with one embedding call per role.
 
@@ -133,15 +143,16 @@ class Featurizer:
         self.max_chars = max_chars
         self.alignment = alignment
 
-    def _embed(self, records: Sequence[dict[str, Any]]) -> tuple[list[tuple[list[Passage], list[Passage]]], np.ndarray, np.ndarray]:
+    def embed(self, records: Sequence[dict[str, Any]]) -> RawEmbeddings:
+        """Passages of ``records`` and their embedder vectors (through the cache), not aligned."""
         split = [profile_passages(r, self.max_words, self.max_chars) for r in records]
         need_vecs = self.encoder.encode([p.text for needs, _ in split for p in needs], role="query")
         prov_vecs = self.encoder.encode([p.text for _, prov in split for p in prov], role="passage")
         return split, need_vecs, prov_vecs
 
-    def fit_alignment(self, records: Sequence[dict[str, Any]], enabled: bool = True) -> Featurizer:
-        """Fit the embedding alignment on ``records`` (or an identity transform if not ``enabled``)."""
-        split, need_vecs, prov_vecs = self._embed(records)
+    def fit_alignment(self, raw: RawEmbeddings, enabled: bool = True) -> Featurizer:
+        """Fit the embedding alignment on ``embed(records)`` (no alignment if not ``enabled``)."""
+        split, need_vecs, prov_vecs = raw
         if not enabled:
             self.alignment = None
             return self
@@ -153,14 +164,18 @@ class Featurizer:
         return self
 
     def build(
-        self, records: Sequence[dict[str, Any]], lexical_rows: tuple[sp.csr_matrix, sp.csr_matrix] | None = None
+        self,
+        records: Sequence[dict[str, Any]],
+        lexical_rows: tuple[sp.csr_matrix, sp.csr_matrix] | None = None,
+        raw: RawEmbeddings | None = None,
     ) -> list[ProfileFeatures]:
         """Features of ``records`` (normalised profile dicts), in order.
 
         ``lexical_rows`` = (needs rows, provide rows), each (len(records), F), when the caller
-        already transformed ``lexical_documents(records)``.
+        already transformed ``lexical_documents(records)``; ``raw`` = ``embed(records)`` when
+        already computed.
         """
-        split, need_vecs, prov_vecs = self._embed(records)
+        split, need_vecs, prov_vecs = raw if raw is not None else self.embed(records)
         if self.alignment is not None:
             need_vecs = self.alignment.transform(need_vecs, "query")
             prov_vecs = self.alignment.transform(prov_vecs, "passage")

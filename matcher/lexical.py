@@ -6,7 +6,7 @@ cosine of two rows is the weighted sum of the three cosines:
 
 ``words``     folded words, their diacritics-folded copies and word bigrams (Vietnamese
               compounds are two syllables: "vi mạch", "thủy sản").
-``chars``     character 3–5-grams of the diacritics-folded text (spelling variants, English
+``chars``     character 4-grams (within words) of the diacritics-folded text (spelling variants, English
               terms inside Vietnamese text, names).
 ``concepts``  one token per glossary concept (``matcher.glossary``) and per normalised
               technology tag: the only part that bridges Vietnamese and English.
@@ -26,7 +26,7 @@ from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 from sklearn.preprocessing import normalize
 
 from matcher.glossary import concepts
-from matcher.text import fold, normalise_tag, strip_diacritics, words
+from matcher.text import fold_pair, normalise_tag, strip_diacritics, words
 
 _TAG_MARK = "\x1f"  # separates a document's text from its tags (never typed by users)
 SPACES = ("words", "chars", "concepts")
@@ -47,8 +47,8 @@ def word_tokens(doc: str) -> list[str]:
     text, tags = _split(doc)
     out: list[str] = []
     for part in [text, *tags]:
-        folded = words(fold(part))
-        bare = words(strip_diacritics(part))
+        folded_text, bare_text = fold_pair(part)
+        folded, bare = words(folded_text), words(bare_text)
         out.extend(folded)
         out.extend(b for f, b in zip(folded, bare, strict=False) if b != f)
         out.extend(f"{a} {b}" for a, b in zip(folded, folded[1:], strict=False))
@@ -99,7 +99,7 @@ class LexicalModel:
         common = {"n_features": self.n_features, "alternate_sign": False, "norm": None, "lowercase": False}
         return {
             "words": HashingVectorizer(analyzer=word_tokens, **common),
-            "chars": HashingVectorizer(analyzer="char_wb", ngram_range=(3, 5), preprocessor=_char_text, **common),
+            "chars": HashingVectorizer(analyzer="char_wb", ngram_range=(4, 4), preprocessor=_char_text, **common),
             "concepts": HashingVectorizer(analyzer=concept_tokens, **common),
         }
 

@@ -54,18 +54,18 @@ def validate_filters(filters: Mapping[str, Any] | None) -> dict[str, tuple[str, 
 
 
 def _any_column(matrix: np.ndarray, keys: tuple[str, ...], vocabulary: tuple[str, ...]) -> np.ndarray:
-    return matrix[:, [vocabulary.index(k) for k in keys]].any(1)
+    return np.asarray(matrix[:, [vocabulary.index(k) for k in keys]].any(1))
 
 
-def filter_mask(filters: dict[str, tuple[str, ...]], cols: Mapping[str, np.ndarray]) -> np.ndarray:
+def filter_mask(filters: dict[str, tuple[str, ...]], cols: Any) -> np.ndarray:
     """Rows that pass every (validated) filter.
 
     Parameters
     ----------
     filters : dict
         From ``validate_filters``.
-    cols : mapping
-        Structured columns of ``n`` rows (``Index.profiles``), each of shape (n, ...).
+    cols : Columns or mapping
+        ``cols[name]``: structured column ``name`` of ``n`` rows (``Index.profiles``), shape (n, ...).
 
     Returns
     -------
@@ -92,7 +92,7 @@ def filter_mask(filters: dict[str, tuple[str, ...]], cols: Mapping[str, np.ndarr
             mask &= np.isin(cols["is_vn"], list(wanted))
         elif name == "language":
             bits = np.unpackbits(cols["lang"], axis=1)
-            mask &= bits[:, [_lang_index(v) for v in values]].any(1)
+            mask &= bits[:, [_lang_index(v) or 0 for v in values]].any(1)  # validated: never None
     return mask
 
 

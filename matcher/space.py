@@ -18,7 +18,7 @@ The cache keeps raw embedder output; this transform is applied after, and is fit
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,7 +59,7 @@ def identity_alignment(dim: int) -> Alignment:
     return Alignment({r: zero for r in ROLES}, zero)
 
 
-def fit_alignment(vecs: dict[str, np.ndarray], is_vi: dict[str, Sequence[bool]]) -> Alignment:
+def fit_alignment(vecs: Mapping[str, np.ndarray], is_vi: Mapping[str, Sequence[bool]]) -> Alignment:
     """Fit centres and the language direction.
 
     Parameters
@@ -70,7 +70,7 @@ def fit_alignment(vecs: dict[str, np.ndarray], is_vi: dict[str, Sequence[bool]])
         ``{role: n_role flags}``: whether each text is Vietnamese.
     """
     dim = next(iter(vecs.values())).shape[1]
-    centres = {}
+    centres: dict[str, np.ndarray] = {}
     centred, flags = [], []
     for role in ROLES:
         v = vecs.get(role, np.zeros((0, dim), dtype=np.float32))
@@ -108,7 +108,7 @@ class Probe:
         return np.ascontiguousarray((vecs - self.mean) @ self.components.T, dtype=np.float32)
 
 
-def fit_probe(vecs: np.ndarray, probe_dim: int, max_rows: int = 20000, random_state: int = 0) -> Probe:
+def fit_probe(vecs: np.ndarray, probe_dim: int, max_rows: int = 100_000, random_state: int = 0) -> Probe:
     """PCA of ``vecs`` (n, dim) on at most ``max_rows`` rows; ``probe_dim`` components (fewer
     if there are fewer rows or dimensions)."""
     if vecs.ndim != 2:
@@ -119,5 +119,9 @@ def fit_probe(vecs: np.ndarray, probe_dim: int, max_rows: int = 20000, random_st
     mean = vecs.mean(0) if n else np.zeros(dim, dtype=np.float32)
     if n == 0:
         return Probe(mean.astype(np.float32), np.eye(min(probe_dim, dim), dim, dtype=np.float32))
-    _, _, vt = np.linalg.svd(vecs - mean, full_matrices=False)
-    return Probe(mean.astype(np.float32), np.ascontiguousarray(vt[: min(probe_dim, len(vt))], dtype=np.float32))
+    centred = (vecs - mean).astype(np.float64)
+    # eigenvectors of the (dim, dim) scatter matrix: the principal directions, without an SVD of
+    # the (n, dim) data
+    eigvals, eigvecs = np.linalg.eigh(centred.T @ centred)
+    top = eigvecs[:, np.argsort(eigvals)[::-1][: min(probe_dim, dim, n)]].T
+    return Probe(mean.astype(np.float32), np.ascontiguousarray(top, dtype=np.float32))

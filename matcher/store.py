@@ -65,18 +65,6 @@ class Columns:
         """Every column at the given row numbers: ``{name: array of shape (len(rows), ...)}``."""
         return {name: arr[rows] for name, arr in self._data.items()}
 
-    def compact(self, keep: np.ndarray) -> np.ndarray:
-        """Keep only the rows where ``keep`` (shape ``(n,)`` bool) is true; returns old → new row
-        numbers (``-1`` for dropped rows)."""
-        if keep.shape != (self.n,):
-            raise ValueError(f"keep has shape {keep.shape}; expected {(self.n,)}")
-        for name, arr in self._data.items():
-            self._data[name] = np.ascontiguousarray(arr[: self.n][keep])
-        mapping = np.full(self.n, -1, dtype=np.int64)
-        mapping[keep] = np.arange(int(keep.sum()))
-        self.n = int(keep.sum())
-        return mapping
-
 
 def gather(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Flat row numbers of several segments, and where each segment begins among them.

@@ -19,7 +19,7 @@ from tests.web.curation_support import (
     import_event,
     make_people,
 )
-from web.curation import lists, runs, views
+from web.curation import compare, lists, runs, views
 from web.curation.forms import parse_list_form
 from web.curation.instance import ensure_scores, load_instance
 from web.db import Database
@@ -157,7 +157,7 @@ def test_a_rerun_keeps_pins_and_leaves_out_removed_pairs(db: Database, event) ->
     rerun = runs.run_assignment(db, matching, people.officer, list_id, parent_run=run_id)
     again = {(p.a_id, p.b_id): p for p in views.run_view(db, list_id, rerun).pairs}
     assert again[keep.a_id, keep.b_id].pinned and (drop.a_id, drop.b_id) not in again
-    comparison = views.compare(db, list_id, run_id, rerun)
+    comparison = compare.compare(db, list_id, run_id, rerun)
     assert comparison.delta == pytest.approx(comparison.right.objective - comparison.left.objective)
     assert all((p.a_id, p.b_id) != (keep.a_id, keep.b_id) for p in comparison.added + comparison.removed)
 
@@ -167,11 +167,11 @@ def test_compare_lists_added_and_removed_pairs_and_who_changed(db: Database, eve
     list_id = make_list(db, people)
     left = runs.run_assignment(db, matching, people.officer, list_id)
     right = runs.run_assignment(db, matching, people.officer, list_id)
-    same = views.compare(db, list_id, left, right)
+    same = compare.compare(db, list_id, left, right)
     assert (same.added, same.removed, same.changes) == ([], [], []) and same.delta == pytest.approx(0)
     p = views.run_view(db, list_id, right).pairs[0]
     runs.edit_run(db, people.officer, list_id, right, "remove", p.a_id, p.b_id)
-    diff = views.compare(db, list_id, left, right)
+    diff = compare.compare(db, list_id, left, right)
     assert [(x.a_id, x.b_id) for x in diff.removed] == [(p.a_id, p.b_id)] and diff.added == []
     assert {c.id for c in diff.changes} == {p.a_id, p.b_id}
     startup = next(c for c in diff.changes if c.id == p.a_id)

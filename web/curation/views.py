@@ -1,6 +1,6 @@
 """What the officer's run pages show: pairs with their explanations, each participant's load,
-the partners × startups grid, broken constraints after hand edits, the solver's suggested changes
-in participants' names, and the comparison of two runs."""
+the partners × startups grid, broken constraints after hand edits, and the solver's suggested
+changes in participants' names. Comparing two runs is in ``compare``."""
 
 from __future__ import annotations
 
@@ -207,7 +207,7 @@ def _str(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _lenient_instance(conn: Any, row: MatchListRow) -> Instance:
+def lenient_instance(conn: Any, row: MatchListRow) -> Instance:
     """The list's instance with whatever scores are fresh (a run stays viewable after profiles change)."""
     people = list_store.list_participants(conn, row.id)
     pairs = list_store.list_pairs(conn, row.id)
@@ -222,7 +222,7 @@ def run_view(db: Database, list_id: int, run_id: int) -> RunView:
     with db.connection() as conn:
         row = load(conn, list_id)
         run = load_run(conn, list_id, run_id)
-        inst = _lenient_instance(conn, row)
+        inst = lenient_instance(conn, row)
         pairs = [pair_view(p, inst) for p in store.list_run_pairs(conn, run_id)]
         edits = store.list_run_edits(conn, run_id)
         runs = store.list_runs(conn, list_id)
@@ -246,64 +246,3 @@ def run_view(db: Database, list_id: int, run_id: int) -> RunView:
     names.update({p.a_id: p.a_name for p in pairs} | {p.b_id: p.b_name for p in pairs})
     return RunView(row, run, runs, pairs, a_loads, b_loads, grid, violations(inst, pairs, a_loads + b_loads),
                    _relaxations(run), edits, names)
-
-
-@dataclass
-class Change:
-    """How one participant's pairs differ between two runs."""
-
-    id: str
-    name: str
-    side: str
-    before: int
-    after: int
-    fit_before: float
-    fit_after: float
-    gained: list[str]
-    lost: list[str]
-
-
-@dataclass
-class Comparison:
-    row: MatchListRow
-    left: RunRow
-    right: RunRow
-    added: list[PairView]
-    removed: list[PairView]
-    kept: int
-    changes: list[Change]
-    runs: list[RunRow]
-
-    @property
-    def delta(self) -> float:
-        return self.right.objective - self.left.objective
-
-
-def compare(db: Database, list_id: int, left_id: int, right_id: int) -> Comparison:
-    """Pairs added and removed from run ``left_id`` to run ``right_id``, the objective change, and
-    every participant whose pairs changed."""
-    with db.connection() as conn:
-        row = load(conn, list_id)
-        left, right = load_run(conn, list_id, left_id), load_run(conn, list_id, right_id)
-        inst = _lenient_instance(conn, row)
-        lp = {(p.a_id, p.b_id): pair_view(p, inst) for p in store.list_run_pairs(conn, left_id)}
-        rp = {(p.a_id, p.b_id): pair_view(p, inst) for p in store.list_run_pairs(conn, right_id)}
-        runs = store.list_runs(conn, list_id)
-    added = [rp[k] for k in sorted(rp.keys() - lp.keys())]
-    removed = [lp[k] for k in sorted(lp.keys() - rp.keys())]
-    names = {p.profile_id: p.name for p in (*inst.a, *inst.b)}
-    for v in (*lp.values(), *rp.values()):
-        names.update({v.a_id: v.a_name, v.b_id: v.b_name})
-    changes = []
-    for pid in sorted({x for k in (added + removed) for x in (k.a_id, k.b_id)}, key=lambda i: names[i].lower()):
-        side = "a" if any(k[0] == pid for k in (*lp, *rp)) else "b"
-        idx = 0 if side == "a" else 1
-        before = {k: v for k, v in lp.items() if k[idx] == pid}
-        after = {k: v for k, v in rp.items() if k[idx] == pid}
-        other = 1 - idx
-        changes.append(Change(pid, names[pid], side, len(before), len(after),
-                              sum(v.fit for v in before.values()), sum(v.fit for v in after.values()),
-                              sorted(names[k[other]] for k in after.keys() - before.keys()),
-                              sorted(names[k[other]] for k in before.keys() - after.keys())))
-    return Comparison(row, left, right, added, removed, len(lp.keys() & rp.keys()), changes, runs)
-

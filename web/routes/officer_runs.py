@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from web import session
-from web.curation import exports, instance, lists, runs, views
+from web.curation import compare, exports, instance, lists, runs, views
 from web.deps import DB, Matching, Officer, require_officer
 from web.i18n import N_
 from web.render import is_htmx, redirect, render, translate
@@ -77,8 +77,8 @@ def relax(request: Request, db: DB, user: Officer, list_id: int, run_id: int,
 
 
 @router.get("/lists/{list_id}/compare")
-def compare(request: Request, db: DB, user: Officer, list_id: int, left: int, right: int) -> Response:
-    context = {"c": views.compare(db, list_id, left, right), "d": lists.detail(db, list_id), "tab": "runs"}
+def compare_page(request: Request, db: DB, user: Officer, list_id: int, left: int, right: int) -> Response:
+    context = {"c": compare.compare(db, list_id, left, right), "d": lists.detail(db, list_id), "tab": "runs"}
     return render(request, "officer/compare.html", context)
 
 
