@@ -182,6 +182,8 @@ class Engine:
         being edited), under the cross-border rule, ``filters`` (``matcher.rules.FILTERS``) and
         ``exclude`` (ids); ``diversity`` in [0, 1] re-orders by MMR. Ties broken by id."""
         self._check_fitted()
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
         with _blas_limit(self.n_threads):
             q = self._query(profile)
             rows = self._shortlist(q, self._eligible(q, filters, exclude), max(self.shortlist, k))
@@ -191,14 +193,16 @@ class Engine:
                 order = self._diversify(scored, order, k, diversity)
             return [self._match(q, scored, int(i), explain) for i in order[:k]]
 
-    def rank_candidates(self, profile: str | Mapping[str, Any], candidate_ids: Sequence[str]) -> list[Match]:
+    def rank_candidates(
+        self, profile: str | Mapping[str, Any], candidate_ids: Sequence[str], explain: bool = True
+    ) -> list[Match]:
         """Exactly ``candidate_ids``, scored for ``profile`` and sorted (no rules, no filters)."""
         self._check_fitted()
         with _blas_limit(self.n_threads):
             q = self._query(profile)
             rows = np.array([self._row(c) for c in candidate_ids], dtype=np.int64)
             scored = self._score(q, rows)
-            return [self._match(q, scored, int(i), True) for i in scored.order()]
+            return [self._match(q, scored, int(i), explain) for i in scored.order()]
 
     def score(self, a: str | Mapping[str, Any], b: str) -> Match:
         """The pair (a, b) scored and explained from a's point of view."""

@@ -116,7 +116,7 @@ def _mean_unit(vecs: np.ndarray, dim: int) -> np.ndarray:
 
 
 # (per record: (need passages, provide passages)), need vectors (n_needs, dim), provide vectors
-RawEmbeddings = tuple[list[tuple[list["Passage"], list["Passage"]]], np.ndarray, np.ndarray]
+RawEmbeddings = tuple[list[tuple[list[Passage], list[Passage]]], np.ndarray, np.ndarray]
 
 
 class Featurizer:

@@ -13,12 +13,12 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from matcher.features import Passage, ProfileFeatures
+from matcher.features import PROVIDE_FIELDS, Passage, ProfileFeatures
 from matcher.space import Probe
 from matcher.store import Columns, SparseRows, gather
 from matcher.structured import COLUMNS as STRUCT_COLUMNS
 
-FIELD_CODES = {"offers": 0, "description": 1, "documents": 2}
+FIELD_CODES = {field: code for code, field in enumerate(PROVIDE_FIELDS)}
 
 
 @dataclass
