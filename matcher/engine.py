@@ -27,9 +27,9 @@ from matcher.explain import Explanation, build_explanation
 from matcher.features import Featurizer, ProfileFeatures, lexical_documents
 from matcher.index import Index
 from matcher.lexical import LexicalModel
+from matcher.records import check_records
 from matcher.results import Match, Scored
 from matcher.rules import cross_border_mask, excluded_ids, filter_mask, validate_filters
-from matcher.records import check_records
 from matcher.scoring import Weights, components, fit_percent, fuse, measure_channels, raw_channels
 from matcher.space import fit_probe
 from matcher.structured import structured_signals
@@ -116,6 +116,8 @@ class Engine:
     def fit(self, profiles: Sequence[Mapping[str, Any]]) -> Engine:
         """Embed, index and measure ``profiles`` (normalised records of the profile schema)."""
         records = check_records(profiles)
+        if not records:
+            raise ValueError("fit needs at least one profile")
         self.embedder_ = get_embedder(self.embedder) if isinstance(self.embedder, str) else self.embedder
         if self.cache is not None:
             self.cache_ = self.cache
@@ -299,18 +301,20 @@ class Engine:
         vecs = vecs / np.where(norms > 0, norms, 1.0)
         return pool[mmr(relevance, vecs, k, diversity)]
 
-    def _explanation(self, q: ProfileFeatures, scored: Scored, i: int) -> Explanation:
-        contrib, values = scored.at(i)
+    def _explanation(
+        self, q: ProfileFeatures, scored: Scored, i: int, parts: tuple[dict[str, float], dict[str, float]] | None = None
+    ) -> Explanation:
+        contrib, values = parts or scored.at(i)
         c = self.index_.features(int(scored.rows[i]), lexical=False)
         return build_explanation(q, c, float(scored.score[i]), float(fit_percent(scored.score[i])), contrib, values)
 
     def _match(self, q: ProfileFeatures, scored: Scored, i: int, explain: bool) -> Match:
-        contrib, _ = scored.at(i)
+        parts = scored.at(i)
         s = float(scored.score[i])
         return Match(
             id=str(scored.ids[i]),
             score=round(s, 6),
             fit=round(float(fit_percent(s)), 1),
-            components={k: round(v, 6) for k, v in contrib.items()},
-            explanation=self._explanation(q, scored, i).to_dict() if explain else {},
+            components={k: round(v, 6) for k, v in parts[0].items()},
+            explanation=self._explanation(q, scored, i, parts).to_dict() if explain else {},
         )

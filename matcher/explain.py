@@ -55,9 +55,11 @@ class Explanation:
 
 
 @lru_cache(maxsize=65536)
-def _overlap_terms(text: str) -> frozenset[str]:
-    # cached: the same candidate sentences come back in many explanations
-    return frozenset(words(strip_diacritics(text))) | {f"c:{c}" for c in concepts(text)}
+def _overlap_terms(text: str) -> tuple[frozenset[str], int]:
+    """(bare words and glossary concepts of ``text``, its word count); cached, because the same
+    candidate sentences come back in many explanations."""
+    bare = words(strip_diacritics(text))
+    return frozenset(bare) | {f"c:{c}" for c in concepts(text)}, len(bare)
 
 
 @lru_cache(maxsize=65536)
@@ -75,8 +77,11 @@ def _best_sentence(passage: str, other: str) -> str:
     sentences = _sentences(passage)
     if len(sentences) <= 1:
         return passage
-    target = _overlap_terms(other)
-    scores = [len(_overlap_terms(s) & target) / (1 + len(words(s))) ** 0.5 for s in sentences]
+    target = _overlap_terms(other)[0]
+    scores = []
+    for sentence in sentences:
+        terms, n_words = _overlap_terms(sentence)
+        scores.append(len(terms & target) / (1 + n_words) ** 0.5)
     return sentences[int(np.argmax(scores))]
 
 
@@ -158,7 +163,8 @@ def build_explanation(
 ) -> Explanation:
     """The explanation of pair (``q`` = you, ``c`` = them) given its score and components."""
     qr, cr = q.record, c.record
-    evidence = [e for e in (best_pair(q, c, "your_need"), best_pair(c, q, "their_need")) if e]
+    searching = bool(q.needs) and q.needs[0].field == "search"
+    evidence = [e for e in (best_pair(q, c, "search" if searching else "your_need"), best_pair(c, q, "their_need")) if e]
     q_sought, c_sought = set(qr.get("cooperation_sought") or []), set(cr.get("cooperation_sought") or [])
     stage_value = values.get("stage", 0.0)
     return Explanation(

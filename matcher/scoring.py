@@ -9,10 +9,11 @@ Raw channels (``raw_channels``), each an array of shape (n,), NaN when a side la
 ``dense_domain``  description ↔ description (mean vectors).
 ``lex_fwd``, ``lex_bwd``, ``lex_domain``  the same three comparisons in the lexical space.
 
-Cosines of different channels live on different scales (e5 cosines crowd into 0.7–0.9), so
-``fit_stats`` measures each channel's mean and spread over the fitted ecosystem and ``fuse``
-works with standardised values. ``fuse`` then forms the components (each in [-1, 1]) and
-adds them with the ``Weights``; see ``Weights`` for what each component means.
+Cosines of different channels live on different scales, so ``measure_channels`` measures each
+channel's mean and spread over the pairs of the fitted ecosystem (``Engine.stats_``) and
+``components`` works with standardised values (z-scores): it turns channels and structured
+signals into the named components, ``fuse`` weighs and adds them (``Weights``), and
+``fit_percent`` maps the sum to the 0–100 display fit.
 """
 
 from __future__ import annotations

@@ -75,9 +75,11 @@ def test_many_updates_compact_the_index(fake_embedder):
     assert engine.rank("kr-packer", k=1)[0].id == "vn-chipco"
 
 
-def test_unfitted_engine_says_so():
+def test_unfitted_engine_says_so_and_an_empty_fit_fails():
     with pytest.raises(RuntimeError, match="not fitted"):
         Engine().rank("x")
+    with pytest.raises(ValueError, match="at least one profile"):
+        Engine(embedder=FakeEmbedder()).fit([])
 
 
 def test_unknown_names_fail_listing_valid_choices(fake_embedder):

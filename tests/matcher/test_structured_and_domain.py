@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from typing import Any
 
 import numpy as np
 import pytest
 
 from matcher.domain import MODES, SECTORS, stages_mentioned
 from matcher.engine import Engine
-from matcher.labels import COMPONENTS, KINDS, MODES as MODE_LABELS, SECTORS as SECTOR_LABELS, STAGES
+from matcher.labels import COMPONENTS, KINDS, STAGES
+from matcher.labels import MODES as MODE_LABELS
+from matcher.labels import SECTORS as SECTOR_LABELS
 from matcher.schema import load_taxonomy
 from matcher.scoring import COMPONENTS as SCORE_COMPONENTS
 from matcher.space import fit_alignment, fit_probe
@@ -39,12 +42,12 @@ def test_investment_sought_is_answered_by_investment_offered_and_joint_rnd_is_mu
 def test_stage_fit_prefers_a_seed_fund_for_a_seed_startup(fake_embedder):
     startup = make_profile("vn-seedco", "VN", "startup", stage="seed", cooperation_sought=["investment"],
                            description="Seed-stage fintech startup.", needs="Investment for our payments app.")
-    text = dict(description="Venture fund for fintech.", offers="Investment for payments apps.",
-                cooperation_offered=["investment"], partner_type="investor")
+    fund: dict[str, Any] = dict(offers="Investment for payments apps.", cooperation_offered=["investment"],
+                                partner_type="investor")
     seed_fund = make_profile("z-seed-fund", "SG", description="Venture fund for fintech. We back pre-seed and seed rounds.",
-                             **{k: v for k, v in text.items() if k != "description"})
-    late_fund = make_profile("a-growth-fund", "US", description="Venture fund for fintech. We lead Series C and growth-stage rounds.",
-                             **{k: v for k, v in text.items() if k != "description"})
+                             **fund)
+    late_fund = make_profile("a-growth-fund", "US",
+                             description="Venture fund for fintech. We lead Series C and growth-stage rounds.", **fund)
     engine = Engine(embedder=fake_embedder).fit([startup, seed_fund, late_fund, *FILLERS])
     ranked = [m.id for m in engine.rank("vn-seedco")]
     assert ranked.index("z-seed-fund") < ranked.index("a-growth-fund")
