@@ -102,3 +102,6 @@ def test_backup_and_restore_bring_back_deleted_data(db: Database, settings: Sett
     code, _, err = run(settings, "db", "restore", str(backup), "--yes")
     assert code == 0, err
     assert run(settings, "profiles", "show", "vn-chipviet")[0] == 0
+    # the restore re-created the vector type: pooled connections must learn its new oid
+    db.close()
+    db.open(migrate=False)

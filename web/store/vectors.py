@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 import psycopg
+from pgvector import Vector
 
 from web.db import Database
 
@@ -27,7 +28,11 @@ def select_vectors(conn: psycopg.Connection, keys: Sequence[CacheKey]) -> dict[C
 
 
 def _as_array(value: object) -> np.ndarray:
-    # the binary protocol gives pgvector's Vector, the text protocol a numpy array
+    # the binary protocol gives pgvector's Vector, the text protocol a numpy array; raw bytes
+    # arrive when the connection's type registration is stale (the extension was re-created,
+    # e.g. by `caunoi db restore`), so decode those too rather than fail
+    if isinstance(value, bytes | bytearray | memoryview):
+        value = Vector.from_binary(bytes(value))
     to_numpy = getattr(value, "to_numpy", None)
     return np.asarray(to_numpy() if to_numpy else value, dtype=np.float32)
 
