@@ -66,8 +66,10 @@ def api_problem(request: Request, exc: Exception) -> Response:
 
 def install_problem_handlers(app: FastAPI) -> None:
     """Route API errors to problem+json, keeping whatever handled the rest before."""
-    for exc_class in (DomainError, RequestValidationError, StarletteHTTPException, Exception):
-        previous = app.exception_handlers.get(exc_class)
+    # psycopg.DataError (e.g. a NUL character in a query parameter) gets its own handler: a
+    # handler for Exception alone would answer, but Starlette then re-raises it as a server error
+    for exc_class in (DomainError, RequestValidationError, StarletteHTTPException, psycopg.DataError, Exception):
+        previous = app.exception_handlers.get(exc_class) or app.exception_handlers.get(Exception)
 
         async def handler(request: Request, exc: Exception, _previous: Any = previous) -> Response:
             if request.url.path.startswith(API_PREFIX) or _previous is None:
