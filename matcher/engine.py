@@ -271,11 +271,16 @@ class Engine:
 
     def _shortlist(self, q: ProfileFeatures, mask: np.ndarray, size: int) -> np.ndarray:
         """Rows to score fully: every eligible row (``mask``, shape (n_rows,)) if there are at most
-        ``size``, else the ``size`` eligible rows whose profile vector is closest to the query's."""
+        ``size``, else the ``size`` eligible rows whose offers best meet the query's needs and whose
+        needs best meet its offers (mean passage vectors in the probe space)."""
         if int(np.count_nonzero(mask)) <= size:
             return np.flatnonzero(mask)
-        # one matvec over every row's low-dimensional probe (contiguous), then mask in place
-        sims = self.index_.profiles["probe"] @ self.index_.probe_vector(q.first_vec)
+        # reciprocal, like the full score: what candidates provide against the query's needs, plus
+        # what they need against what the query provides; two products over contiguous
+        # low-dimensional columns, then the mask in place
+        cols = self.index_.profiles
+        sims = cols["probe_prov"] @ self.index_.probe_mean(q.need_vecs)
+        sims += cols["probe_need"] @ self.index_.probe_mean(q.prov_vecs)
         sims[~mask] = -np.inf
         top = np.argpartition(sims, len(sims) - size)[len(sims) - size :]
         return np.sort(top)

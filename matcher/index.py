@@ -78,6 +78,9 @@ class Index:
             "desc": (np.float32, (dim,)),
             "first": (np.float32, (dim,)),
             "probe": (np.float32, (probe_dim,)),
+            # first stage, reciprocal: the mean need and the mean provide passage in probe space
+            "probe_need": (np.float32, (probe_dim,)),
+            "probe_prov": (np.float32, (probe_dim,)),
             "alive": (np.bool_, ()),
         }
         self.profiles = Columns({**seg, **lex, **vec, **STRUCT_COLUMNS})
@@ -122,6 +125,7 @@ class Index:
             "need_start": need_start, "need_n": len(feats.needs), "prov_start": prov_start,
             "prov_n": len(feats.provide), "offer_n": feats.n_offers, "lexn_start": lexn[0], "lexn_n": lexn[1],
             "lexp_start": lexp[0], "lexp_n": lexp[1], "desc": feats.desc_vec, "first": feats.first_vec, "probe": self.probe_vector(feats.first_vec),
+            "probe_need": self.probe_mean(feats.need_vecs), "probe_prov": self.probe_mean(feats.prov_vecs),
             "alive": True, **feats.structured,
         }
         new_row = self.profiles.append({k: np.asarray(v)[None] for k, v in row.items()})
@@ -129,6 +133,17 @@ class Index:
         self.meta.append((feats.record, feats.needs, feats.provide, feats.tags))
         self.row_of[feats.id] = new_row
         return new_row
+
+    def probe_mean(self, vecs: np.ndarray) -> np.ndarray:
+        """The unit mean of passage vectors (n, dim) in probe space; zeros when there are none
+        (a missing field then adds nothing to a first-stage score)."""
+        width = self.profiles["probe"].shape[1] if self.profiles.n else (
+            self.dim if self.probe is None else self.probe.components.shape[0])
+        if len(vecs) == 0:
+            return np.zeros(width, dtype=np.float32)
+        mean = vecs.mean(0)
+        norm = float(np.linalg.norm(mean))
+        return self.probe_vector((mean / norm if norm > 0 else mean).astype(np.float32))
 
     def probe_vector(self, first_vec: np.ndarray) -> np.ndarray:
         """A profile vector (dim,) in the first-stage space (probe_dim,)."""
