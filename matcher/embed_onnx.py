@@ -20,6 +20,7 @@ import struct
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
@@ -309,6 +310,18 @@ def quantize_graph(graph, path: Path) -> None:  # type: ignore[no-untyped-def]
 FLOAT_NODES = ["l4.fo"]
 
 
+def _mean_pool(model: E5File, session: Any, windows: list[list[int]], batch: list[int]) -> np.ndarray:
+    """One ONNX Runtime call: mean-pooled, unnormalised vectors ``(len(batch), H)`` of some windows,
+    padded to the first (longest) of them."""
+    longest = len(windows[batch[0]])
+    ids = np.full((len(batch), longest), model.pad, dtype=np.int64)
+    mask = np.zeros((len(batch), longest), dtype=np.int32)
+    for row, w in enumerate(batch):
+        ids[row, : len(windows[w])] = windows[w]
+        mask[row, : len(windows[w])] = 1
+    return session.run(["pooled"], {"x": model.embed_tokens(ids), "mask": mask})[0]
+
+
 def _default_cache_dir() -> Path:
     import platformdirs
 
@@ -353,7 +366,7 @@ class E5OnnxEmbedder:
         self.threads = threads
         self.dim = 384
         self._digest: str | None = None
-        self._runtime: tuple[E5File, E5Tokenizer, object, ThreadPoolExecutor | None] | None = None
+        self._runtime: tuple[E5File, E5Tokenizer, Any, ThreadPoolExecutor | None] | None = None
         self._lock = threading.Lock()
 
     @property
@@ -394,7 +407,7 @@ class E5OnnxEmbedder:
                 tmp.unlink(missing_ok=True)
         return path
 
-    def _get(self) -> tuple[E5File, E5Tokenizer, object, ThreadPoolExecutor | None]:
+    def _get(self) -> tuple[E5File, E5Tokenizer, Any, ThreadPoolExecutor | None]:
         with self._lock:
             if self._runtime is None:
                 _, ort = _require_onnx()
@@ -430,18 +443,9 @@ class E5OnnxEmbedder:
             for start in range(0, max(len(ids), 1), width):
                 owner.append(i)
                 windows.append([model.bos, *ids[start : start + width], model.eos])
-
-        def run(batch: list[int]) -> np.ndarray:
-            longest = len(windows[batch[0]])
-            ids = np.full((len(batch), longest), model.pad, dtype=np.int64)
-            mask = np.zeros((len(batch), longest), dtype=np.int32)
-            for row, w in enumerate(batch):
-                ids[row, : len(windows[w])] = windows[w]
-                mask[row, : len(windows[w])] = 1
-            return session.run(["pooled"], {"x": model.embed_tokens(ids), "mask": mask})[0]  # type: ignore[attr-defined]
-
         batches = self._batches([len(w) for w in windows])
         pooled = np.empty((len(windows), model.H), dtype=np.float32)
+        run = partial(_mean_pool, model, session, windows)
         results = pool.map(run, batches) if pool is not None and len(batches) > 1 else map(run, batches)
         for batch, rows in zip(batches, results, strict=True):
             pooled[batch] = rows

@@ -12,9 +12,11 @@ IDF and channel statistics) runs in the background once enough profiles changed.
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
 
@@ -38,6 +40,7 @@ _FILTER_NAMES = {"kind": "kind", "country": "country", "sector": "sector", "mode
                  "stage": "stage", "side": "side", "partner_type": "partner_type"}
 REFIT_MIN_CHANGES = 50
 REFIT_FRACTION = 0.2
+RESULT_CACHE_SIZE = 4096
 
 
 class NotReady(DomainError):
@@ -90,6 +93,8 @@ class MatchingService:
         self._refitting = False
         self.loaded_at: float | None = None
         self.load_error: str | None = None
+        # rankings of the current index; any change to the index empties it
+        self._results: OrderedDict[tuple[Any, ...], list[dict[str, Any]]] = OrderedDict()
 
     # ------------------------------------------------------------------ lifecycle
     def new_engine(self) -> Engine:
@@ -113,6 +118,7 @@ class MatchingService:
             self._engine = engine
             self._loaded = True
             self._changes = 0
+            self._results.clear()
             self.loaded_at = time.time()
             self.load_error = None
         log.info("matching index: %d profiles fitted in %.1f s", len(records), time.monotonic() - started)
@@ -197,6 +203,7 @@ class MatchingService:
             keys = embedded_keys(conn, self.embedder.name)
         engine = self._engine
         with self._lock:
+            self._results.clear()
             for pid, row in rows.items():
                 present = pid in engine.index_.row_of
                 if row is None or not row.published:
@@ -240,13 +247,22 @@ class MatchingService:
              exclude: Iterable[str] | None = None, diversity: float | None = None) -> list[dict[str, Any]]:
         engine = self._require(profile_id)
         assert engine is not None
+        key = (profile_id, k, repr(sorted((filters or {}).items())), tuple(sorted(exclude or ())), diversity)
         with self._lock:
+            cached = self._results.get(key)
+            if cached is not None:
+                self._results.move_to_end(key)
+                return copy.deepcopy(cached)
             try:
                 matches = engine.rank(profile_id, k=k, filters=engine_filters(filters), exclude=exclude,
                                       diversity=diversity)
             except ValueError as exc:
                 raise Invalid(str(exc)) from None
-        return [m.to_dict() for m in matches]
+            result = [m.to_dict() for m in matches]
+            self._results[key] = result
+            if len(self._results) > RESULT_CACHE_SIZE:
+                self._results.popitem(last=False)
+        return copy.deepcopy(result)
 
     def rank_record(self, record: dict[str, Any], k: int = 10, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Matches for an unsaved record (the editor's live preview); embeds its texts now."""

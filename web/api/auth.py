@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -15,6 +16,30 @@ from web.store.users import UserRow
 _bearer = HTTPBearer(auto_error=False, description="A token from `caunoi tokens create EMAIL`.")
 
 
+# token -> user, kept briefly so that a busy client does not cost a database write per request
+# (last_used_at is refreshed once per TOKEN_CACHE_SECONDS); a revoked token or a disabled user
+# stops working within that time
+TOKEN_CACHE_SECONDS = 10.0
+_TOKEN_CACHE_MAX = 10_000
+
+
+def _token_user(request: Request, token_hash: str) -> UserRow | None:
+    cache: dict[str, tuple[float, UserRow]] = request.app.state.__dict__.setdefault("_token_cache", {})
+    hit = cache.get(token_hash)
+    now = time.monotonic()
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    with request.app.state.db.connection() as conn:
+        user = user_store.get_user_by_token_hash(conn, token_hash)
+    if user is None:
+        cache.pop(token_hash, None)
+        return None
+    if len(cache) >= _TOKEN_CACHE_MAX:
+        cache.clear()
+    cache[token_hash] = (now + TOKEN_CACHE_SECONDS, user)
+    return user
+
+
 def optional_user(request: Request,
                   creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> UserRow | None:
     """The token's user, or None for anonymous requests; a bad token is an error, not anonymity."""
@@ -22,8 +47,7 @@ def optional_user(request: Request,
         return None
     if creds.scheme.lower() != "bearer" or not creds.credentials:
         raise Unauthorized("use an Authorization: Bearer <token> header")
-    with request.app.state.db.connection() as conn:
-        user = user_store.get_user_by_token_hash(conn, hash_token(creds.credentials))
+    user = _token_user(request, hash_token(creds.credentials))
     if user is None:
         raise Unauthorized("the token is not valid (unknown, revoked, or its user is disabled)")
     return user
