@@ -30,9 +30,9 @@ import sys
 import tempfile
 import threading
 import time
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-from pathlib import Path
 
 import httpx
 import numpy as np
