@@ -103,7 +103,9 @@ def _cut_long(sentence: str, max_words: int, max_chars: int) -> list[str]:
         if current and (len(current) >= max_words or len(" ".join([*current, token])) > max_chars):
             out.append(" ".join(current))
             current = []
-        current.append(token[:max_chars])
+        # a single word longer than the budget stays whole: text is never dropped (the model
+        # truncates what it cannot read anyway)
+        current.append(token)
     if current:
         out.append(" ".join(current))
     return out
@@ -113,7 +115,8 @@ def split_passages(
     text: str, max_words: int = DEFAULT_PASSAGE_WORDS, max_chars: int = DEFAULT_PASSAGE_CHARS
 ) -> list[str]:
     """Whole sentences of ``text`` packed greedily into passages of at most ``max_words`` words
-    and ``max_chars`` characters; a sentence longer than that is cut at word boundaries.
+    and ``max_chars`` characters; a sentence longer than that is cut at word boundaries (a single
+    word longer than ``max_chars`` stays whole, alone in its passage).
 
     Returns an empty list for a blank text. Deterministic; the passages, joined with spaces,
     give back the text's sentences in order.
