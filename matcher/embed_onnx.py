@@ -18,15 +18,15 @@ import os
 import re
 import struct
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 
-from matcher.embed import Embedder, Role, _check_role, _normalise_rows, register_backend
+from matcher.embed import Role, _check_role, _normalise_rows, register_backend
 
 #: bump when the graph or its quantisation changes, so cached models are rebuilt
 GRAPH_VERSION = 1
@@ -385,7 +385,7 @@ class E5OnnxEmbedder:
         return self._digest
 
     @property
-    def name(self) -> str:  # type: ignore[override]
+    def name(self) -> str:
         return f"e5onnx:int8:{self.digest[:8]}"
 
     @property
@@ -474,5 +474,4 @@ class E5OnnxEmbedder:
         return batches
 
 
-# the class is its own factory; cast: mypy reads the lazy ``name`` property as not settable
-register_backend("e5-onnx", cast(Callable[..., Embedder], E5OnnxEmbedder))
+register_backend("e5-onnx", E5OnnxEmbedder)
