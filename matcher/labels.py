@@ -95,7 +95,7 @@ PHRASES: dict[str, tuple[str, str]] = {
     "you_offer": ("bạn có", "you offer"),
     "query": ("Tìm kiếm", "Search"),
     "found_in": ("khớp với", "matches"),
-    "in_field": ("trong {field}", "in their {field}"),
+    "in_field": ("trong {field}", "in the {field}"),
     "in_document": ("trong tài liệu “{title}”", "in the document “{title}”"),
     "shared_sectors": ("Ngành chung", "Shared sectors"),
     "shared_technologies": ("Công nghệ chung", "Shared technologies"),

@@ -9,7 +9,7 @@ import click
 
 from web.cli import CliError, Context, emit_json, pass_ctx
 from web.importer import FORMATS, ImportFailed, export_lines, load_files
-from web.services.profiles import import_records
+from web.services.profiles import import_records, notify_index
 from web.store import profiles as store
 
 KINDS = ("startup", "incubator", "cluster", "partner")
@@ -115,6 +115,7 @@ def profiles_delete(ctx: Context, profile_id: str, as_json: bool) -> None:
         deleted = store.delete_profile(conn, profile_id)
         if deleted:
             store.insert_audit(conn, "delete", "profile", profile_id)
+            notify_index(conn, [profile_id])  # running servers drop it from their live index
     if not deleted:
         raise CliError(f"no profile with id {profile_id!r}")
     if as_json:
