@@ -10,13 +10,6 @@ import click
 
 from web.cli import Context, emit_json, pass_ctx
 from web.store import jobs as job_store
-from web.worker import Worker
-
-
-def build_worker(ctx: Context, batch_size: int = 16) -> Worker:
-    from web.embedding import build_worker as build
-
-    return build(ctx.settings, ctx.db, batch_size)
 
 
 @click.command("worker")
@@ -25,7 +18,9 @@ def build_worker(ctx: Context, batch_size: int = 16) -> Worker:
 @pass_ctx
 def worker_cmd(ctx: Context, once: bool, batch_size: int) -> None:
     """Run the background worker (embedding jobs); stops cleanly on SIGTERM or Ctrl-C."""
-    worker = build_worker(ctx, batch_size)
+    from web.embedding import build_worker
+
+    worker = build_worker(ctx.settings, ctx.db, batch_size)
     if once:
         started = time.monotonic()
         worker.run_periodic()

@@ -37,8 +37,7 @@ def serve_cmd(ctx: Context, host: str | None, port: int | None, workers: int | N
 def _embed_before_serving(ctx: Context, folder: Path) -> None:
     """Seed the vector cache from the shipped file, then embed whatever is still missing."""
     from web.cli_cache import seed_cache
-    from web.cli_jobs import build_worker
-    from web.embedding import make_embedder
+    from web.embedding import build_worker, make_embedder
 
     seed = folder / "ecosystem.vectors.npz"
     if seed.exists():
@@ -49,7 +48,7 @@ def _embed_before_serving(ctx: Context, folder: Path) -> None:
         pending = job_store.count_jobs(conn)["queued"]
     if pending:
         click.echo(f"embedding {pending} profiles (only texts not in the cache are sent to the model)...")
-        done = build_worker(ctx).drain()
+        done = build_worker(ctx.settings, ctx.db).drain()
         click.echo(f"{done} profiles ready")
 
 

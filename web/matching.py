@@ -22,6 +22,7 @@ from typing import Any
 
 import psycopg
 
+from matcher.embed import text_hash
 from matcher.engine import Engine
 from matcher.features import profile_passages
 from matcher.render import render_explanation
@@ -62,15 +63,23 @@ def engine_filters(filters: dict[str, Any] | None) -> dict[str, Any] | None:
     return out or None
 
 
-def embedded_keys(conn: psycopg.Connection, model: str) -> set[tuple[str, str]]:
-    """(text_hash, role) of every cached vector of ``model``."""
-    rows = conn.execute("SELECT text_hash, role FROM embedding_cache WHERE model = %(m)s", {"m": model}).fetchall()
+def embedded_keys(conn: psycopg.Connection, model: str, hashes: list[str] | None = None) -> set[tuple[str, str]]:
+    """(text_hash, role) of the cached vectors of ``model``: all of them, or among ``hashes``."""
+    rows = conn.execute(
+        "SELECT text_hash, role FROM embedding_cache WHERE model = %(m)s"
+        " AND (%(h)s::text[] IS NULL OR text_hash = ANY(%(h)s))",
+        {"m": model, "h": hashes},
+    ).fetchall()
     return {(h, r) for h, r in rows}
 
 
-def is_embedded(record: dict[str, Any], keys: set[tuple[str, str]], words: int, chars: int) -> bool:
-    from matcher.embed import text_hash
+def passage_hashes(record: dict[str, Any], words: int, chars: int) -> list[str]:
+    """Text hashes of every passage of ``record`` (needs and what it provides)."""
+    needs, provide = profile_passages(record, words, chars)
+    return [text_hash(p.text) for p in (*needs, *provide)]
 
+
+def is_embedded(record: dict[str, Any], keys: set[tuple[str, str]], words: int, chars: int) -> bool:
     needs, provide = profile_passages(record, words, chars)
     return all((text_hash(p.text), "query") in keys for p in needs) and all(
         (text_hash(p.text), "passage") in keys for p in provide)
@@ -198,10 +207,12 @@ class MatchingService:
                 self._refitting = True
                 self._spawn("matching-refit", self._refit)
             return
+        engine = self._engine
         with self.db.connection() as conn:
             rows = {pid: store.get_profile(conn, pid) for pid in ids}
-            keys = embedded_keys(conn, self.embedder.name)
-        engine = self._engine
+            hashes = [h for row in rows.values() if row is not None
+                      for h in passage_hashes(row.record, engine.passage_words, engine.passage_chars)]
+            keys = embedded_keys(conn, self.embedder.name, hashes)
         with self._lock:
             self._results.clear()
             for pid, row in rows.items():

@@ -29,6 +29,7 @@ def _problem_responses() -> dict[int | str, dict[str, Any]]:
 
 def install_api(app: FastAPI) -> None:
     """Add the /api/v1 routes, the OpenAPI document and the problem+json error handlers."""
+    app.state.token_cache = {}  # web.api.auth: token hash -> (valid until, user)
     api = APIRouter(prefix=API_PREFIX, responses=_problem_responses())
     api.include_router(profiles.router)
     api.include_router(matching.router)

@@ -24,7 +24,7 @@ _TOKEN_CACHE_MAX = 10_000
 
 
 def _token_user(request: Request, token_hash: str) -> UserRow | None:
-    cache: dict[str, tuple[float, UserRow]] = request.app.state.__dict__.setdefault("_token_cache", {})
+    cache: dict[str, tuple[float, UserRow]] = request.app.state.token_cache
     hit = cache.get(token_hash)
     now = time.monotonic()
     if hit is not None and hit[0] > now:
