@@ -75,6 +75,11 @@ def _tag_concepts(tag: str) -> frozenset[str]:
     return frozenset(concepts(tag))
 
 
+@lru_cache(maxsize=65536)
+def _quote(sentence: str) -> str:
+    return truncate(sentence, QUOTE_CHARS)
+
+
 def _best_sentence(passage: str, other: str) -> str:
     """The sentence of ``passage`` sharing most words or glossary concepts with ``other``."""
     sentences = _sentences(passage)
@@ -116,21 +121,29 @@ def best_pair(asker: ProfileFeatures, giver: ProfileFeatures, direction: str) ->
     return {
         "direction": direction,
         "similarity": round(float(sims[i, j]), 4),
-        "need": {**_source(need, asker), "text": truncate(_best_sentence(need_text, offer_text), QUOTE_CHARS)},
-        "offer": {**_source(offer, giver), "text": truncate(_best_sentence(offer_text, need_text), QUOTE_CHARS)},
+        "need": {**_source(need, asker), "text": _quote(_best_sentence(need_text, offer_text))},
+        "offer": {**_source(offer, giver), "text": _quote(_best_sentence(offer_text, need_text))},
     }
+
+
+@lru_cache(maxsize=1)
+def _mode_answers() -> dict[str, dict[str, float]]:
+    """``mode_answer_matrix()`` as ``{sought: {offered: how well it answers}}`` (plain floats)."""
+    answer = mode_answer_matrix()
+    return {s: {o: float(answer[i, j]) for j, o in enumerate(MODES)} for i, s in enumerate(MODES)}
 
 
 def _mode_pairs(seeker: dict[str, Any], giver: dict[str, Any]) -> list[list[str]]:
     """[sought, offered] pairs: each mode the seeker seeks and the giver's best answer to it."""
-    answer = mode_answer_matrix()
-    offered = [m for m in giver.get("cooperation_offered") or [] if m in MODES]
+    answers = _mode_answers()
+    offered = [m for m in giver.get("cooperation_offered") or [] if m in answers]
     pairs = []
     for s in seeker.get("cooperation_sought") or []:
-        if s not in MODES or not offered:
+        if s not in answers or not offered:
             continue
-        best = max(offered, key=lambda o: (answer[MODES.index(s), MODES.index(o)], o == s))
-        if answer[MODES.index(s), MODES.index(best)] > 0:
+        row = answers[s]
+        best = max(offered, key=lambda o: (row[o], o == s))
+        if row[best] > 0:
             pairs.append([s, best])
     return pairs
 

@@ -10,8 +10,13 @@ if TYPE_CHECKING:
     from matcher.explain import Explanation
 
 
+# (key, language) -> phrase template: rendering runs for every returned match
+_PHRASES = {(key, lang): label(PHRASES, key, lang) for key in PHRASES for lang in LANGS}
+
+
 def _p(key: str, lang: str, **kw: Any) -> str:
-    return label(PHRASES, key, lang).format(**kw)
+    template = _PHRASES.get((key, lang)) or label(PHRASES, key, lang)
+    return template.format(**kw)
 
 
 def _where(src: dict[str, Any], lang: str) -> str:

@@ -21,7 +21,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 
 import numpy as np
-import scipy.sparse as sp
 
 from matcher.features import ProfileFeatures
 from matcher.index import Block, Index
@@ -141,21 +140,12 @@ def raw_channels(q: ProfileFeatures, b: Block) -> dict[str, np.ndarray]:
         out["dense_oo"] = segment_reduce(oo, b.offer_off, "max").max(0)
     out["dense_domain"] = b.desc @ q.desc_vec
     if q.lex_need.nnz:
-        out["lex_fwd"] = b.lex_prov.dot(_dense(q.lex_need))
+        out["lex_fwd"] = b.lex_prov.dot_sparse(q.lex_need)
     if q.lex_prov.nnz:
-        q_prov = _dense(q.lex_prov)
         has_needs = b.lex_need.nnz_per_row() > 0
-        out["lex_bwd"] = np.where(has_needs, b.lex_need.dot(q_prov), np.nan).astype(np.float32)
-        out["lex_domain"] = b.lex_prov.dot(q_prov)
+        out["lex_bwd"] = np.where(has_needs, b.lex_need.dot_sparse(q.lex_prov), np.nan).astype(np.float32)
+        out["lex_domain"] = b.lex_prov.dot_sparse(q.lex_prov)
     return {k: np.asarray(v, dtype=np.float32) for k, v in out.items()}
-
-
-def _dense(row: sp.csr_matrix) -> np.ndarray:
-    """A 1-row sparse matrix as a dense vector (n_features,): a few MB, cheaper than any
-    sparse-sparse product."""
-    out = np.zeros(row.shape[1], dtype=np.float32)
-    out[row.indices] = row.data
-    return out
 
 
 def fit_stats(samples: dict[str, list[np.ndarray]]) -> dict[str, tuple[float, float]]:

@@ -10,9 +10,13 @@ owner's block, ready for ``np.maximum.reduceat``.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
+
+_SCRATCH = threading.local()  # SparseRows.dot_sparse: one dense scratch vector per thread
 
 
 class Columns:
@@ -138,6 +142,25 @@ class SparseRows:
 
     def nnz_per_row(self) -> np.ndarray:
         return np.diff(self.offsets)
+
+    def dot_sparse(self, query: sp.csr_matrix) -> np.ndarray:
+        """Each row's dot product with a 1-row sparse query (shape (1, n_features)); shape (n,).
+
+        The query is scattered into a per-thread dense scratch vector (allocated once per
+        width: zero-filling a fresh one of ~10^6 features per call would cost more than the dot
+        product itself), used, and its entries zeroed again."""
+        if len(self.cols) == 0 or query.nnz == 0:
+            return np.zeros(len(self), dtype=np.float32)
+        width = query.shape[1]
+        scratch = getattr(_SCRATCH, "vec", None)
+        if scratch is None or len(scratch) != width:
+            scratch = _SCRATCH.vec = np.zeros(width, dtype=np.float32)
+        idx = query.indices
+        scratch[idx] = query.data
+        try:
+            return self.dot(scratch)
+        finally:
+            scratch[idx] = 0.0
 
     def dot(self, query: np.ndarray) -> np.ndarray:
         """Each row's dot product with a dense query vector (shape (n_features,)); shape (n,),

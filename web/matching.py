@@ -12,7 +12,6 @@ IDF and channel statistics) runs in the background once enough profiles changed.
 
 from __future__ import annotations
 
-import copy
 import logging
 import threading
 import time
@@ -256,6 +255,10 @@ class MatchingService:
 
     def rank(self, profile_id: str, k: int = 10, filters: dict[str, Any] | None = None,
              exclude: Iterable[str] | None = None, diversity: float | None = None) -> list[dict[str, Any]]:
+        """The ``k`` best partners of a fitted profile as match dicts (``Match.to_dict()``).
+
+        Results are cached per index version and shared between callers: treat the dicts as
+        read-only (the list itself is a fresh copy)."""
         engine = self._require(profile_id)
         assert engine is not None
         key = (profile_id, k, repr(sorted((filters or {}).items())), tuple(sorted(exclude or ())), diversity)
@@ -263,7 +266,7 @@ class MatchingService:
             cached = self._results.get(key)
             if cached is not None:
                 self._results.move_to_end(key)
-                return copy.deepcopy(cached)
+                return list(cached)
             try:
                 matches = engine.rank(profile_id, k=k, filters=engine_filters(filters), exclude=exclude,
                                       diversity=diversity)
@@ -273,7 +276,7 @@ class MatchingService:
             self._results[key] = result
             if len(self._results) > RESULT_CACHE_SIZE:
                 self._results.popitem(last=False)
-        return copy.deepcopy(result)
+        return list(result)
 
     def rank_record(self, record: dict[str, Any], k: int = 10, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Matches for an unsaved record (the editor's live preview); embeds its texts now."""

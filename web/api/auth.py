@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from web.errors import Forbidden, Unauthorized
 from web.security import hash_token
@@ -23,12 +24,14 @@ TOKEN_CACHE_SECONDS = 10.0
 _TOKEN_CACHE_MAX = 10_000
 
 
+def _cached_user(request: Request, token_hash: str) -> UserRow | None:
+    hit = request.app.state.token_cache.get(token_hash)
+    return hit[1] if hit is not None and hit[0] > time.monotonic() else None
+
+
 def _token_user(request: Request, token_hash: str) -> UserRow | None:
     cache: dict[str, tuple[float, UserRow]] = request.app.state.token_cache
-    hit = cache.get(token_hash)
     now = time.monotonic()
-    if hit is not None and hit[0] > now:
-        return hit[1]
     with request.app.state.db.connection() as conn:
         user = user_store.get_user_by_token_hash(conn, token_hash)
     if user is None:
@@ -40,20 +43,26 @@ def _token_user(request: Request, token_hash: str) -> UserRow | None:
     return user
 
 
-def optional_user(request: Request,
-                  creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> UserRow | None:
-    """The token's user, or None for anonymous requests; a bad token is an error, not anonymity."""
+async def optional_user(request: Request,
+                        creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> UserRow | None:
+    """The token's user, or None for anonymous requests; a bad token is an error, not anonymity.
+
+    Async so that a cached token costs no hop to the thread pool (each hop is a wake-up of the
+    event loop); a cache miss reads the database in the pool."""
     if creds is None:
         return None
     if creds.scheme.lower() != "bearer" or not creds.credentials:
         raise Unauthorized("use an Authorization: Bearer <token> header")
-    user = _token_user(request, hash_token(creds.credentials))
+    token_hash = hash_token(creds.credentials)
+    user = _cached_user(request, token_hash)
+    if user is None:
+        user = await run_in_threadpool(_token_user, request, token_hash)
     if user is None:
         raise Unauthorized("the token is not valid (unknown, revoked, or its user is disabled)")
     return user
 
 
-def required_user(user: Annotated[UserRow | None, Depends(optional_user)]) -> UserRow:
+async def required_user(user: Annotated[UserRow | None, Depends(optional_user)]) -> UserRow:
     if user is None:
         raise Unauthorized("this endpoint needs a bearer token (caunoi tokens create EMAIL)")
     return user
