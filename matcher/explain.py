@@ -57,17 +57,29 @@ class Explanation:
         return render_explanation(self, lang)
 
 
-@lru_cache(maxsize=65536)
 def _overlap_terms(text: str) -> tuple[frozenset[str], int]:
-    """(bare words and glossary concepts of ``text``, its word count); cached, because the same
-    candidate sentences come back in many explanations."""
+    """(bare words and glossary concepts of ``text``, its word count)."""
     bare = words(strip_diacritics(text))
     return frozenset(bare) | {f"c:{c}" for c in concepts(text)}, len(bare)
 
 
+@dataclass(frozen=True)
+class _Analysed:
+    """A passage cut into sentences, each with its overlap terms and word count; ``terms`` is
+    their union (the passage's own terms, without a second glossary pass)."""
+
+    sentences: tuple[str, ...]
+    sentence_terms: tuple[tuple[frozenset[str], int], ...]
+    terms: frozenset[str]
+
+
 @lru_cache(maxsize=65536)
-def _sentences(passage: str) -> tuple[str, ...]:
-    return tuple(split_sentences(passage))
+def _analyse(passage: str) -> _Analysed:
+    """Cached per passage text: the same candidate passages come back in many explanations, and
+    the glossary pass is most of an explanation's cost."""
+    sentences = tuple(split_sentences(passage)) or (passage,)
+    per = tuple(_overlap_terms(s) for s in sentences)
+    return _Analysed(sentences, per, frozenset().union(*(t for t, _ in per)))
 
 
 @lru_cache(maxsize=65536)
@@ -82,15 +94,12 @@ def _quote(sentence: str) -> str:
 
 def _best_sentence(passage: str, other: str) -> str:
     """The sentence of ``passage`` sharing most words or glossary concepts with ``other``."""
-    sentences = _sentences(passage)
-    if len(sentences) <= 1:
+    mine = _analyse(passage)
+    if len(mine.sentences) <= 1:
         return passage
-    target = _overlap_terms(other)[0]
-    scores = []
-    for sentence in sentences:
-        terms, n_words = _overlap_terms(sentence)
-        scores.append(len(terms & target) / (1 + n_words) ** 0.5)
-    return sentences[int(np.argmax(scores))]
+    target = _analyse(other).terms
+    scores = [len(terms & target) / (1 + n_words) ** 0.5 for terms, n_words in mine.sentence_terms]
+    return mine.sentences[int(np.argmax(scores))]
 
 
 def _quote_of(p: Passage, record: dict[str, Any]) -> str:

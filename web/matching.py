@@ -43,6 +43,10 @@ REFIT_FRACTION = 0.2
 RESULT_CACHE_SIZE = 4096
 
 
+class WouldBlock(Exception):
+    """``MatchingService.rank(blocking=False)`` would have to wait (index loading or updating)."""
+
+
 class NotReady(DomainError):
     status = 503
     title = "Service unavailable"
@@ -254,28 +258,42 @@ class MatchingService:
         return engine
 
     def rank(self, profile_id: str, k: int = 10, filters: dict[str, Any] | None = None,
-             exclude: Iterable[str] | None = None, diversity: float | None = None) -> list[dict[str, Any]]:
+             exclude: Iterable[str] | None = None, diversity: float | None = None,
+             blocking: bool = True) -> list[dict[str, Any]]:
         """The ``k`` best partners of a fitted profile as match dicts (``Match.to_dict()``).
 
         Results are cached per index version and shared between callers: treat the dicts as
-        read-only (the list itself is a fresh copy)."""
+        read-only (the list itself is a fresh copy). With ``blocking=False`` it raises
+        ``WouldBlock`` instead of waiting while the index is being updated (callers on an event
+        loop then retry in a thread)."""
+        if not blocking and not (self._loaded and self.contains(profile_id)):
+            raise WouldBlock  # loading, or an unknown id: answering reads the database
         engine = self._require(profile_id)
         assert engine is not None
         key = (profile_id, k, repr(sorted((filters or {}).items())), tuple(sorted(exclude or ())), diversity)
-        with self._lock:
-            cached = self._results.get(key)
-            if cached is not None:
-                self._results.move_to_end(key)
-                return list(cached)
-            try:
-                matches = engine.rank(profile_id, k=k, filters=engine_filters(filters), exclude=exclude,
-                                      diversity=diversity)
-            except ValueError as exc:
-                raise Invalid(str(exc)) from None
-            result = [m.to_dict() for m in matches]
-            self._results[key] = result
-            if len(self._results) > RESULT_CACHE_SIZE:
-                self._results.popitem(last=False)
+        if not self._lock.acquire(blocking=blocking):
+            raise WouldBlock
+        try:
+            return self._rank_locked(engine, key, profile_id, k, filters, exclude, diversity)
+        finally:
+            self._lock.release()
+
+    def _rank_locked(self, engine: Engine, key: tuple[Any, ...], profile_id: str, k: int,
+                     filters: dict[str, Any] | None, exclude: Iterable[str] | None,
+                     diversity: float | None) -> list[dict[str, Any]]:
+        cached = self._results.get(key)
+        if cached is not None:
+            self._results.move_to_end(key)
+            return list(cached)
+        try:
+            matches = engine.rank(profile_id, k=k, filters=engine_filters(filters), exclude=exclude,
+                                  diversity=diversity)
+        except ValueError as exc:
+            raise Invalid(str(exc)) from None
+        result = [m.to_dict() for m in matches]
+        self._results[key] = result
+        if len(self._results) > RESULT_CACHE_SIZE:
+            self._results.popitem(last=False)
         return list(result)
 
     def rank_record(self, record: dict[str, Any], k: int = 10, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:

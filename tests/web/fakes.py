@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from web.db import Database
+from web.matching import WouldBlock
 from web.store import profiles as profile_store
 
 
@@ -76,7 +77,9 @@ class FakeMatching:
         return sorted(out, key=lambda r: (-r["score"], r["id"]))[:k]
 
     def rank(self, profile_id: str, k: int = 10, filters: dict | None = None,
-             exclude: set[str] | None = None) -> list[dict[str, Any]]:
+             exclude: set[str] | None = None, blocking: bool = True) -> list[dict[str, Any]]:
+        if not blocking:  # this double reads the database on every call, like an index miss
+            raise WouldBlock
         self.calls.append(("rank", profile_id))
         records = {r["id"]: r for r in self._records()}
         results = self.rank_record(records[profile_id], k=k + len(exclude or ()), filters=filters)
