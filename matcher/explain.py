@@ -57,8 +57,10 @@ class Explanation:
         return render_explanation(self, lang)
 
 
+@lru_cache(maxsize=131072)
 def _overlap_terms(text: str) -> tuple[frozenset[str], int]:
-    """(bare words and glossary concepts of ``text``, its word count)."""
+    """(bare words and glossary concepts of a sentence, its word count); cached too, since
+    profiles share sentences (boilerplate, programme descriptions, copied paragraphs)."""
     bare = words(strip_diacritics(text))
     return frozenset(bare) | {f"c:{c}" for c in concepts(text)}, len(bare)
 
