@@ -2,8 +2,10 @@
 
 Baseline: ``X @ q`` over the candidates' profile vectors (n × 384, float32, C-contiguous) plus
 ``argpartition`` to the top 10 — the least any exact top-k over one vector per profile costs.
-Ours: ``Engine.rank(id, k=10)`` (first-stage probe matvec over every row, full fused score of the
-shortlist, top 10), with and without explanations; p50 over ≥ 200 queries, BLAS at 1 and 2 threads.
+Ours: ``Engine.rank(id, k=10)`` (first stage over every row: exact structured signals plus the
+distilled text approximation, ``matcher.distill``; full fused score of the shortlist, top 10), with
+and without explanations; p50 over ≥ 200 queries, BLAS at 1 and 2 threads, at ``--shortlist``
+(default: the engine's).
 
 Profiles are ``matcher.synth.synthesize`` records recombined from the sample ecosystem; vectors
 come from ``BenchEmbedder`` below (benchmarks only: no meaning, just realistic shape).
@@ -15,9 +17,11 @@ jittered vectors (a new point near the original in the same low-rank space). Lex
 channel statistics stay those of the 100k fit, exactly as after ``Engine.partial_fit``.
 
 Exactness: the two-stage rank is approximate; its recall@10 is measured against exhaustive full
-scoring of every eligible candidate (the same fused score, computed in chunks).
+scoring of every eligible candidate (the same fused score, computed in chunks), for each shortlist
+size in ``--sizes`` (the recall curve, with the p50 rank latency at 1 BLAS thread at each size).
 
     python bench/bench_rank.py [--quick] [--million] [--queries N] [--recall-queries N]
+                               [--sizes 100,200,...] [--shortlist N]
 
 ``--quick``: 10k profiles. ``--million``: also grow to 1M (a further ~15 min and ~15 GB here). Results: bench/results/rank-<date>.json.
 """
@@ -178,18 +182,36 @@ def exhaustive_latency(engine: Engine, qids: list[str]) -> float:
     return (time.perf_counter() - t) / len(qids) * 1e3
 
 
-def recall(engine: Engine, qids: list[str]) -> float:
-    """Mean recall@10 of ``rank`` (two-stage) against exhaustive full scoring."""
-    hits = []
+def recall_curve(engine: Engine, qids: list[str], sizes: list[int], matvec_ms: float) -> list[dict]:
+    """Mean recall@10 of ``rank`` (two-stage) against exhaustive full scoring, and the p50 of
+    ``rank`` (no explanations, BLAS 1 thread), for each shortlist size."""
     with threadpool_limits(limits=2, user_api="blas"):
-        for qid in qids:
-            exact = set(exhaustive_top(engine, qid))
-            got = {m.id for m in engine.rank(qid, k=K, explain=False)}
-            hits.append(len(exact & got) / K)
-    return float(np.mean(hits))
+        exact = {qid: set(exhaustive_top(engine, qid)) for qid in qids}
+    default, out = engine.shortlist, []
+    try:
+        for size in sizes:
+            engine.shortlist = size
+            hits, times = [], []
+            with threadpool_limits(limits=1, user_api="blas"):
+                for qid in qids:
+                    t = time.perf_counter()
+                    got = {m.id for m in engine.rank(qid, k=K, explain=False)}
+                    times.append(time.perf_counter() - t)
+                    hits.append(len(exact[qid] & got) / K)
+            row = {"shortlist": size, "recall_at_10": float(np.mean(hits)), "rank_p50_ms_1_thread": p50_ms(times)}
+            row["ratio_to_matvec_1_thread"] = row["rank_p50_ms_1_thread"] / matvec_ms
+            out.append(row)
+            print(
+                f"  shortlist {size:>5}: recall@10 {row['recall_at_10']:.3f}  rank p50 {row['rank_p50_ms_1_thread']:7.2f} ms "
+                f"({row['ratio_to_matvec_1_thread']:.2f}x matvec, 1 thread)",
+                flush=True,
+            )
+    finally:
+        engine.shortlist = default
+    return out
 
 
-def stage(engine: Engine, n_queries: int, n_recall: int, seed: int) -> dict:
+def stage(engine: Engine, n_queries: int, n_recall: int, seed: int, sizes: list[int]) -> dict:
     rng = np.random.default_rng(seed)
     alive = engine.ids_
     qids = [alive[i] for i in rng.choice(len(alive), n_queries, replace=False)]
@@ -199,7 +221,9 @@ def stage(engine: Engine, n_queries: int, n_recall: int, seed: int) -> dict:
         "latency": [latency(engine, qids, t) for t in (1, 2)],
     }
     out["recall_queries"] = n_recall
-    out["recall_at_10_vs_exhaustive"] = recall(engine, qids[:n_recall])
+    out["recall_curve"] = recall_curve(engine, qids[:n_recall], sizes, out["latency"][0]["matvec_p50_ms"])
+    at_default = [r for r in out["recall_curve"] if r["shortlist"] == engine.shortlist]
+    out["recall_at_10_vs_exhaustive"] = at_default[0]["recall_at_10"] if at_default else None
     out["exhaustive_ms_per_query_2_threads"] = exhaustive_latency(engine, qids[: min(5, n_recall)])
     for row in out["latency"]:
         print(
@@ -209,8 +233,9 @@ def stage(engine: Engine, n_queries: int, n_recall: int, seed: int) -> dict:
             flush=True,
         )
     print(
-        f"  n={out['n']:>9,}  recall@10 of two-stage vs exhaustive: {out['recall_at_10_vs_exhaustive']:.3f} "
-        f"({n_recall} queries); exhaustive full scoring {out['exhaustive_ms_per_query_2_threads']:.0f} ms/query",
+        f"  n={out['n']:>9,}  recall@10 of two-stage vs exhaustive at shortlist {engine.shortlist}: "
+        f"{out['recall_at_10_vs_exhaustive'] or float('nan'):.3f} ({n_recall} queries); exhaustive full scoring "
+        f"{out['exhaustive_ms_per_query_2_threads']:.0f} ms/query",
         flush=True,
     )
     return out
@@ -222,12 +247,15 @@ def main() -> None:
     ap.add_argument("--million", action="store_true", help="also grow the index to 1M rows (slow, ~15 GB)")
     ap.add_argument("--queries", type=int, default=200, help="queries for the latency p50 (default 200)")
     ap.add_argument("--recall-queries", type=int, default=50)
+    ap.add_argument("--sizes", default="100,200,400,800,1600,3200", help="shortlist sizes of the recall curve")
+    ap.add_argument("--shortlist", type=int, default=Engine().shortlist, help="shortlist of the latency table")
     args = ap.parse_args()
+    sizes = sorted({int(s) for s in args.sizes.split(",")} | {args.shortlist})
     n = 10_000 if args.quick else 100_000
     emb = BenchEmbedder()
     t = time.perf_counter()
     records = synthesize(sample_records(), n, random_state=0)
-    engine = Engine(embedder=emb).fit(records)
+    engine = Engine(embedder=emb, shortlist=args.shortlist).fit(records)
     fit_s = time.perf_counter() - t
     del records
     print(
@@ -243,13 +271,13 @@ def main() -> None:
         "probe_dim": engine.probe_dim,
         "k": K,
         "fit_seconds": fit_s,
-        "stages": [stage(engine, args.queries, args.recall_queries, seed=0)],
+        "stages": [stage(engine, args.queries, args.recall_queries, seed=0, sizes=sizes)],
     }
     if args.million and not args.quick:
         grow_s = grow(engine, 1_000_000, emb)
         print(f"grew the index to {len(engine.index_):,} rows in {grow_s:.0f} s", flush=True)
         result["grow_seconds"] = grow_s
-        result["stages"].append(stage(engine, args.queries, min(args.recall_queries, 10), seed=1))
+        result["stages"].append(stage(engine, args.queries, min(args.recall_queries, 10), seed=1, sizes=sizes))
     out = REPO / "bench" / "results" / f"rank-{result['date']}{'-quick' if args.quick else ''}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1))
@@ -262,6 +290,13 @@ def main() -> None:
                 f"{st['n']:>9,} {row['threads']:>4} {row['matvec_p50_ms']:>8.2f} ms {row['rank_p50_ms']:>6.2f} ms "
                 f"{row['rank_ratio']:>5.2f}x {row['rank_explained_p50_ms']:>6.2f} ms {row['rank_explained_ratio']:>5.2f}x "
                 f"{st['recall_at_10_vs_exhaustive']:>9.3f}"
+            )
+    print(f"\n{'n':>9} {'shortlist':>9} {'recall@10':>9} {'rank p50 (1 thread)':>20} {'ratio':>6}")
+    for st in result["stages"]:
+        for row in st["recall_curve"]:
+            print(
+                f"{st['n']:>9,} {row['shortlist']:>9} {row['recall_at_10']:>9.3f} {row['rank_p50_ms_1_thread']:>17.2f} ms "
+                f"{row['ratio_to_matvec_1_thread']:>5.2f}x"
             )
     print(f"wrote {out.relative_to(REPO)}")
 

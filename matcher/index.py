@@ -14,6 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from matcher.features import PROVIDE_FIELDS, Passage, ProfileFeatures
+from matcher.firststage import CODE_COLUMNS, SKETCH_DIM, StructuredCodes, code_columns, sketch
 from matcher.space import Probe
 from matcher.store import Columns, SparseRows, gather
 from matcher.structured import COLUMNS as STRUCT_COLUMNS
@@ -60,15 +61,14 @@ class Index:
     n_lexical : int
         Number of lexical features (columns of the lexical rows).
     probe : Probe, optional
-        Projection of each profile's ``first`` vector for the first ranking stage (column
-        ``probe``); without one the column holds the full vector.
+        Projection of passage vectors for the first ranking stage (column ``stage1``, see
+        ``matcher.firststage``); without one the full vectors are used.
     """
 
     def __init__(self, dim: int, n_lexical: int, probe: Probe | None = None) -> None:
         self.dim = dim
         self.n_lexical = n_lexical
         self.probe = probe
-        probe_dim = dim if probe is None else probe.components.shape[0]
         self.ids: list[str] = []
         self.row_of: dict[str, int] = {}
         self.meta: list[tuple[dict[str, Any], list[Passage], list[Passage], tuple[str, ...]] | None] = []
@@ -77,13 +77,13 @@ class Index:
         vec = {
             "desc": (np.float32, (dim,)),
             "first": (np.float32, (dim,)),
-            "probe": (np.float32, (probe_dim,)),
-            # first stage, reciprocal: the mean need and the mean provide passage in probe space
-            "probe_need": (np.float32, (probe_dim,)),
-            "probe_prov": (np.float32, (probe_dim,)),
+            # first stage (matcher.firststage): mean provide and need passage in probe space,
+            # count sketches of the lexical provide and needs rows
+            "stage1": (np.float32, (2 * self.probe_dim + 2 * SKETCH_DIM,)),
             "alive": (np.bool_, ()),
         }
-        self.profiles = Columns({**seg, **lex, **vec, **STRUCT_COLUMNS})
+        self.codes = StructuredCodes()
+        self.profiles = Columns({**seg, **lex, **vec, **STRUCT_COLUMNS, **code_columns()})
         self.needs = Columns({"vec": (np.float32, (dim,))})
         self.provide = Columns({"vec": (np.float32, (dim,)), "field": (np.int8, ()), "doc": (np.int16, ())})
         self.lex = Columns({"col": (np.int32, ()), "val": (np.float32, ())})
@@ -124,9 +124,8 @@ class Index:
         row: dict[str, Any] = {
             "need_start": need_start, "need_n": len(feats.needs), "prov_start": prov_start,
             "prov_n": len(feats.provide), "offer_n": feats.n_offers, "lexn_start": lexn[0], "lexn_n": lexn[1],
-            "lexp_start": lexp[0], "lexp_n": lexp[1], "desc": feats.desc_vec, "first": feats.first_vec, "probe": self.probe_vector(feats.first_vec),
-            "probe_need": self.probe_mean(feats.need_vecs), "probe_prov": self.probe_mean(feats.prov_vecs),
-            "alive": True, **feats.structured,
+            "lexp_start": lexp[0], "lexp_n": lexp[1], "desc": feats.desc_vec, "first": feats.first_vec, "stage1": self.stage1_row(feats),
+            "alive": True, **feats.structured, **self.codes.encode(feats.structured),
         }
         new_row = self.profiles.append({k: np.asarray(v)[None] for k, v in row.items()})
         self.ids.append(feats.id)
@@ -134,11 +133,21 @@ class Index:
         self.row_of[feats.id] = new_row
         return new_row
 
+    def stage1_row(self, feats: ProfileFeatures) -> np.ndarray:
+        """The first-stage row of a profile (``matcher.firststage``), shape (2 probe_dim + 2 SKETCH_DIM,)."""
+        return np.concatenate([
+            self.probe_mean(feats.prov_vecs), self.probe_mean(feats.need_vecs),
+            sketch(feats.lex_prov), sketch(feats.lex_need),
+        ])
+
+    @property
+    def probe_dim(self) -> int:
+        return self.dim if self.probe is None else self.probe.components.shape[0]
+
     def probe_mean(self, vecs: np.ndarray) -> np.ndarray:
         """The unit mean of passage vectors (n, dim) in probe space; zeros when there are none
         (a missing field then adds nothing to a first-stage score)."""
-        width = self.profiles["probe"].shape[1] if self.profiles.n else (
-            self.dim if self.probe is None else self.probe.components.shape[0])
+        width = self.probe_dim
         if len(vecs) == 0:
             return np.zeros(width, dtype=np.float32)
         mean = vecs.mean(0)
@@ -192,9 +201,16 @@ class Index:
             structured={name: p[name][rows] for name in STRUCT_COLUMNS},
         )
 
+    def signals(self, q_structured: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, np.ndarray]:
+        """``structured.structured_signals`` of a query's structured row against ``rows`` (n,),
+        through the rows' codes (``StructuredCodes``): the same values, at a cost that grows with
+        the number of distinct structured values rather than of rows."""
+        return self.codes.signals(q_structured, {name: self.profiles[name][rows] for name in CODE_COLUMNS})
+
     def features(self, row: int, lexical: bool = True) -> ProfileFeatures:
-        """The features of one live row (vectors are copies of the stored ones); with
-        ``lexical=False`` the lexical rows are left empty (explanations do not read them)."""
+        """The features of one live row (vectors are copies of the stored ones). With
+        ``lexical=False`` (explanations) the lexical rows are left empty and the vectors and
+        structured columns are read-only views of the stored ones, not copies."""
         meta = self.meta[row]
         if meta is None:
             raise KeyError(f"row {row} was removed")
@@ -206,18 +222,27 @@ class Index:
             lex_prov = self._sparse(p["lexp_start"][row : row + 1], p["lexp_n"][row : row + 1])
         else:
             lex_need = lex_prov = self._empty_row
+        if lexical:
+            def own(a: np.ndarray) -> np.ndarray:
+                return a.copy()
+        else:
+            def own(a: np.ndarray) -> np.ndarray:
+                view = a.view()
+                view.flags.writeable = False
+                return view
         return ProfileFeatures(
             id=self.ids[row],
             record=record,
             needs=needs,
             provide=provide,
-            need_vecs=self.needs["vec"][ns : ns + nn].copy(),
-            prov_vecs=self.provide["vec"][ps : ps + pn].copy(),
-            desc_vec=p["desc"][row].copy(),
-            first_vec=p["first"][row].copy(),
+            need_vecs=own(self.needs["vec"][ns : ns + nn]),
+            prov_vecs=own(self.provide["vec"][ps : ps + pn]),
+            desc_vec=own(p["desc"][row]),
+            first_vec=own(p["first"][row]),
             lex_need=lex_need,
             lex_prov=lex_prov,
-            structured={name: p[name][row].copy() for name in STRUCT_COLUMNS},
+            structured={name: p[name][row] for name in STRUCT_COLUMNS} if not lexical
+            else {name: p[name][row].copy() for name in STRUCT_COLUMNS},
             tags=tags,
         )
 

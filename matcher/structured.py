@@ -251,14 +251,22 @@ def structured_signals(q: dict[str, np.ndarray], c: dict[str, np.ndarray]) -> di
         ``{signal: float32 array of shape (n,)}`` for every name in ``SIGNALS``, in [-1, 1], 0 neutral,
         plus ``mode_rivalry`` in [0, 1] (part of the competition component, not a weight of its own).
     """
-    kinds = kind_matrix()
-    kind = np.where((c["kind"] >= 0) & (q["kind"] >= 0), kinds[int(q["kind"]), np.maximum(c["kind"], 0)], 0.0)
-    return {
-        "sectors": _sector_signal(q, c),
-        "modes": _mode_signal(q, c),
-        "stage": _stage_signal(q, c),
-        "countries": _country_signal(q, c),
-        "languages": _language_signal(q, c),
-        "kinds": kind.astype(np.float32),
-        "mode_rivalry": mode_rivalry(q, c),
-    }
+    return {name: fn(q, c) for name, (fn, _) in SIGNAL_FUNCTIONS.items()}
+
+
+def _kind_signal(q: dict[str, np.ndarray], c: dict[str, np.ndarray]) -> np.ndarray:
+    kind = np.where((c["kind"] >= 0) & (q["kind"] >= 0), kind_matrix()[int(q["kind"]), np.maximum(c["kind"], 0)], 0.0)
+    return kind.astype(np.float32)
+
+
+# each signal's function and the candidate columns it reads: a candidate's value depends on
+# those columns only, so the first ranking stage computes it once per distinct combination
+SIGNAL_FUNCTIONS = {
+    "sectors": (_sector_signal, ("sectors",)),
+    "modes": (_mode_signal, ("offered", "sought")),
+    "stage": (_stage_signal, ("stage_own", "stage_target")),
+    "countries": (_country_signal, ("country", "has_pref", "pref")),
+    "languages": (_language_signal, ("lang", "has_lang")),
+    "kinds": (_kind_signal, ("kind",)),
+    "mode_rivalry": (mode_rivalry, ("offered", "sought")),
+}

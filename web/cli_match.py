@@ -41,7 +41,8 @@ def fitted_engine(ctx: Context, quiet: bool = False) -> Engine:
             with ctx.connection() as conn, conn.transaction():
                 embed_records(conn, embedder, chunk)
             bar.update(len(chunk))
-    return Engine(embedder=embedder, cache=PgVectorCache(ctx.db), cross_border=ctx.settings.cross_border).fit(records)
+    return Engine(embedder=embedder, cache=PgVectorCache(ctx.db), cross_border=ctx.settings.cross_border,
+                  shortlist=ctx.settings.shortlist).fit(records)
 
 
 def _names(ctx: Context) -> dict[str, str]:

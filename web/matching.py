@@ -111,7 +111,7 @@ class MatchingService:
     # ------------------------------------------------------------------ lifecycle
     def new_engine(self) -> Engine:
         return Engine(embedder=self.embedder, cache=PgVectorCache(self.db), cross_border=self.settings.cross_border,
-                      n_threads=self.n_threads)
+                      shortlist=self.settings.shortlist, n_threads=self.n_threads)
 
     def ready_records(self) -> list[dict[str, Any]]:
         """Published records whose every passage is already embedded."""
