@@ -184,6 +184,7 @@ def main() -> None:
     result = {
         "date": time.strftime("%Y-%m-%d %H:%M"), "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         "profiles": args.profiles, "workers": args.workers, "rate": args.rate, "seconds": args.seconds,
+        "shortlist": int(env.get("CAUNOI_SHORTLIST") or Settings().shortlist),
         "matches": matches, "healthz": health, "p50_ratio_matches_to_healthz": matches["p50_ms"] / health["p50_ms"],
     }
     print(json.dumps(result, indent=2))
