@@ -21,13 +21,10 @@ import argparse
 import http.client
 import itertools
 import json
-import os
-import platform
 import random
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -40,6 +37,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from common import caunoi, fresh_env, machine, write_result  # noqa: E402
+
 from matcher.embed import text_hash  # noqa: E402
 from matcher.features import profile_passages  # noqa: E402
 from matcher.synth import random_vectors  # noqa: E402
@@ -49,13 +48,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def caunoi(env: dict[str, str], *args: str) -> str:
-    proc = subprocess.run([sys.executable, "-m", "web", *args], env=env, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise SystemExit(f"caunoi {' '.join(args)} failed:\n{proc.stderr}")
-    return proc.stdout
 
 
 def seed_random_vectors(env: dict[str, str], synth_file: Path, model: str) -> int:
@@ -138,12 +130,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.profiles, args.seconds = 2000, 10.0
-    data_dir = Path(tempfile.mkdtemp(prefix="caunoi-bench-api-"))
-    data_dir.chmod(0o755)
-    env = {**os.environ, "CAUNOI_DATA_DIR": str(data_dir), "CAUNOI_IN_PROCESS_WORKER": "false",
-           "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "CAUNOI_LOG_LEVEL": "WARNING"}
-    env.pop("CAUNOI_DATABASE_URL", None)
-    synth = data_dir / "synth.jsonl"
+    env = fresh_env("caunoi-bench-api-", CAUNOI_IN_PROCESS_WORKER="false", OMP_NUM_THREADS="1",
+                    OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    synth = Path(env["CAUNOI_DATA_DIR"]) / "synth.jsonl"
     t0 = time.perf_counter()
     caunoi(env, "synth", "--n", str(args.profiles), "-o", str(synth))
     caunoi(env, "import", str(synth))
@@ -182,15 +171,12 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=30)
     result = {
-        "date": time.strftime("%Y-%m-%d %H:%M"), "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "date": time.strftime("%Y-%m-%d %H:%M"), "machine": machine(),
         "profiles": args.profiles, "workers": args.workers, "rate": args.rate, "seconds": args.seconds,
         "shortlist": int(env.get("CAUNOI_SHORTLIST") or Settings().shortlist),
         "matches": matches, "healthz": health, "p50_ratio_matches_to_healthz": matches["p50_ms"] / health["p50_ms"],
     }
-    print(json.dumps(result, indent=2))
-    out = ROOT / "bench" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / f"api-{time.strftime('%Y%m%d-%H%M')}.json").write_text(json.dumps(result, indent=2))
+    write_result("api", result)
 
 
 if __name__ == "__main__":

