@@ -16,7 +16,7 @@ import scipy.sparse as sp
 from matcher.features import PROVIDE_FIELDS, Passage, ProfileFeatures
 from matcher.firststage import CODE_COLUMNS, SKETCH_DIM, StructuredCodes, code_columns, sketch
 from matcher.space import Probe
-from matcher.store import Columns, SparseRows, gather
+from matcher.store import Columns, gather
 from matcher.structured import COLUMNS as STRUCT_COLUMNS
 
 FIELD_CODES = {field: code for code, field in enumerate(PROVIDE_FIELDS)}
@@ -30,7 +30,7 @@ class Block:
     ``need_vecs[need_off[i]:need_off[i+1]]``; likewise ``prov_vecs``/``prov_off`` and
     ``prov_field`` (R_prov,) the field code of each provide passage (``FIELD_CODES``),
     ``offer_vecs``/``offer_off`` (the offers prefix of each provide segment). ``desc`` is
-    (n, dim); ``lex_need``/``lex_prov`` n sparse lexical rows; ``structured`` maps each
+    (n, dim); ``lex_need``/``lex_prov`` n sparse lexical rows (CSR); ``structured`` maps each
     structured column to (n, ...).
     """
 
@@ -43,8 +43,8 @@ class Block:
     offer_vecs: np.ndarray
     offer_off: np.ndarray
     desc: np.ndarray
-    lex_need: SparseRows
-    lex_prov: SparseRows
+    lex_need: sp.csr_matrix
+    lex_prov: sp.csr_matrix
     structured: dict[str, np.ndarray]
 
     def __len__(self) -> int:
@@ -88,6 +88,7 @@ class Index:
         self.provide = Columns({"vec": (np.float32, (dim,)), "field": (np.int8, ()), "doc": (np.int16, ())})
         self.lex = Columns({"col": (np.int32, ()), "val": (np.float32, ())})
         self._empty_row = sp.csr_matrix((1, n_lexical), dtype=np.float32)
+        self._lex_matrix: tuple[tuple[int, int], sp.csr_matrix] | None = None
 
     def __len__(self) -> int:
         return len(self.row_of)
@@ -98,7 +99,7 @@ class Index:
 
     def _append_sparse(self, row: sp.csr_matrix) -> tuple[int, int]:
         row = row.tocsr()
-        row.sort_indices()  # SparseRows.dot binary-searches the query row's columns
+        row.sort_indices()
         start = self.lex.append({"col": row.indices.astype(np.int32), "val": row.data.astype(np.float32)})
         return start, row.nnz
 
@@ -172,13 +173,24 @@ class Index:
         """Row numbers of live profiles, in row order; shape (n_alive,)."""
         return np.flatnonzero(self.profiles["alive"])
 
-    def _rows(self, starts: np.ndarray, counts: np.ndarray) -> SparseRows:
-        flat, offsets = gather(starts, counts)
-        return SparseRows(self.lex["col"][flat], self.lex["val"][flat], offsets)
-
-    def _sparse(self, starts: np.ndarray, counts: np.ndarray) -> sp.csr_matrix:
-        rows = self._rows(starts, counts)
-        return sp.csr_matrix((rows.vals, rows.cols, rows.offsets), shape=(len(starts), self.n_lexical))
+    def lexical_matrix(self) -> sp.csr_matrix:
+        """Every row's lexical rows as one CSR matrix (2 n_rows, n_lexical): row ``2r`` holds
+        row r's needs, ``2r + 1`` what it provides (``add`` appends the two segments one after
+        the other, so the flat arrays are already in CSR order). Built on first use after a
+        change (a fraction of a millisecond: no copy of the non-zeros) and kept until the next."""
+        key = (self.lex.n, self.n_rows)
+        cached = self._lex_matrix
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        p, n = self.profiles, self.n_rows
+        # int32 offsets while they fit, so that scipy keeps the stored int32 columns (no copy)
+        indptr = np.empty(2 * n + 1, dtype=np.int32 if self.lex.n < 2**31 else np.int64)
+        indptr[0 : 2 * n : 2] = p["lexn_start"]
+        indptr[1 : 2 * n : 2] = p["lexp_start"]
+        indptr[-1] = self.lex.n
+        matrix = sp.csr_matrix((self.lex["val"], self.lex["col"], indptr), shape=(2 * n, self.n_lexical))
+        self._lex_matrix = (key, matrix)
+        return matrix
 
     def block(self, rows: np.ndarray) -> Block:
         """The stacked arrays of the given rows (shape (n,) int); copies only what scoring reads."""
@@ -186,6 +198,7 @@ class Index:
         need_rows, need_off = gather(p["need_start"][rows], p["need_n"][rows])
         prov_rows, prov_off = gather(p["prov_start"][rows], p["prov_n"][rows])
         offer_rows, offer_off = gather(p["prov_start"][rows], p["offer_n"][rows])
+        lexical = self.lexical_matrix()
         return Block(
             rows=rows,
             need_vecs=self.needs["vec"][need_rows],
@@ -196,8 +209,8 @@ class Index:
             offer_vecs=self.provide["vec"][offer_rows],
             offer_off=offer_off,
             desc=p["desc"][rows],
-            lex_need=self._rows(p["lexn_start"][rows], p["lexn_n"][rows]),
-            lex_prov=self._rows(p["lexp_start"][rows], p["lexp_n"][rows]),
+            lex_need=lexical[2 * rows],
+            lex_prov=lexical[2 * rows + 1],
             structured={name: p[name][rows] for name in STRUCT_COLUMNS},
         )
 
@@ -218,8 +231,8 @@ class Index:
         p = self.profiles
         ns, nn, ps, pn = (int(p[k][row]) for k in ("need_start", "need_n", "prov_start", "prov_n"))
         if lexical:
-            lex_need = self._sparse(p["lexn_start"][row : row + 1], p["lexn_n"][row : row + 1])
-            lex_prov = self._sparse(p["lexp_start"][row : row + 1], p["lexp_n"][row : row + 1])
+            matrix = self.lexical_matrix()
+            lex_need, lex_prov = matrix[2 * row : 2 * row + 1], matrix[2 * row + 1 : 2 * row + 2]
         else:
             lex_need = lex_prov = self._empty_row
         if lexical:

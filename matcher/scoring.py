@@ -25,7 +25,7 @@ import numpy as np
 from matcher.features import ProfileFeatures
 from matcher.index import Block, Index
 from matcher.rules import cross_border_mask
-from matcher.store import segment_reduce
+from matcher.store import segment_reduce, sparse_dot
 from matcher.structured import SIGNALS
 
 CHANNELS = ("dense_fwd", "dense_bwd", "dense_nn", "dense_oo", "dense_domain", "lex_fwd", "lex_bwd", "lex_domain")
@@ -140,11 +140,11 @@ def raw_channels(q: ProfileFeatures, b: Block) -> dict[str, np.ndarray]:
         out["dense_oo"] = segment_reduce(oo, b.offer_off, "max").max(0)
     out["dense_domain"] = b.desc @ q.desc_vec
     if q.lex_need.nnz:
-        out["lex_fwd"] = b.lex_prov.dot_sparse(q.lex_need)
+        out["lex_fwd"] = sparse_dot(b.lex_prov, q.lex_need)
     if q.lex_prov.nnz:
-        has_needs = b.lex_need.nnz_per_row() > 0
-        out["lex_bwd"] = np.where(has_needs, b.lex_need.dot_sparse(q.lex_prov), np.nan).astype(np.float32)
-        out["lex_domain"] = b.lex_prov.dot_sparse(q.lex_prov)
+        has_needs = np.diff(b.lex_need.indptr) > 0
+        out["lex_bwd"] = np.where(has_needs, sparse_dot(b.lex_need, q.lex_prov), np.nan).astype(np.float32)
+        out["lex_domain"] = sparse_dot(b.lex_prov, q.lex_prov)
     return {k: np.asarray(v, dtype=np.float32) for k, v in out.items()}
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-_SCRATCH = threading.local()  # SparseRows.dot_sparse: one dense scratch vector per thread
+_SCRATCH = threading.local()  # sparse_dot: one dense scratch vector per thread
 
 
 class Columns:
@@ -121,50 +121,21 @@ def segment_reduce(values: np.ndarray, offsets: np.ndarray, how: str = "max", fi
     return out
 
 
-class SparseRows:
-    """``n`` sparse rows as flat (column, value) arrays with row offsets (CSR without scipy's
-    checks), for dot products with one query row.
+def sparse_dot(rows: sp.csr_matrix, query: sp.csr_matrix) -> np.ndarray:
+    """Each row's dot product with a 1-row sparse query (both (·, n_features)); shape (n,), float32.
 
-    Parameters
-    ----------
-    cols : ndarray of int, shape (nnz,)
-    vals : ndarray of float32, shape (nnz,)
-    offsets : ndarray of int, shape (n + 1,)
-    """
-
-    def __init__(self, cols: np.ndarray, vals: np.ndarray, offsets: np.ndarray) -> None:
-        if cols.shape != vals.shape or offsets[-1] != len(cols):
-            raise ValueError(f"cols has shape {cols.shape}, vals {vals.shape}, offsets end at {offsets[-1]}")
-        self.cols, self.vals, self.offsets = cols, vals, offsets
-
-    def __len__(self) -> int:
-        return len(self.offsets) - 1
-
-    def nnz_per_row(self) -> np.ndarray:
-        return np.diff(self.offsets)
-
-    def dot_sparse(self, query: sp.csr_matrix) -> np.ndarray:
-        """Each row's dot product with a 1-row sparse query (shape (1, n_features)); shape (n,).
-
-        The query is scattered into a per-thread dense scratch vector (allocated once per
-        width: zero-filling a fresh one of ~10^6 features per call would cost more than the dot
-        product itself), used, and its entries zeroed again."""
-        if len(self.cols) == 0 or query.nnz == 0:
-            return np.zeros(len(self), dtype=np.float32)
-        width = query.shape[1]
-        scratch = getattr(_SCRATCH, "vec", None)
-        if scratch is None or len(scratch) != width:
-            scratch = _SCRATCH.vec = np.zeros(width, dtype=np.float32)
-        idx = query.indices
-        scratch[idx] = query.data
-        try:
-            return self.dot(scratch)
-        finally:
-            scratch[idx] = 0.0
-
-    def dot(self, query: np.ndarray) -> np.ndarray:
-        """Each row's dot product with a dense query vector (shape (n_features,)); shape (n,),
-        0 for empty rows. One gather over the rows' non-zeros: O(nnz)."""
-        if len(self.cols) == 0:
-            return np.zeros(len(self), dtype=np.float32)
-        return segment_reduce(self.vals * query[self.cols], self.offsets, "sum", fill=0.0)
+    The query is scattered into a per-thread dense scratch vector (allocated once per width:
+    zero-filling a fresh one of ~10^6 features per call would cost more than the product), the
+    product runs in scipy's compiled sparse × dense code, and the scratch is zeroed again."""
+    if rows.nnz == 0 or query.nnz == 0:
+        return np.zeros(rows.shape[0], dtype=np.float32)
+    width = query.shape[1]
+    scratch = getattr(_SCRATCH, "vec", None)
+    if scratch is None or len(scratch) != width:
+        scratch = _SCRATCH.vec = np.zeros(width, dtype=np.float32)
+    idx = query.indices
+    scratch[idx] = query.data
+    try:
+        return np.asarray(rows @ scratch, dtype=np.float32)
+    finally:
+        scratch[idx] = 0.0
