@@ -27,11 +27,11 @@ class Block:
     """Stacked arrays of ``n`` candidate profiles (rows of the index), ready for scoring.
 
     ``need_vecs`` (R_need, dim) with ``need_off`` (n + 1,): candidate i's need passages are
-    ``need_vecs[need_off[i]:need_off[i+1]]``; likewise ``prov_vecs``/``prov_off`` and
-    ``prov_field`` (R_prov,) the field code of each provide passage (``FIELD_CODES``),
-    ``offer_vecs``/``offer_off`` (the offers prefix of each provide segment). ``desc`` is
-    (n, dim); ``lex_need``/``lex_prov`` n sparse lexical rows (CSR); ``structured`` maps each
-    structured column to (n, ...).
+    ``need_vecs[need_off[i]:need_off[i+1]]``; likewise ``prov_vecs``/``prov_off``. The offers
+    are the first passages of each provide segment: ``offer_cols`` (R_offer,) their positions
+    in ``prov_vecs``, ``offer_off`` (n + 1,) the segments of those. ``desc`` is (n, dim);
+    ``lex_need``/``lex_prov`` n sparse lexical rows (CSR). Structured signals are not copied
+    here: ``Index.signals`` computes them from the rows' codes.
     """
 
     rows: np.ndarray
@@ -39,13 +39,11 @@ class Block:
     need_off: np.ndarray
     prov_vecs: np.ndarray
     prov_off: np.ndarray
-    prov_field: np.ndarray
-    offer_vecs: np.ndarray
+    offer_cols: np.ndarray
     offer_off: np.ndarray
     desc: np.ndarray
     lex_need: sp.csr_matrix
     lex_prov: sp.csr_matrix
-    structured: dict[str, np.ndarray]
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -197,7 +195,7 @@ class Index:
         p = self.profiles
         need_rows, need_off = gather(p["need_start"][rows], p["need_n"][rows])
         prov_rows, prov_off = gather(p["prov_start"][rows], p["prov_n"][rows])
-        offer_rows, offer_off = gather(p["prov_start"][rows], p["offer_n"][rows])
+        offer_cols, offer_off = gather(prov_off[:-1], p["offer_n"][rows])
         lexical = self.lexical_matrix()
         return Block(
             rows=rows,
@@ -205,13 +203,11 @@ class Index:
             need_off=need_off,
             prov_vecs=self.provide["vec"][prov_rows],
             prov_off=prov_off,
-            prov_field=self.provide["field"][prov_rows],
-            offer_vecs=self.provide["vec"][offer_rows],
+            offer_cols=offer_cols,
             offer_off=offer_off,
             desc=p["desc"][rows],
             lex_need=lexical[2 * rows],
             lex_prov=lexical[2 * rows + 1],
-            structured={name: p[name][rows] for name in STRUCT_COLUMNS},
         )
 
     def signals(self, q_structured: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, np.ndarray]:

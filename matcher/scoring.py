@@ -135,8 +135,10 @@ def raw_channels(q: ProfileFeatures, b: Block) -> dict[str, np.ndarray]:
         best = (q.prov_vecs @ b.need_vecs.T).max(0)  # each of their need passages: your best passage
         out["dense_bwd"] = segment_reduce(best, b.need_off, "sum") / np.maximum(need_counts, 1)
     n_off = q.n_offers
-    if n_off and len(b.offer_vecs):
-        oo = q.prov_vecs[:n_off] @ b.offer_vecs.T
+    if n_off and len(b.offer_cols):
+        # your offers against all their provide passages, then only the columns of their offers
+        # (cheaper than copying the offer vectors out a second time)
+        oo = (q.prov_vecs[:n_off] @ b.prov_vecs.T)[:, b.offer_cols]
         out["dense_oo"] = segment_reduce(oo, b.offer_off, "max").max(0)
     out["dense_domain"] = b.desc @ q.desc_vec
     if q.lex_need.nnz:
