@@ -13,13 +13,11 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from matcher.features import PROVIDE_FIELDS, Passage, ProfileFeatures
+from matcher.features import Passage, ProfileFeatures
 from matcher.firststage import CODE_COLUMNS, SKETCH_DIM, StructuredCodes, code_columns, sketch
 from matcher.space import Probe
 from matcher.store import Columns, gather
 from matcher.structured import COLUMNS as STRUCT_COLUMNS
-
-FIELD_CODES = {field: code for code, field in enumerate(PROVIDE_FIELDS)}
 
 
 @dataclass
@@ -71,7 +69,9 @@ class Index:
         self.row_of: dict[str, int] = {}
         self.meta: list[tuple[dict[str, Any], list[Passage], list[Passage], tuple[str, ...]] | None] = []
         seg = {name: (np.int64, ()) for name in ("need_start", "need_n", "prov_start", "prov_n", "offer_n")}
-        lex = {name: (np.int64, ()) for name in ("lexn_start", "lexn_n", "lexp_start", "lexp_n")}
+        # where each row's lexical needs and provide segments start in ``lex`` (their lengths
+        # follow: the segments are appended one after the other, see ``lexical_matrix``)
+        lex = {name: (np.int64, ()) for name in ("lexn_start", "lexp_start")}
         vec = {
             "desc": (np.float32, (dim,)),
             "first": (np.float32, (dim,)),
@@ -83,7 +83,7 @@ class Index:
         self.codes = StructuredCodes()
         self.profiles = Columns({**seg, **lex, **vec, **STRUCT_COLUMNS, **code_columns()})
         self.needs = Columns({"vec": (np.float32, (dim,))})
-        self.provide = Columns({"vec": (np.float32, (dim,)), "field": (np.int8, ()), "doc": (np.int16, ())})
+        self.provide = Columns({"vec": (np.float32, (dim,))})
         self.lex = Columns({"col": (np.int32, ()), "val": (np.float32, ())})
         self._empty_row = sp.csr_matrix((1, n_lexical), dtype=np.float32)
         self._lex_matrix: tuple[tuple[int, int], sp.csr_matrix] | None = None
@@ -95,11 +95,10 @@ class Index:
     def n_rows(self) -> int:
         return self.profiles.n
 
-    def _append_sparse(self, row: sp.csr_matrix) -> tuple[int, int]:
+    def _append_sparse(self, row: sp.csr_matrix) -> int:
         row = row.tocsr()
         row.sort_indices()
-        start = self.lex.append({"col": row.indices.astype(np.int32), "val": row.data.astype(np.float32)})
-        return start, row.nnz
+        return self.lex.append({"col": row.indices.astype(np.int32), "val": row.data.astype(np.float32)})
 
     def add(self, feats: ProfileFeatures) -> int:
         """Add (or replace) one profile; returns its row."""
@@ -111,19 +110,12 @@ class Index:
         if feats.id in self.row_of:
             self.discard(feats.id)
         need_start = self.needs.append({"vec": feats.need_vecs})
-        prov_start = self.provide.append(
-            {
-                "vec": feats.prov_vecs,
-                "field": np.array([FIELD_CODES[p.field] for p in feats.provide], dtype=np.int8),
-                "doc": np.array([p.doc for p in feats.provide], dtype=np.int16),
-            }
-        )
-        lexn = self._append_sparse(feats.lex_need)
-        lexp = self._append_sparse(feats.lex_prov)
+        prov_start = self.provide.append({"vec": feats.prov_vecs})
         row: dict[str, Any] = {
             "need_start": need_start, "need_n": len(feats.needs), "prov_start": prov_start,
-            "prov_n": len(feats.provide), "offer_n": feats.n_offers, "lexn_start": lexn[0], "lexn_n": lexn[1],
-            "lexp_start": lexp[0], "lexp_n": lexp[1], "desc": feats.desc_vec, "first": feats.first_vec, "stage1": self.stage1_row(feats),
+            "prov_n": len(feats.provide), "offer_n": feats.n_offers,
+            "lexn_start": self._append_sparse(feats.lex_need), "lexp_start": self._append_sparse(feats.lex_prov),
+            "desc": feats.desc_vec, "first": feats.first_vec, "stage1": self.stage1_row(feats),
             "alive": True, **feats.structured, **self.codes.encode(feats.structured),
         }
         new_row = self.profiles.append({k: np.asarray(v)[None] for k, v in row.items()})
