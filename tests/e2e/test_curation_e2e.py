@@ -15,14 +15,12 @@ from openpyxl import load_workbook
 
 from tests.e2e.conftest import SHOTS, settle, shoot
 from tests.web.curation_support import EVENT, PARTNERS, STARTUPS
+from tests.web.webkit import PASSWORD, member
 from web.db import Database
 from web.importer import load_files
-from web.services.accounts import create_user
 from web.services.profiles import import_records
-from web.store import users as user_store
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "correct-horse-battery"
 OFFICER = "officer@most.example"
 STARTUP = "chip@chipviet.example"
 PARTNER = "bd@daesung.example"
@@ -33,11 +31,9 @@ def event(db: Database, server: tuple[str, Any]) -> str:
     """The event ecosystem (8 Vietnamese startups, 5 foreign partners), an officer, and members
     owning ChipViệt and the Korean packaging partner."""
     import_records(db, load_files([EVENT]))
-    create_user(db, OFFICER, "officer", PASSWORD)
-    for email, pid in ((STARTUP, "vn-chipviet"), (PARTNER, "kr-daesung-osat")):
-        user = create_user(db, email, "member", PASSWORD).user
-        with db.connection() as conn:
-            user_store.insert_owner(conn, user.id, pid)
+    member(db, OFFICER, role="officer")
+    member(db, STARTUP, owns=("vn-chipviet",))
+    member(db, PARTNER, owns=("kr-daesung-osat",))
     base, app = server
     settle(db, app)
     return base

@@ -5,34 +5,25 @@ Each flow saves screenshots of the pages it passes through (desktop and phone wi
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.e2e.conftest import settle, shoot
-from tests.web.webkit import scalar
+from tests.web.webkit import PASSWORD, load_small, member, scalar
 from web.db import Database
-from web.importer import load_files
-from web.services.accounts import create_user
-from web.services.profiles import import_records
-from web.store import users as user_store
 
 pytestmark = pytest.mark.e2e
 expect = pytest.importorskip("playwright.sync_api").expect
-DATA = Path(__file__).resolve().parents[1] / "web" / "data"
-PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture
 def world(db: Database, server: tuple[str, Any]) -> str:
     """The small ecosystem, and members owning the Korean packaging partner and the Singapore fund."""
-    import_records(db, load_files([DATA / "small.json"]))
-    create_user(db, "admin@caunoi.example", "admin", PASSWORD)
-    for email, pid in (("partner@hanpack.example", "kr-hanpack"), ("fund@lion.example", "sg-lionfund")):
-        user = create_user(db, email, "member", PASSWORD).user
-        with db.connection() as conn:
-            user_store.insert_owner(conn, user.id, pid)
+    load_small(db)
+    member(db, "admin@caunoi.example", role="admin")
+    member(db, "partner@hanpack.example", owns=("kr-hanpack",))
+    member(db, "fund@lion.example", owns=("sg-lionfund",))
     base, app = server
     settle(db, app)
     return base
