@@ -8,7 +8,9 @@ What it does, all on 127.0.0.1:
 2. BENCHMARKS ONLY: the embedding cache is filled with random low-rank vectors for every passage
    of every profile (the model would need hours for 10k profiles; the serving path is the same);
 3. `caunoi serve --workers 2` in a subprocess (in-process embedding worker off, BLAS pinned to one
-   thread per worker), waited for until /readyz answers 200;
+   thread per worker), waited for until /readyz answers 200 and reports every profile's default
+   ranking precomputed (web.warm; the time this takes is reported; `--cold` turns the
+   precomputation off, so that every request ranks on the spot);
 4. from this (second) process, an open-loop load at a constant rate: every request is scheduled
    at a fixed time and its latency is measured from that time (no coordinated omission);
 5. the same load on /healthz, for the ratio of the two p50s measured in the same run.
@@ -120,6 +122,20 @@ def load(url: str, paths: list[str], rate: float, seconds: float, headers: dict[
             "p99_ms": float(np.percentile(ms, 99)), "max_ms": float(ms.max()), "statuses": statuses}
 
 
+def wait_for_default_rankings(url: str, workers: int, deadline: float) -> float:
+    """Seconds until /readyz reports every default ranking stored, in as many consecutive answers
+    as it takes to have heard from every worker (each answer comes from one of them)."""
+    started = time.monotonic()
+    done = 0
+    while done < 3 * workers:
+        if time.monotonic() > deadline:
+            raise SystemExit("the default rankings were not precomputed in time")
+        progress = httpx.get(f"{url}/readyz", timeout=5).json()["checks"]["index"]["default_rankings"]
+        done = done + 1 if progress["stored"] >= progress["profiles"] > 0 else 0
+        time.sleep(0.5 if done else 2.0)
+    return time.monotonic() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--profiles", type=int, default=10_000)
@@ -127,11 +143,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--quick", action="store_true", help="2k profiles, 10 s")
+    parser.add_argument("--cold", action="store_true", help="no precomputed default rankings (CAUNOI_WARM_RANKINGS=0)")
     args = parser.parse_args()
     if args.quick:
         args.profiles, args.seconds = 2000, 10.0
     env = fresh_env("caunoi-bench-api-", CAUNOI_IN_PROCESS_WORKER="false", OMP_NUM_THREADS="1",
-                    OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
+                    OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", **({"CAUNOI_WARM_RANKINGS": "0"} if args.cold else {}))
     synth = Path(env["CAUNOI_DATA_DIR"]) / "synth.jsonl"
     t0 = time.perf_counter()
     caunoi(env, "synth", "--n", str(args.profiles), "-o", str(synth))
@@ -160,6 +177,9 @@ def main() -> None:
             time.sleep(0.3)
         if ready < 3 * args.workers:
             raise SystemExit("the server did not become ready")
+        warm_seconds = None if args.cold else wait_for_default_rankings(url, args.workers, deadline + 1800)
+        if warm_seconds is not None:
+            print(f"default rankings of {args.profiles} profiles precomputed {warm_seconds:.0f} s after ready")
         ids = [json.loads(line)["id"] for line in synth.read_text(encoding="utf-8").splitlines()]
         random.Random(0).shuffle(ids)
         headers = {"Authorization": f"Bearer {token}"}
@@ -174,6 +194,7 @@ def main() -> None:
         "date": time.strftime("%Y-%m-%d %H:%M"), "machine": machine(),
         "profiles": args.profiles, "workers": args.workers, "rate": args.rate, "seconds": args.seconds,
         "shortlist": int(env.get("CAUNOI_SHORTLIST") or Settings().shortlist),
+        "default_rankings": None if args.cold else Settings().warm_rankings, "precompute_seconds": warm_seconds,
         "matches": matches, "healthz": health, "p50_ratio_matches_to_healthz": matches["p50_ms"] / health["p50_ms"],
     }
     write_result("api", result)

@@ -36,7 +36,7 @@ from matcher.lexical import LexicalModel
 from matcher.records import check_records
 from matcher.results import Match, Scored
 from matcher.rules import cross_border_mask, excluded_ids, filter_mask, validate_filters
-from matcher.scoring import Weights, components, fit_percent, fuse, measure_channels, raw_channels
+from matcher.scoring import REVERSED, Weights, components, fit_percent, fuse, measure_channels, raw_channels
 from matcher.space import fit_probe
 from matcher.text import DEFAULT_PASSAGE_CHARS, DEFAULT_PASSAGE_WORDS
 
@@ -241,6 +241,33 @@ class Engine:
             for i, a in enumerate(a_ids):
                 out[i] = self._score(self._query(a), b_rows).score
         return out
+
+    def scores_towards(self, profile_id: str) -> tuple[np.ndarray, np.ndarray]:
+        """``(ids, scores)``: the fused score every other live profile gives ``profile_id`` in its
+        own ranking, ``score(id -> profile_id)``, shapes (n,), for keeping precomputed rankings
+        exact when one profile changes (``web.warm``). Rules are not applied except excluded
+        pairs: a superset of the rankings ``profile_id`` can appear in.
+
+        One exhaustive pass with ``profile_id`` as the query, turned round: the raw channels of a
+        pair seen from the other side are the same with forward and backward swapped
+        (``scoring.REVERSED``), the structured signals are symmetric except ``mode_rivalry``
+        (recomputed the other way round); then the usual standardisation and fusion. Equal to
+        ``score_matrix`` up to float32 rounding (tested)."""
+        self._check_fitted()
+        with _blas_limit(self.n_threads):
+            p = self.index_.features(self._row(profile_id))
+            mask = self.index_.profiles["alive"].copy()
+            for pid in excluded_ids(p.id, None, self.exclude_pairs_):
+                row = self.index_.row_of.get(pid)
+                if row is not None:
+                    mask[row] = False
+            rows = np.flatnonzero(mask)
+            raw = raw_channels(p, self.index_.block(rows))
+            raw = {name: raw[REVERSED.get(name, name)] for name in raw}
+            signals = self.index_.signals(p.structured, rows)
+            signals["mode_rivalry"] = self.index_.rivalry_towards(p.structured, rows)
+            score, _ = fuse(components(raw, signals, self.stats_), self.weights_)
+            return np.array([self.index_.ids[r] for r in rows], dtype=str), score
 
     def search(self, text: str, k: int = 10, filters: Mapping[str, Any] | None = None) -> list[Match]:
         """Free-text search (any language) over what profiles offer: semantic + lexical."""

@@ -19,7 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from matcher.domain import mode_answer_matrix, mutual_mode_vector
-from matcher.structured import COLUMNS, SIGNAL_FUNCTIONS, _nanmean2
+from matcher.structured import COLUMNS, SIGNAL_FUNCTIONS, _nanmean2, mode_rivalry_towards
 
 SKETCH_DIM = 64  # count-sketch buckets per lexical row
 
@@ -111,6 +111,13 @@ class StructuredCodes:
             for signal in GROUPS[cols]:
                 out[signal] = np.take(self._signal(signal, q, cols), codes[name])
         return out
+
+    def rivalry_towards(self, c: dict[str, np.ndarray], codes: dict[str, np.ndarray]) -> np.ndarray:
+        """``mode_rivalry`` of rows (given by their codes) as queries against the one structured
+        row ``c``, shape (n,) float32 (``structured.mode_rivalry_towards``, once per distinct value)."""
+        cols = SIGNAL_FUNCTIONS["mode_rivalry"][1]
+        name = next(n for n, group in CODE_COLUMNS.items() if group == cols)
+        return np.take(mode_rivalry_towards(self._distinct(cols), c), codes[name])
 
     def n_distinct(self) -> dict[str, int]:
         return {name: len(self.keys[cols]) for name, cols in CODE_COLUMNS.items()}

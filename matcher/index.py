@@ -208,6 +208,10 @@ class Index:
         the number of distinct structured values rather than of rows."""
         return self.codes.signals(q_structured, {name: self.profiles[name][rows] for name in CODE_COLUMNS})
 
+    def rivalry_towards(self, c_structured: dict[str, np.ndarray], rows: np.ndarray) -> np.ndarray:
+        """The mode rivalry each of ``rows`` (n,), as a query, sees in the profile ``c_structured``."""
+        return self.codes.rivalry_towards(c_structured, {name: self.profiles[name][rows] for name in CODE_COLUMNS})
+
     def features(self, row: int, lexical: bool = True) -> ProfileFeatures:
         """The features of one live row (vectors are copies of the stored ones). With
         ``lexical=False`` (explanations) the lexical rows are left empty and the vectors and

@@ -28,6 +28,8 @@ from matcher.rules import cross_border_mask
 from matcher.store import segment_reduce, sparse_dot
 from matcher.structured import SIGNALS
 
+# the channels of a pair seen from the other side: forward and backward swap, the rest are symmetric
+REVERSED = {"dense_fwd": "dense_bwd", "dense_bwd": "dense_fwd", "lex_fwd": "lex_bwd", "lex_bwd": "lex_fwd"}
 CHANNELS = ("dense_fwd", "dense_bwd", "dense_nn", "dense_oo", "dense_domain", "lex_fwd", "lex_bwd", "lex_domain")
 
 

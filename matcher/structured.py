@@ -203,6 +203,20 @@ def mode_rivalry(q: dict[str, np.ndarray], c: dict[str, np.ndarray]) -> np.ndarr
     return ((c["sought"] * q_sought[None, :] * unanswered).sum(1) / n_sought).astype(np.float32)
 
 
+def mode_rivalry_towards(qs: dict[str, np.ndarray], c: dict[str, np.ndarray]) -> np.ndarray:
+    """``mode_rivalry(q_i, c)`` for every row ``q_i`` of ``qs`` (n rows, as queries) against the one
+    profile ``c`` (a single structured row), shape (n,): the same formula with the roles of query
+    and candidate swapped (the only asymmetric part of the fused score, see
+    ``Engine.scores_towards``)."""
+    q_sought = qs["sought"] * (_MUTUAL == 0)[None, :]  # (n, n_modes)
+    n_sought = q_sought.sum(1)
+    q_answers = (qs["offered"][:, None, :] * _BEST_ANSWER[None]).max(2) if len(q_sought) else q_sought
+    c_answers = (c["offered"][None, :] * _BEST_ANSWER).max(1)  # (n_modes,)
+    unanswered = 1.0 - np.maximum(q_answers, c_answers[None, :])
+    total = (q_sought * c["sought"][None, :] * unanswered).sum(1)
+    return (total / np.maximum(n_sought, 1)).astype(np.float32)
+
+
 def _bit_test(packed: np.ndarray, index: np.ndarray) -> np.ndarray:
     """Row i's bit number index[i] of packed bit rows, shape (n,) bool (False for index < 0)."""
     safe = np.maximum(index, 0)

@@ -32,6 +32,7 @@ from web.services.profiles import INDEX_CHANNEL
 from web.settings import Settings
 from web.store import profiles as store
 from web.store.vectors import PgVectorCache
+from web.warm import WarmRankings
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +108,8 @@ class MatchingService:
         self.load_error: str | None = None
         # rankings of the current index; any change to the index empties it
         self._results: OrderedDict[tuple[Any, ...], list[dict[str, Any]]] = OrderedDict()
+        # every profile's default ranking, precomputed and kept exact across changes (web.warm)
+        self.warm = WarmRankings(settings.warm_rankings)
 
     # ------------------------------------------------------------------ lifecycle
     def new_engine(self) -> Engine:
@@ -131,6 +134,7 @@ class MatchingService:
             self._loaded = True
             self._changes = 0
             self._results.clear()
+            self.warm.reset(engine.ids_ if engine is not None else [])
             self.loaded_at = time.time()
             self.load_error = None
         log.info("matching index: %d profiles fitted in %.1f s", len(records), time.monotonic() - started)
@@ -138,10 +142,13 @@ class MatchingService:
     def start(self) -> MatchingService:
         """Load in the background and follow profile changes until ``stop()``."""
         self._spawn("matching-load", self._load_then_listen)
+        if self.warm.enabled:
+            self._spawn("matching-warm", self._warm_loop)
         return self
 
     def stop(self) -> None:
         self._stop.set()
+        self.warm.wakeup.set()
         for thread in self._threads:
             thread.join(timeout=5)
 
@@ -218,21 +225,41 @@ class MatchingService:
             keys = embedded_keys(conn, self.embedder.name, hashes)
         with self._lock:
             self._results.clear()
+            changed = []
             for pid, row in rows.items():
                 present = pid in engine.index_.row_of
                 if row is None or not row.published:
                     if present:
                         engine.remove(pid)
                         self._changes += 1
+                        changed.append(pid)
                 elif is_embedded(row.record, keys, engine.passage_words, engine.passage_chars):
                     engine.partial_fit(row.record)
                     self._changes += 1
+                    changed.append(pid)
             size = len(engine.ids_)
+            self.warm.update(engine, changed)
             due = self._changes >= max(REFIT_MIN_CHANGES, REFIT_FRACTION * size) and not self._refitting
             if due:
                 self._refitting = True
         if due:
             self._spawn("matching-refit", self._refit)
+
+    def _warm_loop(self) -> None:
+        """Compute the queued default rankings one at a time, each under the lock (requests and
+        index updates interleave between them)."""
+        while not self._stop.is_set():
+            pid = None
+            with self._lock:
+                engine = self._engine
+                if engine is not None:
+                    try:
+                        pid = self.warm.compute_next(engine)
+                    except Exception:  # one bad profile must not stop the others
+                        log.exception("matching index: a default ranking failed")
+                        continue
+            if pid is None:
+                self.warm.wakeup.wait(timeout=1.0)
 
     def _refit(self) -> None:
         try:
@@ -266,6 +293,7 @@ class MatchingService:
         read-only (the list itself is a fresh copy). With ``blocking=False`` it raises
         ``WouldBlock`` instead of waiting while the index is being updated (callers on an event
         loop then retry in a thread)."""
+        exclude = set(exclude or ()) - {profile_id} or None  # a profile is never its own match
         if not blocking and not (self._loaded and self.contains(profile_id)):
             raise WouldBlock  # loading, or an unknown id: answering reads the database
         engine = self._require(profile_id)
@@ -281,6 +309,17 @@ class MatchingService:
     def _rank_locked(self, engine: Engine, key: tuple[Any, ...], profile_id: str, k: int,
                      filters: dict[str, Any] | None, exclude: Iterable[str] | None,
                      diversity: float | None) -> list[dict[str, Any]]:
+        if self.warm.covers(k, filters, exclude, diversity):
+            stored = self.warm.matches(profile_id, k)
+            if stored is not None:
+                return stored
+            try:
+                matches = engine.rank(profile_id, k=self.warm.depth)
+            except ValueError as exc:
+                raise Invalid(str(exc)) from None
+            full = [m.to_dict() for m in matches]
+            self.warm.put(profile_id, full)
+            return full[:k]
         cached = self._results.get(key)
         if cached is not None:
             self._results.move_to_end(key)
@@ -295,6 +334,13 @@ class MatchingService:
         if len(self._results) > RESULT_CACHE_SIZE:
             self._results.popitem(last=False)
         return list(result)
+
+    def warm_json(self, profile_id: str, top: int) -> bytes | None:
+        """The API's answer for a default request (no filters) as JSON bytes when the profile's
+        ranking is stored (``web.warm``), else None (rank it: ``rank``). Takes no lock."""
+        if not self._loaded or top > self.warm.depth:
+            return None
+        return self.warm.json(profile_id, top)
 
     def rank_record(self, record: dict[str, Any], k: int = 10, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Matches for an unsaved record (the editor's live preview); embeds its texts now."""

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     shortlist: int = Field(default=400, ge=10, le=100_000, description=(
         "Candidates the first ranking stage keeps for full scoring when more are eligible: larger is closer to exhaustive "
         "and slower (recall@10 vs exhaustive on 10k synthetic profiles: 0.84 at 200, 0.93 at 400, 0.97 at 800; docs/performance.md)."))
+    warm_rankings: int = Field(default=20, ge=0, le=100, description=(
+        "Best matches precomputed per profile in the background and kept exact as profiles change, so that a default "
+        "request (no filters, top up to this) is served without ranking; 0 turns it off (web.warm)."))
     in_process_worker: bool = Field(default=True, description="Run the background embedding worker inside `caunoi serve`.")
     introduction_expiry_days: int = Field(default=14, description="Days before an unanswered introduction request expires.")
     introduction_daily_limit: int = Field(default=10, description="Introduction requests one profile may send per day.")

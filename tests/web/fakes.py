@@ -85,6 +85,9 @@ class FakeMatching:
         results = self.rank_record(records[profile_id], k=k + len(exclude or ()), filters=filters)
         return [r for r in results if r["id"] not in (exclude or set())][:k]
 
+    def warm_json(self, profile_id: str, top: int) -> bytes | None:
+        return None  # nothing precomputed: every request goes through rank()
+
     def search(self, text: str, k: int = 20, filters: dict | None = None) -> list[dict[str, Any]]:
         self.calls.append(("search", text))
         query = _words(text)

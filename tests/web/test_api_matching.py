@@ -130,3 +130,20 @@ def test_a_fresh_empty_installation_is_ready_and_fills_as_profiles_are_embedded(
         assert wait_until(lambda: c.get("/readyz").json()["checks"]["index"]["profiles"] == 6, 30)
         r = c.get("/api/v1/profiles/vn-chipviet/matches", headers=auth)
         assert r.status_code == 200 and r.json()["matches"][0]["id"] == "kr-hanpack"
+
+
+def test_default_rankings_are_precomputed_and_served_as_the_engine_ranks(client: TestClient, auth: dict[str, str]) -> None:
+    matching = client.app.state.matching  # type: ignore[attr-defined]
+
+    def progress() -> dict:
+        return client.get("/readyz").json()["checks"]["index"]["default_rankings"]
+
+    assert wait_until(lambda: progress()["stored"] == progress()["profiles"] == 6)
+    assert matching.warm_json("vn-chipviet", 3) is not None  # this answer comes from the stored ranking
+    r = client.get("/api/v1/profiles/vn-chipviet/matches", params={"top": 3}, headers=auth)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+    fresh = [m.to_dict() for m in matching._engine.rank("vn-chipviet", k=3)]
+    assert r.json() == {"id": "vn-chipviet", "matches": fresh}
+    # a filtered request is ranked on the spot, from the same engine
+    r = client.get("/api/v1/profiles/vn-chipviet/matches", params={"kind": "partner"}, headers=auth)
+    assert [m["id"] for m in r.json()["matches"]][0] == "kr-hanpack"

@@ -1,0 +1,185 @@
+"""Precomputed default rankings: every fitted profile's best matches, kept exact as profiles change.
+
+A ranking costs ~10 ms of one core (first stage, full score of the shortlist, explanations:
+docs/performance.md); serving a stored one costs a dictionary lookup and a decompression. So
+``MatchingService`` computes each profile's *default* ranking (no filters, no exclusions, the
+best ``depth`` matches with explanations) in a background thread, keeps it here as compressed
+JSON, and answers requests that ask for no more (``top <= depth``, no filters) from it; any other
+request is ranked on the spot. A stored ranking is exactly what ``Engine.rank`` would return now,
+because a change to one profile ``p`` can only change the rankings that
+
+* contain ``p`` (its score changed, or it was removed), or
+* ``p`` now enters: its score in that ranking (``Engine.scores_towards``, one exhaustive pass
+  for all rankings at once) reaches the ranking's last kept score, or the ranking is not full;
+
+``invalidate`` drops those (and ``p``'s own) and queues them for recomputation; every other
+ranking keeps its order (the first stage's and the full score's parameters do not change on an
+incremental update; a full refit calls ``reset``). Memory: a few kB per profile (measured in
+docs/performance.md).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import zlib
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from matcher.engine import Engine
+
+BULK_CHANGE_FACTOR = 20  # more than size / 20 changes at once: recompute every stored ranking
+# scores_towards equals the reverse ranking's scores up to float32 rounding (< 1e-3, tested);
+# a ranking is dropped when the changed profile comes this close to its last kept score
+MARGIN = 0.05
+
+
+def encode_match(match: dict[str, Any]) -> bytes:
+    """One match as the API writes it (``JSONResponse``'s settings: UTF-8, no NaN, compact)."""
+    return json.dumps(match, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+
+
+@dataclass(frozen=True)
+class Stored:
+    """One profile's stored ranking: the ids in it, the score a newcomer must reach to enter it
+    (``-inf`` while it holds fewer than ``depth`` matches), and the matches as compressed JSON
+    pieces (``ends[i]`` is where piece ``i`` ends in the decompressed bytes)."""
+
+    ids: frozenset[str]
+    threshold: float
+    blob: bytes
+    ends: tuple[int, ...]
+
+    def pieces(self, top: int) -> list[bytes]:
+        raw = zlib.decompress(self.blob)
+        starts = (0, *self.ends)
+        return [raw[starts[i] : self.ends[i]] for i in range(min(top, len(self.ends)))]
+
+
+class WarmRankings:
+    """The stored rankings and the queue of profiles whose ranking is to be (re)computed.
+
+    Writers (``put``, ``reset``, ``invalidate``) run under the matching service's lock; readers
+    (``get``, ``json``) need no lock: they read one immutable ``Stored`` from a dict.
+    """
+
+    def __init__(self, depth: int) -> None:
+        self.depth = depth
+        self._stored: dict[str, Stored] = {}
+        self._queue: deque[str] = deque()
+        self._queued: set[str] = set()
+        self._total = 0
+        self.wakeup = threading.Event()
+
+    # -------------------------------------------------------------- reading
+    @property
+    def enabled(self) -> bool:
+        return self.depth > 0
+
+    def covers(self, k: int, filters: Any, exclude: Any, diversity: Any) -> bool:
+        """Whether a request can be answered from a stored ranking (or should fill one)."""
+        return self.enabled and k <= self.depth and not filters and not exclude and diversity is None
+
+    def matches(self, profile_id: str, top: int) -> list[dict[str, Any]] | None:
+        stored = self._stored.get(profile_id)
+        return None if stored is None else [json.loads(p) for p in stored.pieces(top)]
+
+    def json(self, profile_id: str, top: int) -> bytes | None:
+        """``{"id": ..., "matches": [...]}`` of the best ``top`` as bytes, or None if not stored."""
+        stored = self._stored.get(profile_id)
+        if stored is None:
+            return None
+        head = b'{"id":' + json.dumps(profile_id, ensure_ascii=False).encode() + b',"matches":['
+        return head + b",".join(stored.pieces(top)) + b"]}"
+
+    def progress(self) -> dict[str, int]:
+        """``{"stored": rankings ready, "profiles": rankings wanted, "queued": waiting}``."""
+        return {"stored": len(self._stored), "profiles": self._total, "queued": len(self._queue)}
+
+    # -------------------------------------------------------------- writing
+    def put(self, profile_id: str, matches: list[dict[str, Any]]) -> None:
+        """Store a ranking computed with ``k = depth`` (best first)."""
+        pieces = [encode_match(m) for m in matches]
+        ends = tuple(int(e) for e in np.cumsum([len(p) for p in pieces]))
+        full = len(matches) >= self.depth
+        threshold = float(matches[-1]["score"]) if full else -math.inf
+        ids = frozenset(str(m["id"]) for m in matches)
+        self._stored[profile_id] = Stored(ids, threshold, zlib.compress(b"".join(pieces), 1), ends)
+
+    def reset(self, profile_ids: Iterable[str]) -> None:
+        """Forget every ranking and queue all of ``profile_ids`` (a new engine)."""
+        self._stored = {}
+        self._queue = deque(profile_ids)
+        self._queued = set(self._queue)
+        self._total = len(self._queued)
+        self.wakeup.set()
+
+    def invalidate(self, changed: str, present: bool, towards: tuple[np.ndarray, np.ndarray] | None,
+                   size: int) -> int:
+        """Drop the rankings a change of profile ``changed`` can affect (module docstring) and queue
+        them; ``present``: it is in the index now (``towards``: its ``Engine.scores_towards``);
+        ``size``: profiles in the index. Returns how many rankings were dropped."""
+        reach: dict[str, float] = {}
+        if present and towards is not None:
+            ids, scores = towards
+            reach = dict(zip(ids.tolist(), (scores + MARGIN).tolist(), strict=True))
+        dropped = [pid for pid, stored in self._stored.items()
+                   if pid == changed or changed in stored.ids or reach.get(pid, -math.inf) >= stored.threshold]
+        for pid in dropped:
+            del self._stored[pid]
+        self._total = size
+        for pid in dropped:
+            if pid != changed:
+                self._enqueue(pid)
+        if present:
+            self._enqueue(changed)
+        return len(dropped)
+
+    def update(self, engine: Engine, changed: list[str]) -> int:
+        """After ``engine`` took the changes of ``changed`` (added, replaced or removed profiles):
+        drop the rankings they can affect; many changes at once (an import) reset them all
+        instead (each change costs an exhaustive pass, each ranking only a shortlist). Returns
+        the number of rankings dropped."""
+        if not self.enabled or not changed:
+            return 0
+        size = len(engine.index_)
+        if len(changed) * BULK_CHANGE_FACTOR > size:
+            dropped = len(self._stored)
+            self.reset(engine.ids_)
+            return dropped
+        dropped = 0
+        for pid in changed:
+            present = pid in engine.index_.row_of
+            towards = engine.scores_towards(pid) if present else None
+            dropped += self.invalidate(pid, present, towards, size)
+        return dropped
+
+    def compute_next(self, engine: Engine) -> str | None:
+        """Compute and store the next queued ranking; returns its id, None when nothing is queued."""
+        while (pid := self.next()) is not None:
+            if pid in engine.index_.row_of:
+                self.put(pid, [m.to_dict() for m in engine.rank(pid, k=self.depth)])
+                return pid
+        return None
+
+    def _enqueue(self, profile_id: str) -> None:
+        if profile_id not in self._queued:
+            self._queued.add(profile_id)
+            self._queue.append(profile_id)
+            self.wakeup.set()
+
+    def next(self) -> str | None:
+        """The next profile to (re)compute, or None when the queue is empty."""
+        while self._queue:
+            pid = self._queue.popleft()
+            self._queued.discard(pid)
+            if pid not in self._stored:
+                return pid
+        self.wakeup.clear()
+        return None
