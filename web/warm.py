@@ -110,7 +110,7 @@ class WarmRankings:
         full = len(matches) >= self.depth
         threshold = float(matches[-1]["score"]) if full else -math.inf
         ids = frozenset(str(m["id"]) for m in matches)
-        self._stored[profile_id] = Stored(ids, threshold, zlib.compress(b"".join(pieces), 1), ends)
+        self._stored[profile_id] = Stored(ids, threshold, zlib.compress(b"".join(pieces), 6), ends)
 
     def reset(self, profile_ids: Iterable[str]) -> None:
         """Forget every ranking and queue all of ``profile_ids`` (a new engine)."""
