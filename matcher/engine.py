@@ -192,16 +192,18 @@ class Engine:
         exclude: Iterable[str] | None = None,
         diversity: float | None = None,
         explain: bool = True,
+        shortlist: int | None = None,
     ) -> list[Match]:
         """The best ``k`` partners for ``profile`` (a fitted id, or a profile dict, e.g. one
         being edited), under the cross-border rule, ``filters`` (``matcher.rules.FILTERS``) and
-        ``exclude`` (ids); ``diversity`` in [0, 1] re-orders by MMR. Ties broken by id."""
+        ``exclude`` (ids); ``diversity`` in [0, 1] re-orders by MMR; ``shortlist`` overrides the
+        engine's for this call (larger: closer to exhaustive, slower). Ties broken by id."""
         self._check_fitted()
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
         with _blas_limit(self.n_threads):
             q = self._query(profile)
-            rows = self._shortlist(q, self._eligible(q, filters, exclude), max(self.shortlist, k))
+            rows = self._shortlist(q, self._eligible(q, filters, exclude), max(shortlist or self.shortlist, k))
             scored = self._score(q, rows)
             order = scored.order()
             if diversity is not None:

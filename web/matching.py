@@ -109,7 +109,7 @@ class MatchingService:
         # rankings of the current index; any change to the index empties it
         self._results: OrderedDict[tuple[Any, ...], list[dict[str, Any]]] = OrderedDict()
         # every profile's default ranking, precomputed and kept exact across changes (web.warm)
-        self.warm = WarmRankings(settings.warm_rankings)
+        self.warm = WarmRankings(settings.warm_rankings, settings.warm_shortlist)
 
     # ------------------------------------------------------------------ lifecycle
     def new_engine(self) -> Engine:
@@ -314,10 +314,9 @@ class MatchingService:
             if stored is not None:
                 return stored
             try:
-                matches = engine.rank(profile_id, k=self.warm.depth)
+                full = self.warm.compute(engine, profile_id)
             except ValueError as exc:
                 raise Invalid(str(exc)) from None
-            full = [m.to_dict() for m in matches]
             self.warm.put(profile_id, full)
             return full[:k]
         cached = self._results.get(key)

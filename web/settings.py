@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     warm_rankings: int = Field(default=20, ge=0, le=100, description=(
         "Best matches precomputed per profile in the background and kept exact as profiles change, so that a default "
         "request (no filters, top up to this) is served without ranking; 0 turns it off (web.warm)."))
+    warm_shortlist: int = Field(default=1600, ge=10, le=100_000, description=(
+        "The first stage's shortlist for those precomputed rankings (background work, so larger than CAUNOI_SHORTLIST: "
+        "recall@10 vs exhaustive on 10k synthetic profiles 0.998 at 1600; docs/performance.md)."))
     in_process_worker: bool = Field(default=True, description="Run the background embedding worker inside `caunoi serve`.")
     introduction_expiry_days: int = Field(default=14, description="Days before an unanswered introduction request expires.")
     introduction_daily_limit: int = Field(default=10, description="Introduction requests one profile may send per day.")

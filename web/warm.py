@@ -69,8 +69,9 @@ class WarmRankings:
     (``get``, ``json``) need no lock: they read one immutable ``Stored`` from a dict.
     """
 
-    def __init__(self, depth: int) -> None:
+    def __init__(self, depth: int, shortlist: int | None = None) -> None:
         self.depth = depth
+        self.shortlist = shortlist  # the first stage's shortlist for stored rankings (None: the engine's)
         self._stored: dict[str, Stored] = {}
         self._queue: deque[str] = deque()
         self._queued: set[str] = set()
@@ -160,11 +161,15 @@ class WarmRankings:
             dropped += self.invalidate(pid, present, towards, size)
         return dropped
 
+    def compute(self, engine: Engine, profile_id: str) -> list[dict[str, Any]]:
+        """The default ranking of one profile, as stored (``depth`` matches, ``shortlist``)."""
+        return [m.to_dict() for m in engine.rank(profile_id, k=self.depth, shortlist=self.shortlist)]
+
     def compute_next(self, engine: Engine) -> str | None:
         """Compute and store the next queued ranking; returns its id, None when nothing is queued."""
         while (pid := self.next()) is not None:
             if pid in engine.index_.row_of:
-                self.put(pid, [m.to_dict() for m in engine.rank(pid, k=self.depth)])
+                self.put(pid, self.compute(engine, pid))
                 return pid
         return None
 

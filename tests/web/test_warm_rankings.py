@@ -125,3 +125,16 @@ def test_many_changes_at_once_recompute_everything(engine: Engine) -> None:
     _fill(warm, engine)
     warm.update(engine, engine.ids_[: len(engine.ids_) // 10])
     assert warm.progress()["stored"] == 0 and warm.progress()["queued"] == len(engine.ids_)
+
+
+def test_a_deeper_shortlist_for_stored_rankings_is_a_per_call_override(engine: Engine) -> None:
+    pid = engine.ids_[11]
+    deep = [m.id for m in engine.rank(pid, k=DEPTH, shortlist=10_000, explain=False)]
+    default, engine.shortlist = engine.shortlist, 10_000
+    try:
+        exhaustive = [m.id for m in engine.rank(pid, k=DEPTH, explain=False)]
+    finally:
+        engine.shortlist = default
+    assert deep == exhaustive and engine.shortlist == 80
+    warm = WarmRankings(DEPTH, shortlist=10_000)
+    assert [m["id"] for m in warm.compute(engine, pid)] == exhaustive
