@@ -134,7 +134,11 @@ class MatchingService:
             self._loaded = True
             self._changes = 0
             self._results.clear()
-            self.warm.reset(engine.ids_ if engine is not None else [])
+            if engine is None:
+                self.warm.reset([])
+            else:  # keep serving the previous rankings (of the profiles still here) until recomputed
+                index = engine.index_
+                self.warm.reset(engine.ids_, alive=lambda pid: pid in index.row_of)
             self.loaded_at = time.time()
             self.load_error = None
         log.info("matching index: %d profiles fitted in %.1f s", len(records), time.monotonic() - started)

@@ -14,8 +14,12 @@ because a change to one profile ``p`` can only change the rankings that
 
 ``invalidate`` drops those (and ``p``'s own) and queues them for recomputation; every other
 ranking keeps its order (the first stage's and the full score's parameters do not change on an
-incremental update; a full refit calls ``reset``). Memory: a few kB per profile (measured in
-docs/performance.md).
+incremental update). With the two-stage rank a change also moves the shortlist's boundary by
+one candidate, which a stored ranking does not follow: it can differ from a fresh one by a
+candidate from that boundary (rare; tested). A full refit (fresh corpus statistics) queues every
+ranking again and keeps serving the previous ones meanwhile (``reset(alive=)``). Stored rankings
+use their own, deeper, first-stage shortlist (``CAUNOI_WARM_SHORTLIST``): they are background
+work. Memory: 7–9 kB per profile compressed (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import math
 import threading
 import zlib
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -73,6 +77,9 @@ class WarmRankings:
         self.depth = depth
         self.shortlist = shortlist  # the first stage's shortlist for stored rankings (None: the engine's)
         self._stored: dict[str, Stored] = {}
+        # after a full refit: the previous engine's rankings, served until recomputed
+        self._stale: dict[str, Stored] = {}
+        self._alive: Callable[[str], bool] = lambda pid: False
         self._queue: deque[str] = deque()
         self._queued: set[str] = set()
         self._total = 0
@@ -87,21 +94,32 @@ class WarmRankings:
         """Whether a request can be answered from a stored ranking (or should fill one)."""
         return self.enabled and k <= self.depth and not filters and not exclude and diversity is None
 
-    def matches(self, profile_id: str, top: int) -> list[dict[str, Any]] | None:
+    def _get(self, profile_id: str) -> Stored | None:
         stored = self._stored.get(profile_id)
+        if stored is None:
+            stale = self._stale.get(profile_id)
+            alive = self._alive
+            if stale is not None and alive(profile_id) and all(alive(pid) for pid in stale.ids):
+                return stale
+        return stored
+
+    def matches(self, profile_id: str, top: int) -> list[dict[str, Any]] | None:
+        stored = self._get(profile_id)
         return None if stored is None else [json.loads(p) for p in stored.pieces(top)]
 
     def json(self, profile_id: str, top: int) -> bytes | None:
         """``{"id": ..., "matches": [...]}`` of the best ``top`` as bytes, or None if not stored."""
-        stored = self._stored.get(profile_id)
+        stored = self._get(profile_id)
         if stored is None:
             return None
         head = b'{"id":' + json.dumps(profile_id, ensure_ascii=False).encode() + b',"matches":['
         return head + b",".join(stored.pieces(top)) + b"]}"
 
     def progress(self) -> dict[str, int]:
-        """``{"stored": rankings ready, "profiles": rankings wanted, "queued": waiting}``."""
-        return {"stored": len(self._stored), "profiles": self._total, "queued": len(self._queue)}
+        """``{"stored": rankings ready, "profiles": rankings wanted, "queued": waiting, "stale":
+        previous engine's rankings still served}``."""
+        return {"stored": len(self._stored), "profiles": self._total, "queued": len(self._queue),
+                "stale": len(self._stale)}
 
     # -------------------------------------------------------------- writing
     def put(self, profile_id: str, matches: list[dict[str, Any]]) -> None:
@@ -112,9 +130,16 @@ class WarmRankings:
         threshold = float(matches[-1]["score"]) if full else -math.inf
         ids = frozenset(str(m["id"]) for m in matches)
         self._stored[profile_id] = Stored(ids, threshold, zlib.compress(b"".join(pieces), 6), ends)
+        self._stale.pop(profile_id, None)
 
-    def reset(self, profile_ids: Iterable[str]) -> None:
-        """Forget every ranking and queue all of ``profile_ids`` (a new engine)."""
+    def reset(self, profile_ids: Iterable[str], alive: Callable[[str], bool] | None = None) -> None:
+        """Queue all of ``profile_ids`` for a new engine. Without ``alive`` every ranking is
+        forgotten now; with it (a full refit: the same profiles, fresh corpus statistics) the
+        current ones are kept as *stale* and still served, as long as ``alive`` holds for the
+        profile and every match in it, until each is recomputed (stale-while-revalidate: no
+        latency cliff after a refit; the later changes still drop the stale rankings they reach)."""
+        self._stale = {**self._stale, **self._stored} if alive is not None else {}
+        self._alive = alive or (lambda pid: False)
         self._stored = {}
         self._queue = deque(profile_ids)
         self._queued = set(self._queue)
@@ -134,6 +159,9 @@ class WarmRankings:
                    if pid == changed or changed in stored.ids or reach.get(pid, -math.inf) >= stored.threshold]
         for pid in dropped:
             del self._stored[pid]
+        for pid in [pid for pid, stale in self._stale.items()
+                    if pid == changed or changed in stale.ids or reach.get(pid, -math.inf) >= stale.threshold]:
+            del self._stale[pid]  # queued since the reset
         self._total = size
         for pid in dropped:
             if pid != changed:

@@ -138,3 +138,26 @@ def test_a_deeper_shortlist_for_stored_rankings_is_a_per_call_override(engine: E
     assert deep == exhaustive and engine.shortlist == 80
     warm = WarmRankings(DEPTH, shortlist=10_000)
     assert [m["id"] for m in warm.compute(engine, pid)] == exhaustive
+
+
+def test_after_a_refit_the_previous_rankings_are_served_until_recomputed(engine: Engine) -> None:
+    warm = WarmRankings(DEPTH)
+    ids = engine.ids_[:40]
+    warm.reset(ids)
+    while warm.compute_next(engine) is not None:
+        pass
+    before = {pid: warm.json(pid, DEPTH) for pid in ids}
+    gone = json.loads(before[ids[0]] or b"")["matches"][0]["id"]  # a match missing from the new engine
+    warm.reset(ids, alive=lambda pid: pid != gone)
+    assert warm.progress()["stored"] == 0 and warm.progress()["stale"] == 40
+    served = [pid for pid in ids if warm.json(pid, DEPTH) is not None]
+    holding_gone = {pid for pid in ids if gone in {m["id"] for m in json.loads(before[pid] or b"")["matches"]}}
+    assert ids[0] in holding_gone and set(served) == set(ids) - holding_gone - {gone}
+    assert all(warm.json(pid, DEPTH) == before[pid] for pid in served)
+    changed = json.loads(before[ids[1]] or b"")["matches"][-1]["id"]  # a later change drops stale ones too
+    warm.invalidate(changed, False, None, len(engine.ids_))
+    assert warm.json(ids[1], DEPTH) is None
+    recomputed = 0
+    while warm.compute_next(engine) is not None:
+        recomputed += 1
+    assert recomputed == 40 and warm.progress()["stale"] == 0 and warm.progress()["stored"] == 40
