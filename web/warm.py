@@ -155,12 +155,13 @@ class WarmRankings:
         if present and towards is not None:
             ids, scores = towards
             reach = dict(zip(ids.tolist(), (scores + MARGIN).tolist(), strict=True))
-        dropped = [pid for pid, stored in self._stored.items()
-                   if pid == changed or changed in stored.ids or reach.get(pid, -math.inf) >= stored.threshold]
+        def reached(pid: str, entry: Stored) -> bool:
+            return pid == changed or changed in entry.ids or reach.get(pid, -math.inf) >= entry.threshold
+
+        dropped = [pid for pid, entry in self._stored.items() if reached(pid, entry)]
         for pid in dropped:
             del self._stored[pid]
-        for pid in [pid for pid, stale in self._stale.items()
-                    if pid == changed or changed in stale.ids or reach.get(pid, -math.inf) >= stale.threshold]:
+        for pid in [pid for pid, entry in self._stale.items() if reached(pid, entry)]:
             del self._stale[pid]  # queued since the reset
         self._total = size
         for pid in dropped:
