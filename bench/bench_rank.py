@@ -23,7 +23,8 @@ size in ``--sizes`` (the recall curve, with the p50 rank latency at 1 BLAS threa
     python bench/bench_rank.py [--quick] [--million] [--queries N] [--recall-queries N]
                                [--million-recall-queries N] [--sizes 100,200,...] [--shortlist N]
 
-``--quick``: 10k profiles. ``--million``: also grow to 1M (a further ~15 min and ~15 GB here). Results: bench/results/rank-<date>.json.
+``--quick``: 10k profiles. ``--embedder e5-onnx``: real embeddings of the synthetic texts instead of
+``BenchEmbedder`` (not with ``--million``). ``--million``: also grow to 1M (a further ~15 min and ~15 GB here). Results: bench/results/rank-<date>.json.
 """
 
 from __future__ import annotations
@@ -35,10 +36,12 @@ import json
 import platform
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from matcher.embed import get_embedder
 from matcher.engine import Engine
 from matcher.profile import normalise_record
 from matcher.synth import synthesize
@@ -251,10 +254,15 @@ def main() -> None:
                     help="queries for the recall curve at 1M (each needs a ~3 s exhaustive scoring)")
     ap.add_argument("--sizes", default="100,200,400,800,1600,3200", help="shortlist sizes of the recall curve")
     ap.add_argument("--shortlist", type=int, default=Engine().shortlist, help="shortlist of the latency table")
+    ap.add_argument("--embedder", default=None,
+                    help="a real embedding backend (e.g. e5-onnx) instead of the benchmark-only BenchEmbedder; "
+                         "embeds every passage first (10k profiles: a few minutes with e5-onnx)")
     args = ap.parse_args()
     sizes = sorted({int(s) for s in args.sizes.split(",")} | {args.shortlist})
     n = 10_000 if args.quick else 100_000
-    emb = BenchEmbedder()
+    emb: Any = BenchEmbedder() if args.embedder is None else get_embedder(args.embedder)
+    if args.embedder is not None and args.million:
+        raise SystemExit("--million grows the index with BenchEmbedder points; use it without --embedder")
     t = time.perf_counter()
     records = synthesize(sample_records(), n, random_state=0)
     engine = Engine(embedder=emb, shortlist=args.shortlist).fit(records)
@@ -280,7 +288,8 @@ def main() -> None:
         print(f"grew the index to {len(engine.index_):,} rows in {grow_s:.0f} s", flush=True)
         result["grow_seconds"] = grow_s
         result["stages"].append(stage(engine, args.queries, args.million_recall_queries, seed=1, sizes=sizes))
-    out = REPO / "bench" / "results" / f"rank-{result['date']}{'-quick' if args.quick else ''}.json"
+    suffix = ("-quick" if args.quick else "") + (f"-{args.embedder}" if args.embedder else "")
+    out = REPO / "bench" / "results" / f"rank-{result['date']}{suffix}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1))
     print(
