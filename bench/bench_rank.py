@@ -250,6 +250,7 @@ def main() -> None:
     ap.add_argument("--million", action="store_true", help="also grow the index to 1M rows (slow, ~15 GB)")
     ap.add_argument("--queries", type=int, default=200, help="queries for the latency p50 (default 200)")
     ap.add_argument("--recall-queries", type=int, default=50)
+    ap.add_argument("--million-only", action="store_true", help="with --million: skip the 100k measurements")
     ap.add_argument("--million-recall-queries", type=int, default=10,
                     help="queries for the recall curve at 1M (each needs a ~3 s exhaustive scoring)")
     ap.add_argument("--sizes", default="100,200,400,800,1600,3200", help="shortlist sizes of the recall curve")
@@ -281,7 +282,7 @@ def main() -> None:
         "probe_dim": engine.probe_dim,
         "k": K,
         "fit_seconds": fit_s,
-        "stages": [stage(engine, args.queries, args.recall_queries, seed=0, sizes=sizes)],
+        "stages": [] if args.million and args.million_only else [stage(engine, args.queries, args.recall_queries, seed=0, sizes=sizes)],
     }
     if args.million and not args.quick:
         grow_s = grow(engine, 1_000_000, emb)
