@@ -261,6 +261,8 @@ def main() -> None:
     args = ap.parse_args()
     sizes = sorted({int(s) for s in args.sizes.split(",")} | {args.shortlist})
     n = 10_000 if args.quick else 100_000
+    if args.embedder == "e5-onnx":
+        import matcher.embed_onnx  # noqa: F401  (registers the backend)
     emb: Any = BenchEmbedder() if args.embedder is None else get_embedder(args.embedder)
     if args.embedder is not None and args.million:
         raise SystemExit("--million grows the index with BenchEmbedder points; use it without --embedder")
