@@ -258,12 +258,7 @@ class Engine:
         self._check_fitted()
         with _blas_limit(self.n_threads):
             p = self.index_.features(self._row(profile_id))
-            mask = self.index_.profiles["alive"].copy()
-            for pid in excluded_ids(p.id, None, self.exclude_pairs_):
-                row = self.index_.row_of.get(pid)
-                if row is not None:
-                    mask[row] = False
-            rows = np.flatnonzero(mask)
+            rows = np.flatnonzero(self._drop_excluded(self.index_.profiles["alive"].copy(), p.id, None))
             raw = raw_channels(p, self.index_.block(rows))
             raw = {name: raw[REVERSED.get(name, name)] for name in raw}
             signals = self.index_.signals(p.structured, rows)
@@ -306,7 +301,12 @@ class Engine:
         mask = cols["alive"] & filter_mask(validate_filters(filters), cols)
         if self.cross_border and q.record.get("country"):
             mask &= cross_border_mask(bool(q.structured["is_vn"]), cols["is_vn"])
-        for pid in excluded_ids(q.id or None, exclude, self.exclude_pairs_):
+        return self._drop_excluded(mask, q.id or None, exclude)
+
+    def _drop_excluded(self, mask: np.ndarray, profile_id: str | None, exclude: Iterable[str] | None) -> np.ndarray:
+        """``mask`` (n_rows,) with the rows of ``excluded_ids`` (``exclude``, the profile itself, its
+        excluded pairs) set False, in place; returns it."""
+        for pid in excluded_ids(profile_id, exclude, self.exclude_pairs_):
             row = self.index_.row_of.get(pid)
             if row is not None:
                 mask[row] = False

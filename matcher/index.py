@@ -206,11 +206,14 @@ class Index:
         """``structured.structured_signals`` of a query's structured row against ``rows`` (n,),
         through the rows' codes (``StructuredCodes``): the same values, at a cost that grows with
         the number of distinct structured values rather than of rows."""
-        return self.codes.signals(q_structured, {name: self.profiles[name][rows] for name in CODE_COLUMNS})
+        return self.codes.signals(q_structured, self._codes(rows))
 
     def rivalry_towards(self, c_structured: dict[str, np.ndarray], rows: np.ndarray) -> np.ndarray:
         """The mode rivalry each of ``rows`` (n,), as a query, sees in the profile ``c_structured``."""
-        return self.codes.rivalry_towards(c_structured, {name: self.profiles[name][rows] for name in CODE_COLUMNS})
+        return self.codes.rivalry_towards(c_structured, self._codes(rows))
+
+    def _codes(self, rows: np.ndarray) -> dict[str, np.ndarray]:
+        return {name: self.profiles[name][rows] for name in CODE_COLUMNS}
 
     def features(self, row: int, lexical: bool = True) -> ProfileFeatures:
         """The features of one live row (vectors are copies of the stored ones). With

@@ -188,19 +188,25 @@ def _mode_signal(q: dict[str, np.ndarray], c: dict[str, np.ndarray]) -> np.ndarr
     return np.clip(value, -1, 1).astype(np.float32)
 
 
+def _rivalry(q_offered: np.ndarray, q_sought: np.ndarray, c_offered: np.ndarray, c_sought: np.ndarray) -> np.ndarray:
+    """``mode_rivalry`` on mode rows that broadcast (each (n_modes,) or (n, n_modes)): the share
+    of the query side's sought non-mutual modes that the candidate side seeks too, weighted by
+    how little either side's offers answer them."""
+    rival = q_sought * (_MUTUAL == 0)
+    q_answers = (q_offered[..., None, :] * _BEST_ANSWER).max(-1)  # best answer to each sought mode
+    c_answers = (c_offered[..., None, :] * _BEST_ANSWER).max(-1)
+    unanswered = 1.0 - np.maximum(q_answers, c_answers)
+    return ((rival * c_sought * unanswered).sum(-1) / np.maximum(rival.sum(-1), 1)).astype(np.float32)
+
+
 def mode_rivalry(q: dict[str, np.ndarray], c: dict[str, np.ndarray]) -> np.ndarray:
     """(n,) in [0, 1]: the share of the query's sought non-mutual modes (investment, technology
     transfer, pilots ...) that a candidate seeks too while neither side offers anything that
     answers it: two firms after the same thing from third parties (competitors). Mutual modes
     (joint R&D) sought by both are a match, not a rivalry; 0 when the query seeks nothing."""
-    q_sought = q["sought"] * (_MUTUAL == 0)
-    n_sought = q_sought.sum()
-    if not n_sought:
+    if not (q["sought"] * (_MUTUAL == 0)).any():
         return np.zeros(len(c["sought"]), dtype=np.float32)
-    q_answers = (q["offered"][None, :] * _BEST_ANSWER).max(1)  # (n_modes,)
-    c_answers = (c["offered"][:, None, :] * _BEST_ANSWER[None]).max(2)  # (n, n_modes)
-    unanswered = 1.0 - np.maximum(c_answers, q_answers[None, :])
-    return ((c["sought"] * q_sought[None, :] * unanswered).sum(1) / n_sought).astype(np.float32)
+    return _rivalry(q["offered"], q["sought"], c["offered"], c["sought"])
 
 
 def mode_rivalry_towards(qs: dict[str, np.ndarray], c: dict[str, np.ndarray]) -> np.ndarray:
@@ -208,13 +214,7 @@ def mode_rivalry_towards(qs: dict[str, np.ndarray], c: dict[str, np.ndarray]) ->
     profile ``c`` (a single structured row), shape (n,): the same formula with the roles of query
     and candidate swapped (the only asymmetric part of the fused score, see
     ``Engine.scores_towards``)."""
-    q_sought = qs["sought"] * (_MUTUAL == 0)[None, :]  # (n, n_modes)
-    n_sought = q_sought.sum(1)
-    q_answers = (qs["offered"][:, None, :] * _BEST_ANSWER[None]).max(2) if len(q_sought) else q_sought
-    c_answers = (c["offered"][None, :] * _BEST_ANSWER).max(1)  # (n_modes,)
-    unanswered = 1.0 - np.maximum(q_answers, c_answers[None, :])
-    total = (q_sought * c["sought"][None, :] * unanswered).sum(1)
-    return (total / np.maximum(n_sought, 1)).astype(np.float32)
+    return _rivalry(qs["offered"], qs["sought"], c["offered"], c["sought"])
 
 
 def _bit_test(packed: np.ndarray, index: np.ndarray) -> np.ndarray:
