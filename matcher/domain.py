@@ -73,6 +73,13 @@ KIND_PAIRS: dict[frozenset[str], float] = {
     frozenset({"cluster"}): 1.0,
     frozenset({"cluster", "partner"}): 0.7,
     frozenset({"partner"}): 0.0,
+    # one person's expertise serves a team, a programme or a research partner; two experts are
+    # never proposed to each other (DOMAIN.md: experts connect with the domestic ecosystem)
+    frozenset({"expert", "startup"}): 0.8,
+    frozenset({"expert", "incubator"}): 0.5,
+    frozenset({"expert", "cluster"}): 0.5,
+    frozenset({"expert", "partner"}): 0.3,
+    frozenset({"expert"}): -1.0,
 }
 
 # sector pairs (symmetric) that often meet in one partnership: worth half a shared sector

@@ -53,6 +53,32 @@ KINDS: dict[str, tuple[str, str]] = {
     "incubator": ("Vườn ươm, tăng tốc", "Incubator"),
     "cluster": ("Cụm đổi mới sáng tạo", "Innovation cluster"),
     "partner": ("Đối tác nước ngoài", "Foreign partner"),
+    "expert": ("Chuyên gia", "Expert"),
+}
+
+AVAILABILITY: dict[str, tuple[str, str]] = {
+    "advisory": ("Tư vấn định kỳ", "Advisory"),
+    "remote_collaboration": ("Cộng tác từ xa", "Remote collaboration"),
+    "short_visit": ("Chuyến công tác ngắn", "Short visits"),
+    "relocation": ("Sẵn sàng chuyển đến Việt Nam", "Open to relocating"),
+    "co_founding": ("Đồng sáng lập", "Co-founding"),
+    "teaching": ("Giảng dạy, hướng dẫn", "Teaching and supervision"),
+}
+
+IP_ASSET_TYPES: dict[str, tuple[str, str]] = {
+    "patent": ("Bằng sáng chế", "Patent"),
+    "patent_application": ("Đơn đăng ký sáng chế", "Patent application"),
+    "software": ("Phần mềm, mã nguồn", "Software"),
+    "design": ("Kiểu dáng, thiết kế bố trí vi mạch", "Design or chip layout"),
+    "know_how": ("Bí quyết công nghệ", "Know-how"),
+    "dataset": ("Dữ liệu, mô hình đã huấn luyện", "Data set or trained model"),
+}
+
+IP_TRANSFER_MODES: dict[str, tuple[str, str]] = {
+    "licence": ("Cấp phép", "Licence"),
+    "sale": ("Bán đứt", "Sale"),
+    "joint_development": ("Cùng phát triển", "Joint development"),
+    "acquisition": ("Sẵn sàng bán hoặc nhận đầu tư", "Open to acquisition"),
 }
 
 STAGES: dict[str, tuple[str, str]] = {

@@ -11,7 +11,7 @@ import pytest
 
 from matcher.domain import MODES, SECTORS, stages_mentioned
 from matcher.engine import Engine
-from matcher.labels import COMPONENTS, KINDS, STAGES
+from matcher.labels import AVAILABILITY, COMPONENTS, IP_ASSET_TYPES, IP_TRANSFER_MODES, KINDS, STAGES
 from matcher.labels import MODES as MODE_LABELS
 from matcher.labels import SECTORS as SECTOR_LABELS
 from matcher.schema import load_taxonomy
@@ -94,8 +94,12 @@ def test_every_taxonomy_key_and_component_has_vietnamese_and_english_labels():
     assert set(SECTOR_LABELS) == set(taxonomy["sectors"]) == set(SECTORS)
     assert set(MODE_LABELS) == set(taxonomy["cooperation_modes"]) == set(MODES)
     assert set(KINDS) == set(taxonomy["kinds"]) and set(STAGES) == set(taxonomy["stages"])
+    assert set(AVAILABILITY) == set(taxonomy["expert_availability"])
+    assert set(IP_ASSET_TYPES) == set(taxonomy["ip_asset_types"])
+    assert set(IP_TRANSFER_MODES) == set(taxonomy["ip_transfer_modes"])
     assert set(COMPONENTS) == set(SCORE_COMPONENTS)
-    for table in (SECTOR_LABELS, MODE_LABELS, KINDS, STAGES, COMPONENTS):
+    tables = (SECTOR_LABELS, MODE_LABELS, KINDS, STAGES, COMPONENTS, AVAILABILITY, IP_ASSET_TYPES, IP_TRANSFER_MODES)
+    for table in tables:
         assert all(vi and en and vi != en for vi, en in table.values())
 
 
