@@ -31,6 +31,7 @@ from matcher.diversity import mmr
 from matcher.embed import Embedder, get_embedder
 from matcher.explain import Explanation, build_explanation
 from matcher.features import Featurizer, ProfileFeatures, lexical_documents
+from matcher.hubness import Hubness
 from matcher.index import Index
 from matcher.lexical import LexicalModel
 from matcher.records import check_records
@@ -143,6 +144,10 @@ class Engine:
         self.featurizer_.fit_alignment(raw, enabled=self.align)
         self.exclude_pairs_ = tuple((str(a), str(b)) for a, b in self.exclude_pairs)
         built = self.featurizer_.build(records, (rows[: len(records)], rows[len(records) :]), raw)
+        self.hubness_ = Hubness(random_state=self.random_state).fit(
+            np.stack([f.desc_vec for f in built]), np.array([bool(f.structured["is_vn"]) for f in built]), self.cross_border
+        )
+        self._set_hubs(built)
         firsts = np.stack([f.first_vec for f in built]) if built else np.zeros((0, self.embedder_.dim), np.float32)
         self.probe_ = fit_probe(firsts, self.probe_dim, random_state=self.random_state)
         self.index_ = Index(self.embedder_.dim, rows.shape[1], self.probe_)
@@ -165,7 +170,7 @@ class Engine:
         """
         self._check_fitted()
         (record,) = check_records([profile])
-        self.index_.add(self.featurizer_.build([record])[0])
+        self.index_.add(self._set_hubs(self.featurizer_.build([record]))[0])
         if self.index_.dead_fraction > 0.5:
             self.index_.compact()
         return self
@@ -294,7 +299,17 @@ class Engine:
         if isinstance(profile, str):
             return self.index_.features(self._row(profile))
         (record,) = check_records([profile], require_id=False)
-        return self.featurizer_.build([record])[0]
+        return self._set_hubs(self.featurizer_.build([record]))[0]
+
+    def _set_hubs(self, feats: list[ProfileFeatures]) -> list[ProfileFeatures]:
+        """``feats`` with their hubness (``matcher.hubness``) set, in place; returns them."""
+        if feats:
+            hubs = self.hubness_.transform(
+                np.stack([f.desc_vec for f in feats]), np.array([bool(f.structured["is_vn"]) for f in feats])
+            )
+            for f, h in zip(feats, hubs, strict=True):
+                f.hub = float(h)
+        return feats
 
     def _eligible(self, q: ProfileFeatures, filters: Mapping[str, Any] | None, exclude: Iterable[str] | None) -> np.ndarray:
         cols = self.index_.profiles

@@ -67,6 +67,8 @@ class ProfileFeatures:
     lex_prov: sp.csr_matrix
     structured: dict[str, np.ndarray]
     tags: tuple[str, ...] = field(default=())
+    # the description vector's hubness (``matcher.hubness``): set by the engine once fitted
+    hub: float = 0.0
 
     @property
     def n_offers(self) -> int:

@@ -27,7 +27,8 @@ class Block:
     ``need_vecs`` (R_need, dim) with ``need_off`` (n + 1,): candidate i's need passages are
     ``need_vecs[need_off[i]:need_off[i+1]]``; likewise ``prov_vecs``/``prov_off``. The offers
     are the first passages of each provide segment: ``offer_cols`` (R_offer,) their positions
-    in ``prov_vecs``, ``offer_off`` (n + 1,) the segments of those. ``desc`` is (n, dim);
+    in ``prov_vecs``, ``offer_off`` (n + 1,) the segments of those. ``desc`` is (n, dim), ``hub``
+    (n,) its hubness (``matcher.hubness``);
     ``lex_need``/``lex_prov`` n sparse lexical rows (CSR). Structured signals are not copied
     here: ``Index.signals`` computes them from the rows' codes.
     """
@@ -40,6 +41,7 @@ class Block:
     offer_cols: np.ndarray
     offer_off: np.ndarray
     desc: np.ndarray
+    hub: np.ndarray
     lex_need: sp.csr_matrix
     lex_prov: sp.csr_matrix
 
@@ -74,6 +76,7 @@ class Index:
         lex = {name: (np.int64, ()) for name in ("lexn_start", "lexp_start")}
         vec = {
             "desc": (np.float32, (dim,)),
+            "hub": (np.float32, ()),
             "first": (np.float32, (dim,)),
             # first stage (matcher.firststage): mean provide and need passage in probe space,
             # count sketches of the lexical provide and needs rows
@@ -115,7 +118,7 @@ class Index:
             "need_start": need_start, "need_n": len(feats.needs), "prov_start": prov_start,
             "prov_n": len(feats.provide), "offer_n": feats.n_offers,
             "lexn_start": self._append_sparse(feats.lex_need), "lexp_start": self._append_sparse(feats.lex_prov),
-            "desc": feats.desc_vec, "first": feats.first_vec, "stage1": self.stage1_row(feats),
+            "desc": feats.desc_vec, "hub": feats.hub, "first": feats.first_vec, "stage1": self.stage1_row(feats),
             "alive": True, **feats.structured, **self.codes.encode(feats.structured),
         }
         new_row = self.profiles.append({k: np.asarray(v)[None] for k, v in row.items()})
@@ -198,6 +201,7 @@ class Index:
             offer_cols=offer_cols,
             offer_off=offer_off,
             desc=p["desc"][rows],
+            hub=p["hub"][rows],
             lex_need=lexical[2 * rows],
             lex_prov=lexical[2 * rows + 1],
         )
@@ -252,6 +256,7 @@ class Index:
             structured={name: p[name][row] for name in STRUCT_COLUMNS} if not lexical
             else {name: p[name][row].copy() for name in STRUCT_COLUMNS},
             tags=tags,
+            hub=float(p["hub"][row]),
         )
 
     def compact(self) -> None:

@@ -6,7 +6,7 @@ Raw channels (``raw_channels``), each an array of shape (n,), NaN when a side la
                   passages the best of their passages (max pooling), averaged over your needs.
 ``dense_bwd``     their needs → your offers/description/documents, the same way round.
 ``dense_nn``      best need ↔ need passage similarity; ``dense_oo`` best offer ↔ offer.
-``dense_domain``  description ↔ description (mean vectors).
+``dense_domain``  description ↔ description (mean vectors), hubness-corrected (CSLS).
 ``lex_fwd``, ``lex_bwd``, ``lex_domain``  the same three comparisons in the lexical space.
 
 Cosines of different channels live on different scales, so ``measure_channels`` measures each
@@ -120,6 +120,14 @@ FIT_SCALE = 2.5
 RECIPROCAL_FLOOR = 4.0  # see reciprocal(): how far a weak direction can pull a pair down
 MODE_RIVALRY_SD = 3.0  # see competition(): both seeking all the same unanswered modes
 Z_CLIP = 8.0  # lexical cosines are heavy-tailed; one channel should not outvote all others
+# The smallest spread a channel is standardised by. Where a lexical channel has almost no
+# evidence (texts in two languages share no words; short texts share none), its cosines are
+# nearly all 0 with a spread of ~0.002, and a single hashed-feature collision or shared name
+# would be standardised into a clipped 8-sigma "match" (measured on Tatoeba vi-en: the engine
+# fell from 0.94 to 0.80 by that alone). Overlap that carries meaning between two texts is
+# 0.05-0.3 (the sample ecosystem's lexical spread is 0.027-0.033), so 0.02 leaves real spreads
+# alone and keeps noise below a tenth of a standard deviation.
+STD_FLOOR = 0.02
 
 
 def raw_channels(q: ProfileFeatures, b: Block) -> dict[str, np.ndarray]:
@@ -142,7 +150,8 @@ def raw_channels(q: ProfileFeatures, b: Block) -> dict[str, np.ndarray]:
         # (cheaper than copying the offer vectors out a second time)
         oo = (q.prov_vecs[:n_off] @ b.prov_vecs.T)[:, b.offer_cols]
         out["dense_oo"] = segment_reduce(oo, b.offer_off, "max").max(0)
-    out["dense_domain"] = b.desc @ q.desc_vec
+    # CSLS (matcher.hubness): 2 cos - r(q) - r(b), halved to stay on the cosine's scale
+    out["dense_domain"] = b.desc @ q.desc_vec - 0.5 * (q.hub + b.hub)
     if q.lex_need.nnz:
         out["lex_fwd"] = sparse_dot(b.lex_prov, q.lex_need)
     if q.lex_prov.nnz:
@@ -161,7 +170,7 @@ def fit_stats(samples: dict[str, list[np.ndarray]]) -> dict[str, tuple[float, fl
         if len(values) < 2:
             stats[name] = (0.0, 1.0)
         else:
-            stats[name] = (float(values.mean()), float(values.std()) or 1.0)
+            stats[name] = (float(values.mean()), max(float(values.std()), STD_FLOOR))
     return stats
 
 

@@ -166,6 +166,12 @@ def is_vietnamese(text: str, threshold: float = 0.1) -> bool:
     return len(_VIETNAMESE_LETTER.findall(folded)) / n_letters >= threshold
 
 
+def language_of(text: str) -> str:
+    """``"vi"`` when ``text`` reads as Vietnamese (with or without diacritics), else ``"en"``
+    (English and the other languages profiles are written in here)."""
+    return "vi" if is_vietnamese(text) else "en"
+
+
 _TAG_SEPARATORS = re.compile(r"[\s_/]+")
 
 

