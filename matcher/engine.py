@@ -91,6 +91,11 @@ class Engine:
         sample, to distil the first stage (``first_stage_``, ``matcher.distill``).
     random_state : int
         Seed of those samples.
+    free_text : bool
+        Read needs and offers written into a description as such (``features.matching_texts``).
+        Off by default: measured on the messy dev variant (half the profiles cue them), it
+        lowered NDCG@10 from 0.924 to 0.906, since a description-only profile is already scored
+        reciprocally through its description (``scoring.components``); see docs/evaluation.md.
     """
 
     def __init__(
@@ -108,7 +113,9 @@ class Engine:
         n_threads: int | None = None,
         stats_queries: int = 200,
         random_state: int = 0,
+        free_text: bool = False,
     ) -> None:
+        self.free_text = free_text
         self.embedder = embedder
         self.cache = cache
         self.weights = weights
@@ -135,11 +142,13 @@ class Engine:
         elif not hasattr(self, "cache_"):
             self.cache_ = InMemoryVectorCache()  # kept across refits: unchanged texts embed nothing
         self.encoder_ = CachedEncoder(self.embedder_, self.cache_)
-        need_docs, prov_docs = lexical_documents(records)
+        need_docs, prov_docs = lexical_documents(records, self.free_text)
         self.lexical_ = LexicalModel()
         rows = self.lexical_.fit_transform(need_docs + prov_docs)
         self.weights_ = self.weights if self.weights is not None else Weights()
-        self.featurizer_ = Featurizer(self.encoder_, self.lexical_, self.passage_words, self.passage_chars)
+        self.featurizer_ = Featurizer(
+            self.encoder_, self.lexical_, self.passage_words, self.passage_chars, free_text=self.free_text
+        )
         raw = self.featurizer_.embed(records)
         self.featurizer_.fit_alignment(raw, enabled=self.align)
         self.exclude_pairs_ = tuple((str(a), str(b)) for a, b in self.exclude_pairs)

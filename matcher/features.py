@@ -22,14 +22,16 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from matcher.accents import restore_if_unaccented
 from matcher.embed import Embedder
+from matcher.freetext import split_description
 from matcher.lexical import LexicalModel, lexical_document
 from matcher.space import Alignment, fit_alignment
 from matcher.structured import encode_structured
 from matcher.text import (
     DEFAULT_PASSAGE_CHARS,
     DEFAULT_PASSAGE_WORDS,
-    is_vietnamese,
+    language_of,
     normalise_tag,
     split_passages,
 )
@@ -75,12 +77,47 @@ class ProfileFeatures:
         return sum(1 for p in self.provide if p.field == "offers")
 
 
+def matching_texts(record: dict[str, Any]) -> dict[str, str]:
+    """The ``needs``, ``offers`` and ``description`` texts the engine compares.
+
+    A profile that wrote no needs (or no offers) field often wrote them into its description
+    ("Chúng tôi cần ...", "We offer ..."): those sentences (``matcher.freetext``, by cue phrases,
+    conservative) become its needs (offers), and the description keeps the rest, so that a need
+    is never matched as if it were on offer. The record itself is not changed."""
+    needs, offers, description = (str(record.get(f) or "") for f in ("needs", "offers", "description"))
+    if (needs and offers) or not description:
+        return {"needs": needs, "offers": offers, "description": description}
+    found = split_description(description)
+    if not needs and found.needs:
+        needs = " ".join(found.needs)
+    if not offers and found.offers:
+        offers = " ".join(found.offers)
+    if found.needs or found.offers:
+        # need sentences never stay among what the profile provides; offer sentences stay in the
+        # description only when they were not moved to the offers
+        kept = [*found.other, *(found.offers if record.get("offers") else ())]
+        description = " ".join(kept) if kept else description
+    return {"needs": needs, "offers": offers, "description": description}
+
+
+def _texts(record: dict[str, Any], free_text: bool) -> dict[str, str]:
+    if free_text:
+        return matching_texts(record)
+    return {f: str(record.get(f) or "") for f in ("needs", "offers", "description")}
+
+
 def profile_passages(
-    record: dict[str, Any], max_words: int = DEFAULT_PASSAGE_WORDS, max_chars: int = DEFAULT_PASSAGE_CHARS
+    record: dict[str, Any],
+    max_words: int = DEFAULT_PASSAGE_WORDS,
+    max_chars: int = DEFAULT_PASSAGE_CHARS,
+    free_text: bool = False,
 ) -> tuple[list[Passage], list[Passage]]:
-    """(need passages, provide passages) of a record; documents become "title. text" passages."""
-    needs = [Passage(p, "needs") for p in split_passages(record.get("needs") or "", max_words, max_chars)]
-    provide = [Passage(p, f) for f in ("offers", "description") for p in split_passages(record.get(f) or "", max_words, max_chars)]
+    """(need passages, provide passages) of a record; documents become "title. text" passages.
+    With ``free_text``, needs and offers written into the description count as such
+    (``matching_texts``)."""
+    texts = _texts(record, free_text)
+    needs = [Passage(p, "needs") for p in split_passages(texts["needs"], max_words, max_chars)]
+    provide = [Passage(p, f) for f in ("offers", "description") for p in split_passages(texts[f], max_words, max_chars)]
     for i, doc in enumerate(record.get("documents") or []):
         title = (doc.get("title") or "").strip().rstrip(".")
         budget = max(max_words - len(title.split()), max_words // 2)
@@ -89,9 +126,10 @@ def profile_passages(
     return needs, provide
 
 
-def provide_text(record: dict[str, Any]) -> str:
+def provide_text(record: dict[str, Any], free_text: bool = False) -> str:
     """Offers, description and documents as one text (the lexical "what they bring" document)."""
-    parts = [record.get("offers") or "", record.get("description") or ""]
+    texts = _texts(record, free_text)
+    parts = [texts["offers"], texts["description"]]
     for doc in record.get("documents") or []:
         parts.extend([doc.get("title") or "", doc.get("text") or ""])
     return "\n".join(p for p in parts if p)
@@ -102,11 +140,31 @@ def profile_tags(record: dict[str, Any]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(normalise_tag(t) for t in record.get("technologies") or [] if t.strip()))
 
 
-def lexical_documents(records: Sequence[dict[str, Any]]) -> tuple[list[str], list[str]]:
+def lexical_documents(records: Sequence[dict[str, Any]], free_text: bool = False) -> tuple[list[str], list[str]]:
     """(needs documents, provide documents) of ``records`` for the lexical model."""
-    needs = [lexical_document(r.get("needs") or "") for r in records]
-    provide = [lexical_document(provide_text(r), profile_tags(r)) for r in records]
+    needs = [lexical_document(_texts(r, free_text)["needs"]) for r in records]
+    provide = [lexical_document(provide_text(r, free_text), profile_tags(r)) for r in records]
     return needs, provide
+
+
+def embedding_text(passage: str) -> str:
+    """What the embedder reads for a passage: Vietnamese typed without diacritics gets them
+    restored (``matcher.accents``; e5 barely reads unaccented Vietnamese: twin retrieval falls
+    from 0.93 to 0.53 without it). The passage itself, shown in explanations and read by the
+    lexical channel, stays as the user typed it."""
+    return restore_if_unaccented(passage)
+
+
+def embedding_texts(
+    record: dict[str, Any],
+    max_words: int = DEFAULT_PASSAGE_WORDS,
+    max_chars: int = DEFAULT_PASSAGE_CHARS,
+    free_text: bool = False,
+) -> tuple[list[str], list[str]]:
+    """(need texts, provide texts) exactly as ``Featurizer.embed`` hands them to the embedder
+    (role ``query`` and ``passage``): what a background worker must embed ahead of the engine."""
+    needs, provide = profile_passages(record, max_words, max_chars, free_text)
+    return [embedding_text(p.text) for p in needs], [embedding_text(p.text) for p in provide]
 
 
 def _mean_unit(vecs: np.ndarray, dim: int) -> np.ndarray:
@@ -132,13 +190,22 @@ class Featurizer:
         Fitted.
     max_words, max_chars : int
         Passage budget.
+    free_text : bool
+        Read needs and offers written into descriptions (``matching_texts``).
     alignment : Alignment, optional
         Applied to every embedding (``matcher.space``); ``fit_alignment`` sets it.
     """
 
     def __init__(
-        self, encoder: Embedder, lexical: LexicalModel, max_words: int, max_chars: int, alignment: Alignment | None = None
+        self,
+        encoder: Embedder,
+        lexical: LexicalModel,
+        max_words: int,
+        max_chars: int,
+        alignment: Alignment | None = None,
+        free_text: bool = False,
     ) -> None:
+        self.free_text = free_text
         self.encoder = encoder
         self.lexical = lexical
         self.max_words = max_words
@@ -147,9 +214,11 @@ class Featurizer:
 
     def embed(self, records: Sequence[dict[str, Any]]) -> RawEmbeddings:
         """Passages of ``records`` and their embedder vectors (through the cache), not aligned."""
-        split = [profile_passages(r, self.max_words, self.max_chars) for r in records]
-        need_vecs = self.encoder.encode([p.text for needs, _ in split for p in needs], role="query")
-        prov_vecs = self.encoder.encode([p.text for _, prov in split for p in prov], role="passage")
+        split = [profile_passages(r, self.max_words, self.max_chars, self.free_text) for r in records]
+        texts = [(list(map(embedding_text, (p.text for p in needs))), list(map(embedding_text, (p.text for p in prov))))
+                 for needs, prov in split]
+        need_vecs = self.encoder.encode([t for needs, _ in texts for t in needs], role="query")
+        prov_vecs = self.encoder.encode([t for _, prov in texts for t in prov], role="passage")
         return split, need_vecs, prov_vecs
 
     def fit_alignment(self, raw: RawEmbeddings, enabled: bool = True) -> Featurizer:
@@ -159,8 +228,8 @@ class Featurizer:
             self.alignment = None
             return self
         flags = {
-            "query": [is_vietnamese(p.text) for needs, _ in split for p in needs],
-            "passage": [is_vietnamese(p.text) for _, prov in split for p in prov],
+            "query": [language_of(p.text) == "vi" for needs, _ in split for p in needs],
+            "passage": [language_of(p.text) == "vi" for _, prov in split for p in prov],
         }
         self.alignment = fit_alignment({"query": need_vecs, "passage": prov_vecs}, flags)
         return self
@@ -182,7 +251,7 @@ class Featurizer:
             need_vecs = self.alignment.transform(need_vecs, "query")
             prov_vecs = self.alignment.transform(prov_vecs, "passage")
         if lexical_rows is None:
-            need_docs, prov_docs = lexical_documents(records)
+            need_docs, prov_docs = lexical_documents(records, self.free_text)
             lexical_rows = (self.lexical.transform(need_docs), self.lexical.transform(prov_docs))
         lex_need, lex_prov = lexical_rows
         if lex_need.shape[0] != len(records) or lex_prov.shape[0] != len(records):
@@ -221,7 +290,7 @@ class Featurizer:
         needs = [Passage(p, "search") for p in split_passages(text, self.max_words, self.max_chars)]
         if not needs:
             raise ValueError("search text is empty")
-        nv = self.encoder.encode([p.text for p in needs], role="query")
+        nv = self.encoder.encode([embedding_text(p.text) for p in needs], role="query")
         if self.alignment is not None:
             nv = self.alignment.transform(nv, "query")
         dim = self.encoder.dim

@@ -48,11 +48,20 @@ def _split(doc: str) -> tuple[str, list[str]]:
     return text, tags
 
 
+# sentences shorter than this take the language of their whole text: a short line ("OK.",
+# "( Cười )", a product name) has too few letters to tell
+_MIN_WORDS_FOR_OWN_LANGUAGE = 6
+
+
 def _language_parts(doc: str) -> list[tuple[str, str]]:
-    """(language tag, text) for each sentence of the text and each tag of ``doc``."""
+    """(language tag, text) for each sentence of the text and each tag of ``doc``; tags and short
+    sentences take the language of the whole text."""
     text, tags = _split(doc)
-    parts = [(sentence, sentence) for line in text.splitlines() for sentence in split_sentences(line)]
-    return [(language_of(p), p) for _, p in parts] + [(language_of(t), t) for t in tags]
+    whole = language_of(text)
+    sentences = [s for line in text.splitlines() for s in split_sentences(line)]
+    return [
+        (language_of(s) if len(s.split()) >= _MIN_WORDS_FOR_OWN_LANGUAGE else whole, s) for s in sentences
+    ] + [(whole, t) for t in tags]
 
 
 def word_tokens(doc: str) -> list[str]:

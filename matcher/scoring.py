@@ -232,6 +232,14 @@ def competition(z: dict[str, np.ndarray], mode_rivalry: np.ndarray | None = None
     return text if mode_rivalry is None else text + MODE_RIVALRY_SD * mode_rivalry
 
 
+def _or(z: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+    """``z`` where known, else ``fallback``: a direction with no needs to compare (a profile that
+    wrote only a description) is estimated by how close the two profiles' work is, the best
+    evidence left, instead of counting as an average pair (which made the description's weight
+    in such rankings a sixth of the reciprocal one's, and let one shared term decide them)."""
+    return np.where(np.isnan(z), fallback, z)
+
+
 def components(
     raw: dict[str, np.ndarray], signals: dict[str, np.ndarray], stats: dict[str, tuple[float, float]]
 ) -> dict[str, np.ndarray]:
@@ -240,8 +248,8 @@ def components(
     [-1, 1] (0 = neutral or unknown), competition ≥ 0."""
     z = {name: np.clip(_z(raw, stats, name), -Z_CLIP, Z_CLIP) for name in CHANNELS}
     values = {
-        "dense_reciprocal": reciprocal(z["dense_fwd"], z["dense_bwd"]),
-        "lexical_reciprocal": reciprocal(z["lex_fwd"], z["lex_bwd"]),
+        "dense_reciprocal": reciprocal(_or(z["dense_fwd"], z["dense_domain"]), _or(z["dense_bwd"], z["dense_domain"])),
+        "lexical_reciprocal": reciprocal(_or(z["lex_fwd"], z["lex_domain"]), _or(z["lex_bwd"], z["lex_domain"])),
         "dense_domain": np.nan_to_num(z["dense_domain"]),
         "lexical_domain": np.nan_to_num(z["lex_domain"]),
         "competition": competition(z, signals.get("mode_rivalry")),

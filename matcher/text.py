@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from matcher.accents import is_unaccented_vietnamese
+
 # e5 reads at most 512 tokens, but shorter passages (~60-120 words) give sharper matches: a long
 # passage averages several topics into one vector.
 DEFAULT_PASSAGE_WORDS = 80
@@ -169,7 +171,7 @@ def is_vietnamese(text: str, threshold: float = 0.1) -> bool:
 def language_of(text: str) -> str:
     """``"vi"`` when ``text`` reads as Vietnamese (with or without diacritics), else ``"en"``
     (English and the other languages profiles are written in here)."""
-    return "vi" if is_vietnamese(text) else "en"
+    return "vi" if is_vietnamese(text) or is_unaccented_vietnamese(text) else "en"
 
 
 _TAG_SEPARATORS = re.compile(r"[\s_/]+")

@@ -15,7 +15,7 @@ import psycopg
 
 from matcher.cache import CachedEncoder
 from matcher.embed import Embedder, get_embedder
-from matcher.features import profile_passages
+from matcher.features import embedding_texts
 from web.services.profiles import notify_index
 from web.settings import Settings
 from web.store import profiles as store
@@ -48,9 +48,9 @@ def embed_records(conn: psycopg.Connection, embedder: Embedder, records: list[di
     needs: list[str] = []
     provide: list[str] = []
     for record in records:
-        n, p = profile_passages(record)
-        needs.extend(x.text for x in n)
-        provide.extend(x.text for x in p)
+        n, p = embedding_texts(record)
+        needs.extend(n)
+        provide.extend(p)
     encoder.encode(needs, role="query")
     encoder.encode(provide, role="passage")
     return encoder.n_embedded

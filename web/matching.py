@@ -23,7 +23,7 @@ import psycopg
 
 from matcher.embed import text_hash
 from matcher.engine import Engine
-from matcher.features import profile_passages
+from matcher.features import embedding_texts
 from matcher.render import render_explanation
 from web.db import Database
 from web.embedding import make_embedder
@@ -79,14 +79,13 @@ def embedded_keys(conn: psycopg.Connection, model: str, hashes: list[str] | None
 
 def passage_hashes(record: dict[str, Any], words: int, chars: int) -> list[str]:
     """Text hashes of every passage of ``record`` (needs and what it provides)."""
-    needs, provide = profile_passages(record, words, chars)
-    return [text_hash(p.text) for p in (*needs, *provide)]
+    needs, provide = embedding_texts(record, words, chars)
+    return [text_hash(t) for t in (*needs, *provide)]
 
 
 def is_embedded(record: dict[str, Any], keys: set[tuple[str, str]], words: int, chars: int) -> bool:
-    needs, provide = profile_passages(record, words, chars)
-    return all((text_hash(p.text), "query") in keys for p in needs) and all(
-        (text_hash(p.text), "passage") in keys for p in provide)
+    needs, provide = embedding_texts(record, words, chars)
+    return all((text_hash(t), "query") in keys for t in needs) and all((text_hash(t), "passage") in keys for t in provide)
 
 
 class MatchingService:

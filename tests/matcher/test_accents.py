@@ -1,0 +1,96 @@
+"""Unaccented Vietnamese: detected, its diacritics restored, everything else kept as typed."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from matcher.accents import (
+    crf_label,
+    is_unaccented_vietnamese,
+    restore_diacritics,
+    restore_if_unaccented,
+    strip_marks,
+)
+
+
+def test_strip_marks_keeps_case():
+    assert strip_marks("Đào tạo Kỹ sư ở Hà Nội") == "Dao tao Ky su o Ha Noi"
+
+
+def test_crf_label_names_vowel_mark_and_tone_like_pyvi():
+    assert [crf_label(c) for c in "aấưẹđ"] == ["L", "Lms", "Lw", "Lj", "Lm"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "cong ty chung toi cung cap giai phap AI cho nong nghiep",
+        "chung toi can doi tac chuyen giao cong nghe vi mach",
+        "startup IoT can tim nha dau tu",
+        "Tieu de co dau.\nphan mo ta khong dau cua cong ty chung toi o Da Nang",
+    ],
+)
+def test_unaccented_vietnamese_is_detected(text):
+    assert is_unaccented_vietnamese(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We design AI chips and need a partner in Vietnam.",
+        "Tom can go to the bank at 10 am on Monday.",
+        "Hanbit packages ICs with wire-bond QFN/QFP and flip-chip BGA, 1.1 billion units a year.",
+        "Công ty chúng tôi cung cấp giải pháp AI cho nông nghiệp",
+        "Our office is in Ha Noi, near Bac Ninh.",
+        "",
+    ],
+)
+def test_english_and_accented_text_are_not_detected(text):
+    assert not is_unaccented_vietnamese(text)
+
+
+@pytest.mark.parametrize(
+    ("typed", "restored"),
+    [
+        ("chuyen giao cong nghe", "chuyển giao công nghệ"),
+        ("vi mach", "vi mạch"),
+        ("dao tao ky su", "đào tạo kỹ sư"),
+        ("tri tue nhan tao", "trí tuệ nhân tạo"),
+        ("nong nghiep", "nông nghiệp"),
+        ("doi tac", "đối tác"),
+        ("chung toi can doi tac", "chúng tôi cần đối tác"),
+    ],
+)
+def test_domain_phrases_are_restored(typed, restored):
+    assert restore_diacritics(typed) == restored
+
+
+def test_english_acronyms_numbers_punctuation_and_case_are_kept():
+    typed = "Cong ty cung cap giai phap AI, IoT cho 20 nong trai (startup) o  Ha Noi.\nLien he: a@b.com"
+    restored = restore_diacritics(typed)
+    assert restored.startswith("Công ty cung cấp giải pháp AI, IoT cho 20 nông trại (startup) ở  Hà Nội.\n")
+    assert restored.endswith("Liên hệ: a@b.com")
+    assert re.sub(r"\w", "x", strip_marks(restored)) == re.sub(r"\w", "x", typed)
+    assert strip_marks(restored) == typed
+
+
+def test_accented_text_passes_through_unchanged():
+    text = "Chúng tôi cần đối tác cho dự án vi mạch; anh ta nói con cho ra ngoài."
+    assert restore_diacritics(text) == text
+    assert restore_if_unaccented(text) == text
+
+
+def test_restoration_is_idempotent():
+    once = restore_diacritics("chung toi dao tao ky su ban dan. Cong nghe cao")
+    assert restore_diacritics(once) == once
+
+
+def test_english_is_left_alone_by_restore_if_unaccented():
+    text = "We make the best chips in Asia and can ship them to you."
+    assert restore_if_unaccented(text) == text
+
+
+def test_restore_if_unaccented_restores_unaccented_vietnamese():
+    assert restore_if_unaccented("chung toi can doi tac") == "chúng tôi cần đối tác"
