@@ -9,6 +9,7 @@ Vietnamese or English; quotes stay in their original language.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from matcher.domain import MODES, MUTUAL_MODES, mode_answer_matrix
-from matcher.features import Passage, ProfileFeatures
+from matcher.features import PROVIDE_FIELDS, Passage, ProfileFeatures
 from matcher.glossary import concepts
 from matcher.render import render_explanation
 from matcher.text import split_sentences, strip_diacritics, truncate, words
@@ -25,6 +26,34 @@ QUOTE_CHARS = 240
 # the competitor note shows only when the penalty moves the score by at least this much (score
 # units: a fraction of one standard deviation of text match), never for a trace of rivalry
 MATERIAL_PENALTY = 0.5
+# a need quote comes from what a profile asks for (its needs, or a search text), an offer quote
+# from what it brings: never the other way round, whatever the vectors say
+NEED_FIELDS = ("needs", "search")
+
+# Cues of a sentence that asks rather than offers ("We are looking for ...", "Chúng tôi cần ..."):
+# descriptions mix both, and such a sentence is lexically closest to the other side's need, so
+# it would otherwise be quoted as what the profile offers. Matched on ``strip_diacritics`` of
+# the sentence (Vietnamese written with or without diacritics reads the same). Bare "can" is
+# not a cue: it is also English "can" and the end of "tiếp cận".
+_NEED_CUES = re.compile(
+    r"\b(?:"
+    r"we (?:also |still |now |urgently |currently |really )?(?:need|require|seek|want|lack)"
+    r"|(?:are|is|am) (?:also |still |now |currently |actively )?(?:looking|searching|seeking|hoping)"
+    r"|looking for|searching for|seeking|seeks|in (?:need|search) of|hopes? to find|would like to find"
+    r"|wants|(?:needs|requires) (?:a|an|to|more|new|partners?|investors?|investment|funding|capital|support|help)"
+    r"|(?:chung toi|toi|cong ty|nhom|doanh nghiep|du an|startup|trung tam|vien|truong|ho)"
+    r" (?:dang |rat |van |con |cung |hien |hien dang |luon )?(?:can|tim|muon|thieu)"
+    r"|can tim|dang tim|dang can|mong muon|mong tim|muon tim|co nhu cau|keu goi"
+    r"|can (?:them|doi tac|chuyen giao|ho tro|nha dau tu|von|dau tu|hop tac)"
+    r"|tim (?:kiem )?(?:doi tac|nha dau tu|nguon|khach hang|co hoi)"
+    r")\b"
+)
+# function words carry no evidence: left out when sentences are compared word by word
+_STOPWORDS = frozenset(
+    "a an the and or of for to in on at by with from as into per than that this these those which who is are "
+    "be been was were it its our we us their they them has have had will can also such other more s "
+    "va cua cac nhung voi mot duoc la cho nay trong theo den co do de da se ra".split()
+)
 
 
 @dataclass
@@ -57,31 +86,52 @@ class Explanation:
         return render_explanation(self, lang)
 
 
+def asks(sentence: str) -> bool:
+    """Whether ``sentence`` reads as a need ("We are looking for ...", "Chúng tôi cần ...")."""
+    return _NEED_CUES.search(strip_diacritics(sentence)) is not None
+
+
 @lru_cache(maxsize=131072)
 def _overlap_terms(text: str) -> tuple[frozenset[str], int]:
-    """(bare words and glossary concepts of a sentence, its word count); cached too, since
-    profiles share sentences (boilerplate, programme descriptions, copied paragraphs)."""
-    bare = words(strip_diacritics(text))
+    """(content words without diacritics and glossary concepts of a sentence, its content word
+    count); cached too, since profiles share sentences (boilerplate, copied paragraphs)."""
+    bare = [w for w in words(strip_diacritics(text)) if w not in _STOPWORDS]
     return frozenset(bare) | {f"c:{c}" for c in concepts(text)}, len(bare)
 
 
 @dataclass(frozen=True)
 class _Analysed:
-    """A passage cut into sentences, each with its overlap terms and word count; ``terms`` is
-    their union (the passage's own terms, without a second glossary pass)."""
+    """A passage cut into sentences, each with its overlap terms and word count and whether it
+    asks (``asks``)."""
 
     sentences: tuple[str, ...]
     sentence_terms: tuple[tuple[frozenset[str], int], ...]
-    terms: frozenset[str]
+    asking: tuple[bool, ...]
+
+    @property
+    def offering(self) -> list[int]:
+        """Positions of the sentences that do not ask."""
+        return [k for k, a in enumerate(self.asking) if not a]
 
 
 @lru_cache(maxsize=65536)
 def _analyse(passage: str) -> _Analysed:
     """Cached per passage text: the same candidate passages come back in many explanations, and
     the glossary pass is most of an explanation's cost."""
-    sentences = tuple(split_sentences(passage)) or (passage,)
-    per = tuple(_overlap_terms(s) for s in sentences)
-    return _Analysed(sentences, per, frozenset().union(*(t for t, _ in per)))
+    sentences = _sentences(passage)
+    return _Analysed(sentences, tuple(_overlap_terms(s) for s in sentences), tuple(asks(s) for s in sentences))
+
+
+@lru_cache(maxsize=65536)
+def _sentences(passage: str) -> tuple[str, ...]:
+    return tuple(split_sentences(passage)) or (passage,)
+
+
+@lru_cache(maxsize=65536)
+def _offers_something(passage: str) -> bool:
+    """Whether ``passage`` has a sentence that does not ask (no glossary pass: every provide
+    passage of a candidate is checked)."""
+    return not all(asks(s) for s in _sentences(passage))
 
 
 @lru_cache(maxsize=65536)
@@ -94,14 +144,57 @@ def _quote(sentence: str) -> str:
     return truncate(sentence, QUOTE_CHARS)
 
 
-def _best_sentence(passage: str, other: str) -> str:
-    """The sentence of ``passage`` sharing most words or glossary concepts with ``other``."""
-    mine = _analyse(passage)
-    if len(mine.sentences) <= 1:
-        return passage
-    target = _analyse(other).terms
-    scores = [len(terms & target) / (1 + n_words) ** 0.5 for terms, n_words in mine.sentence_terms]
-    return mine.sentences[int(np.argmax(scores))]
+def _best_sentences(need: str, offer: str) -> tuple[str, str]:
+    """(the sentence of ``need``, the sentence of ``offer`` that does not ask) sharing most words
+    or glossary concepts with each other, per the square root of their lengths; ties and pairs
+    sharing nothing go to the earlier sentences. ``offer`` must have a sentence that does not ask."""
+    asked, given = _analyse(need), _analyse(offer)
+    offering = given.offering
+    best, pick = 0.0, (0, offering[0])
+    for i, (terms_i, n_i) in enumerate(asked.sentence_terms):
+        for j in offering:
+            terms_j, n_j = given.sentence_terms[j]
+            score = len(terms_i & terms_j) / ((1 + n_i) * (1 + n_j)) ** 0.5
+            if score > best:
+                best, pick = score, (i, j)
+    return asked.sentences[pick[0]], given.sentences[pick[1]]
+
+
+# list items inside a sentence: ", " and spaced dashes, outside parentheses
+_CLAUSE_BREAK = re.compile(r",\s+|\s+[—–]\s+")
+_LEADING_CONJUNCTION = re.compile(r"^(?:and|or|as well as|và|hoặc|cùng)\s+", re.IGNORECASE)
+
+
+@lru_cache(maxsize=65536)
+def _clause_spans(sentence: str) -> tuple[tuple[int, int], ...]:
+    """(start, end) of the list items of ``sentence``, separators left out."""
+    spans, start = [], 0
+    for m in _CLAUSE_BREAK.finditer(sentence):
+        if sentence.count("(", 0, m.start()) > sentence.count(")", 0, m.start()):
+            continue
+        spans.append((start, m.start()))
+        start = m.end()
+    spans.append((start, len(sentence)))
+    return tuple(spans)
+
+
+def _narrow(sentence: str, other: str) -> str:
+    """``sentence`` cut to the run of its list items that share words or glossary concepts with
+    ``other``, the cuts marked "…". One sentence often lists every need ("Seed investment,
+    component suppliers, manufacturing partners."): each card then cites the items its partner
+    answers, not the whole list. Unchanged when nothing or every item is shared."""
+    target = _overlap_terms(other)[0]
+    spans = _clause_spans(sentence)
+    hits = [k for k, (a, b) in enumerate(spans) if _overlap_terms(sentence[a:b])[0] & target]
+    if len(spans) < 2 or not hits:
+        return sentence
+    start, end = spans[hits[0]][0], spans[hits[-1]][1]
+    if start == 0 and end == len(sentence):
+        return sentence
+    text = sentence[start:end].rstrip(",;:")
+    if start > 0:
+        text = "… " + _LEADING_CONJUNCTION.sub("", text)
+    return text + (" …" if end < len(sentence) else "")
 
 
 def _quote_of(p: Passage, record: dict[str, Any]) -> str:
@@ -122,18 +215,31 @@ def _source(p: Passage, owner: ProfileFeatures) -> dict[str, Any]:
 
 
 def best_pair(asker: ProfileFeatures, giver: ProfileFeatures, direction: str) -> dict[str, Any] | None:
-    """The asker's need passage and the giver's provide passage that match best (cosine)."""
-    if not len(asker.need_vecs) or not len(giver.prov_vecs):
+    """The asker's need passage and the giver's provide passage that match best (cosine), each
+    narrowed to the sentence that best matches the other (``_best_sentences``), then to the list
+    items of that sentence that carry the match (``_narrow``).
+
+    The need comes from the asker's needs (or search text), the offer from the giver's offers,
+    description or documents, and only from a passage with a sentence that does not ask: a
+    description made only of what the giver is looking for is passed over for its next best
+    passage. None when either side has nothing to quote.
+    """
+    needs = [i for i, p in enumerate(asker.needs) if p.field in NEED_FIELDS]
+    offers = [
+        j for j, p in enumerate(giver.provide)
+        if p.field in PROVIDE_FIELDS and _offers_something(_quote_of(p, giver.record))
+    ]
+    if not needs or not offers:
         return None
-    sims = asker.need_vecs @ giver.prov_vecs.T
+    sims = asker.need_vecs[needs] @ giver.prov_vecs[offers].T
     i, j = np.unravel_index(int(np.argmax(sims)), sims.shape)
-    need, offer = asker.needs[i], giver.provide[j]
-    need_text, offer_text = need.text, _quote_of(offer, giver.record)
+    need, offer = asker.needs[needs[i]], giver.provide[offers[j]]
+    need_text, offer_text = _best_sentences(need.text, _quote_of(offer, giver.record))
     return {
         "direction": direction,
         "similarity": round(float(sims[i, j]), 4),
-        "need": {**_source(need, asker), "text": _quote(_best_sentence(need_text, offer_text))},
-        "offer": {**_source(offer, giver), "text": _quote(_best_sentence(offer_text, need_text))},
+        "need": {**_source(need, asker), "text": _quote(_narrow(need_text, offer_text))},
+        "offer": {**_source(offer, giver), "text": _quote(_narrow(offer_text, need_text))},
     }
 
 

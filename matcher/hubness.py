@@ -30,13 +30,19 @@ class Hubness:
     max_reference : int
         Reference vectors kept per side (a random sample of them beyond that): bounds the
         cost to ``O(n * max_reference)`` at fit and ``O(max_reference)`` per new profile.
+    min_reference : int
+        Fewer reference vectors than this on a side: no correction against that side (r = 0).
+        The mean of the 10 nearest among a few dozen is a profile's general centrality, not its
+        hubness (measured: 29 researchers as the reference of 223 papers made the expertise
+        ordering worse, loss 0.317 → 0.329), so the default asks for ten times ``k``.
     random_state : int
         Seed of that sample.
     """
 
-    def __init__(self, k: int = 10, max_reference: int = 4096, random_state: int = 0) -> None:
+    def __init__(self, k: int = 10, max_reference: int = 4096, min_reference: int = 100, random_state: int = 0) -> None:
         self.k = k
         self.max_reference = max_reference
+        self.min_reference = min_reference
         self.random_state = random_state
 
     def fit(self, vecs: np.ndarray, is_vn: np.ndarray, cross_border: bool) -> Hubness:
@@ -69,7 +75,7 @@ class Hubness:
         for side in (True, False):
             rows = np.flatnonzero(is_vn == side)
             ref = self.reference_.get((not side) if self.cross_border_ else None)
-            if not len(rows) or ref is None or not len(ref):
+            if not len(rows) or ref is None or len(ref) < self.min_reference:
                 continue
             for start in range(0, len(rows), 1024):
                 chunk = rows[start : start + 1024]

@@ -105,6 +105,22 @@ COMPONENTS: dict[str, tuple[str, str]] = {
     "kinds": ("Loại tổ chức", "Kind of organisation"),
 }
 
+# A component's label when its contribution lowers the fit: a COMPONENTS label names what raises
+# it ("Complementary cooperation modes") and would read false on a negative bar.
+COMPONENTS_LOWERING: dict[str, tuple[str, str]] = {
+    "dense_reciprocal": ("Nhu cầu và năng lực ít liên quan (ngữ nghĩa)", "Needs and offers barely related (semantic)"),
+    "dense_domain": ("Lĩnh vực hoạt động khác xa nhau", "Fields of work far apart"),
+    "lexical_reciprocal": ("Nhu cầu và năng lực ít thuật ngữ chung", "Needs and offers share few terms"),
+    "lexical_domain": ("Ít thuật ngữ chung", "Little shared terminology"),
+    "competition": ("Trùng nhu cầu hoặc năng lực (đối thủ)", "Same needs or offers (competitors)"),
+    "sectors": ("Ngành không liên quan", "Unrelated sectors"),
+    "modes": ("Hình thức hợp tác không bổ sung cho nhau", "Cooperation modes do not complement each other"),
+    "stage": ("Giai đoạn chưa phù hợp", "Stage does not fit"),
+    "countries": ("Ngoài quốc gia ưu tiên", "Outside the preferred countries"),
+    "languages": ("Không có ngôn ngữ làm việc chung", "No shared working language"),
+    "kinds": ("Loại tổ chức ít phù hợp", "Kinds of organisation that pair poorly"),
+}
+
 FIELDS: dict[str, tuple[str, str]] = {
     "needs": ("nhu cầu", "needs"),
     "offers": ("năng lực cung cấp", "offers"),
@@ -147,3 +163,9 @@ def label(table: dict[str, tuple[str, str]], key: str, lang: str) -> str:
         raise ValueError(f"unknown language {lang!r}; valid languages: {', '.join(LANGS)}")
     pair = table.get(key)
     return key if pair is None else pair[LANGS.index(lang)]
+
+
+def component_label(key: str, contribution: float, lang: str) -> str:
+    """The ``lang`` label of score component ``key`` that reads true for its ``contribution``:
+    from ``COMPONENTS_LOWERING`` when it lowers the fit, else from ``COMPONENTS``."""
+    return label(COMPONENTS_LOWERING if contribution < 0 else COMPONENTS, key, lang)

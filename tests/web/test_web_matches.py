@@ -3,10 +3,13 @@ hide (stored as feedback); a selector for users owning several profiles."""
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from tests.web.fakes import FakeMatching
 from tests.web.webkit import load_small, member, post, sign_in, web_client
 from web.db import Database
-from web.services.matches import bars, best_pair, fit_of
+from web.services.matches import BAR_FULL, bars, best_pair, fit_of
 from web.settings import Settings
 
 
@@ -15,7 +18,7 @@ def test_explanations_are_read_defensively() -> None:
         "modes", "sectors", "competition"]
     many = {f"c{i}": 1.0 - i / 10 for i in range(6)} | {"n1": -0.3, "n2": -0.1}
     assert [b.key for b in bars(many)] == ["c0", "c1", "c2", "c3", "n1"]
-    assert bars({"a": 1.0, "b": -0.5})[1].negative and bars({"a": 1.0, "b": -0.5})[1].width == 50
+    assert bars({"a": 1.0, "b": -0.5})[1].negative
     assert bars(None) == []
     engine = {"evidence": [{"direction": "their_need", "need": {"text": "chip design"},
                             "offer": {"text": "20 engineers", "document": {"title": "Team sheet"}}}]}
@@ -86,3 +89,57 @@ def test_matches_page_without_a_matching_service_says_so(db: Database, settings:
         sign_in(c, "a@x.example")
         r = c.get("/matches")
         assert r.status_code == 503 and "tạm thời chưa sẵn sàng" in r.text
+
+
+def test_bars_share_one_fixed_scale_across_cards() -> None:
+    """Equal contributions draw equal bars on every card, whatever else the card shows; a bar is
+    full at BAR_FULL and never fuller; a negative one keeps its size and is marked negative."""
+    strong = bars({"dense_reciprocal": 2 * BAR_FULL, "sectors": BAR_FULL / 2})
+    weak = bars({"sectors": BAR_FULL / 2, "languages": BAR_FULL / 30})
+    assert [b.width for b in strong] == [100, 50] and [b.width for b in weak] == [50, 3]
+    lowering = bars({"modes": -BAR_FULL / 4, "kinds": BAR_FULL / 4})
+    assert [(b.key, b.width, b.negative) for b in lowering] == [("kinds", 25, False), ("modes", 25, True)]
+
+
+def test_component_labels_read_true_for_the_sign_of_the_contribution() -> None:
+    up, down = bars({"modes": 0.5, "sectors": 1.0}), bars({"modes": -0.5, "sectors": 1.0})
+    assert up[1].label("en") == "Complementary cooperation modes"
+    assert down[1].label("en") == "Cooperation modes do not complement each other"
+    assert down[1].label("vi") == "Hình thức hợp tác không bổ sung cho nhau"
+    assert down[0].label("vi") == "Ngành"
+
+
+class _FixedMatching(FakeMatching):
+    """Two proposals with known components: one strong, one weak whose modes lower the fit."""
+
+    def rank(self, profile_id: str, k: int = 10, filters: dict | None = None,
+             exclude: set[str] | None = None, blocking: bool = True) -> list[dict[str, Any]]:
+        pair = {"evidence": [{"direction": "your_need", "need": {"field": "needs", "text": "Chip packaging."},
+                              "offer": {"field": "offers", "text": "Packaging lines."}}]}
+        return [
+            {"id": "kr-hanpack", "score": 7.5, "fit": 65, "explanation": pair,
+             "components": {"dense_reciprocal": 6.0, "sectors": 1.5}},
+            {"id": "sg-lionfund", "score": 1.1, "fit": 13, "explanation": {},
+             "components": {"sectors": 1.5, "modes": -0.4}},
+        ]
+
+
+def test_matches_page_draws_bars_on_one_scale_with_true_labels(db: Database, settings: Settings) -> None:
+    """The same sectors contribution draws the same bar on a strong and a weak card; a negative
+    modes contribution reads "do not complement", never "complementary ... (lowers the fit)"."""
+    load_small(db)
+    member(db, "a@x.example", owns=("vn-chipviet",))
+    for locale, lowering, wrong in (
+        ("vi", "Hình thức hợp tác không bổ sung cho nhau", "Hình thức hợp tác bổ sung"),
+        ("en", "Cooperation modes do not complement each other", "Complementary cooperation modes"),
+    ):
+        local = settings.model_copy(update={"default_locale": locale})
+        with web_client(local, db, _FixedMatching(db)) as c:
+            sign_in(c, "a@x.example")
+            page = c.get("/matches").text
+        cards = {m.group(1): m.group(2) for m in re.finditer(r'<article class="card" id="match-([\w-]+)"(.*?)</article>',
+                                                               page, re.S)}
+        widths = {pid: re.findall(r'<rect class="fill" width="(\d+)"', body) for pid, body in cards.items()}
+        assert widths == {"kr-hanpack": ["100", "50"], "sg-lionfund": ["50", "13"]}
+        assert lowering in cards["sg-lionfund"] and wrong not in page
+        assert 'class="neg"' in cards["sg-lionfund"] and 'aria-label="−13%"' in cards["sg-lionfund"]

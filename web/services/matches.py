@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from matcher.labels import component_label
 from web.db import Database
 from web.errors import DomainError, Invalid, NotFound
 from web.i18n import N_
@@ -23,14 +24,23 @@ from web.store.users import UserRow
 
 # the matching service's answers meaning "not yet": still embedding (409), index loading (503)
 PENDING_STATUSES = (409, 503)
+# The contribution that fills a bar, in score units (``matcher.scoring.Weights``: one unit is one
+# standard deviation of text match), the same on every card so that equal bars mean equal
+# contributions. 3.0 is about the 99th percentile of single-component contributions among the
+# top-10 matches of the sample ecosystem: a bar fills only for exceptional evidence (and no further).
+BAR_FULL = 3.0
 
 
 @dataclass
 class Bar:
     key: str
-    value: float
-    width: int          # 0-100, relative to the largest component
+    value: float        # the contribution to the score, negative when it lowers the fit
+    width: int          # 0-100: |value| as a share of BAR_FULL (at least 3, to stay visible)
     negative: bool
+
+    def label(self, lang: str) -> str:
+        """The component's name in ``lang``, worded to read true for the sign of ``value``."""
+        return component_label(self.key, self.value, lang)
 
 
 @dataclass
@@ -46,17 +56,14 @@ class MatchView:
 
 
 def bars(components: Any, positive: int = 4, negative: int = 1) -> list[Bar]:
-    """The largest components that raise the fit, then the largest that lower it, with widths
-    relative to the largest shown (a picture to glance at, not a full account)."""
+    """The largest components that raise the fit, then the largest that lower it (a picture to
+    glance at, not a full account), with widths on the fixed scale ``BAR_FULL``."""
     if not isinstance(components, dict):
         return []
     items = [(str(k), float(v)) for k, v in components.items() if isinstance(v, int | float) and abs(v) > 1e-9]
     items.sort(key=lambda kv: (-abs(kv[1]), kv[0]))
     shown = [kv for kv in items if kv[1] > 0][:positive] + [kv for kv in items if kv[1] < 0][:negative]
-    if not shown:
-        return []
-    top = max(abs(v) for _, v in shown)
-    return [Bar(k, v, max(3, round(100 * abs(v) / top)), v < 0) for k, v in shown]
+    return [Bar(k, v, max(3, min(100, round(100 * abs(v) / BAR_FULL))), v < 0) for k, v in shown]
 
 
 def _text(value: Any) -> str | None:
