@@ -25,7 +25,8 @@ class Block:
     """Stacked arrays of ``n`` candidate profiles (rows of the index), ready for scoring.
 
     ``need_vecs`` (R_need, dim) with ``need_off`` (n + 1,): candidate i's need passages are
-    ``need_vecs[need_off[i]:need_off[i+1]]``; likewise ``prov_vecs``/``prov_off``. The offers
+    ``need_vecs[need_off[i]:need_off[i+1]]``; likewise ``prov_vecs``/``prov_off``, with
+    ``prov_doc`` (R_prov,) marking the passages that come from documents. The offers
     are the first passages of each provide segment: ``offer_cols`` (R_offer,) their positions
     in ``prov_vecs``, ``offer_off`` (n + 1,) the segments of those. ``desc`` is (n, dim), ``hub``
     (n,) its hubness (``matcher.hubness``);
@@ -38,6 +39,7 @@ class Block:
     need_off: np.ndarray
     prov_vecs: np.ndarray
     prov_off: np.ndarray
+    prov_doc: np.ndarray
     offer_cols: np.ndarray
     offer_off: np.ndarray
     desc: np.ndarray
@@ -86,7 +88,8 @@ class Index:
         self.codes = StructuredCodes()
         self.profiles = Columns({**seg, **lex, **vec, **STRUCT_COLUMNS, **code_columns()})
         self.needs = Columns({"vec": (np.float32, (dim,))})
-        self.provide = Columns({"vec": (np.float32, (dim,))})
+        # ``doc``: the passage comes from a document (papers, patents, reports: expertise)
+        self.provide = Columns({"vec": (np.float32, (dim,)), "doc": (np.bool_, ())})
         self.lex = Columns({"col": (np.int32, ()), "val": (np.float32, ())})
         self._empty_row = sp.csr_matrix((1, n_lexical), dtype=np.float32)
         self._lex_matrix: tuple[tuple[int, int], sp.csr_matrix] | None = None
@@ -113,7 +116,9 @@ class Index:
         if feats.id in self.row_of:
             self.discard(feats.id)
         need_start = self.needs.append({"vec": feats.need_vecs})
-        prov_start = self.provide.append({"vec": feats.prov_vecs})
+        prov_start = self.provide.append(
+            {"vec": feats.prov_vecs, "doc": np.array([p.field == "documents" for p in feats.provide], dtype=bool)}
+        )
         row: dict[str, Any] = {
             "need_start": need_start, "need_n": len(feats.needs), "prov_start": prov_start,
             "prov_n": len(feats.provide), "offer_n": feats.n_offers,
@@ -197,6 +202,7 @@ class Index:
             need_vecs=self.needs["vec"][need_rows],
             need_off=need_off,
             prov_vecs=self.provide["vec"][prov_rows],
+            prov_doc=self.provide["doc"][prov_rows],
             prov_off=prov_off,
             offer_cols=offer_cols,
             offer_off=offer_off,

@@ -6,7 +6,9 @@ Raw channels (``raw_channels``), each an array of shape (n,), NaN when a side la
                   passages the best of their passages (max pooling), averaged over your needs.
 ``dense_bwd``     their needs → your offers/description/documents, the same way round.
 ``dense_nn``      best need ↔ need passage similarity; ``dense_oo`` best offer ↔ offer.
-``dense_domain``  description ↔ description (mean vectors), hubness-corrected (CSLS).
+``dense_domain``  description ↔ description (mean vectors), or the best document ↔ description
+                  or document passage pair when that is closer (``document_expertise``),
+                  hubness-corrected (CSLS).
 ``lex_fwd``, ``lex_bwd``, ``lex_domain``  the same three comparisons in the lexical space.
 
 Cosines of different channels live on different scales, so ``measure_channels`` measures each
@@ -150,8 +152,7 @@ def raw_channels(q: ProfileFeatures, b: Block) -> dict[str, np.ndarray]:
         # (cheaper than copying the offer vectors out a second time)
         oo = (q.prov_vecs[:n_off] @ b.prov_vecs.T)[:, b.offer_cols]
         out["dense_oo"] = segment_reduce(oo, b.offer_off, "max").max(0)
-    # CSLS (matcher.hubness): 2 cos - r(q) - r(b), halved to stay on the cosine's scale
-    out["dense_domain"] = b.desc @ q.desc_vec - 0.5 * (q.hub + b.hub)
+    out["dense_domain"] = np.fmax(b.desc @ q.desc_vec, document_expertise(q, b)) - 0.5 * (q.hub + b.hub)
     if q.lex_need.nnz:
         out["lex_fwd"] = sparse_dot(b.lex_prov, q.lex_need)
     if q.lex_prov.nnz:
@@ -159,6 +160,30 @@ def raw_channels(q: ProfileFeatures, b: Block) -> dict[str, np.ndarray]:
         out["lex_bwd"] = np.where(has_needs, sparse_dot(b.lex_need, q.lex_prov), np.nan).astype(np.float32)
         out["lex_domain"] = sparse_dot(b.lex_prov, q.lex_prov)
     return {k: np.asarray(v, dtype=np.float32) for k, v in out.items()}
+
+
+def document_expertise(q: ProfileFeatures, b: Block) -> np.ndarray:
+    """The best match between one side's documents and the other side's description or documents
+    (max pooling over passage pairs, the expertise measure of reviewer-paper matching: a
+    researcher is as close to a paper as their closest own paper); shape (n,), NaN where
+    neither side has documents. Offers are not part of it (they meet needs, not topics)."""
+    n = len(b)
+    out = np.full(n, np.nan, dtype=np.float32)
+    q_doc = np.array([p.field == "documents" for p in q.provide], dtype=bool)
+    q_about = np.array([p.field in ("documents", "description") for p in q.provide], dtype=bool)
+    if not q_about.any() or not (q_doc.any() or b.prov_doc.any()):
+        return out
+    b_about = np.ones(len(b.prov_doc), dtype=bool)
+    b_about[b.offer_cols] = False
+    sims = q.prov_vecs[q_about] @ b.prov_vecs.T  # (m_about, R_prov)
+    # a pair counts when at least one of its two passages is a document
+    usable = q_doc[q_about][:, None] | b.prov_doc[None, :]
+    usable &= b_about[None, :]
+    if not usable.any():
+        return out
+    best = np.where(usable, sims, -np.inf).max(0)  # (R_prov,)
+    seg = segment_reduce(best[None, :], b.prov_off, "max")[0]
+    return np.where(np.isfinite(seg), seg, np.nan).astype(np.float32)
 
 
 def fit_stats(samples: dict[str, list[np.ndarray]]) -> dict[str, tuple[float, float]]:
