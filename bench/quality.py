@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import machine, write_result  # noqa: E402
+from matcher.accents import strip_marks  # noqa: E402
 from matcher.cache import CachedEncoder, CacheKey  # noqa: E402
 from matcher.embed import get_embedder  # noqa: E402
 from matcher.engine import Engine  # noqa: E402
@@ -46,7 +47,6 @@ from matcher.quality import (  # noqa: E402
     paired_gap,
     parallel_set,
     rrf_scorer,
-    strip_marks,
     with_vietnamese,
 )
 

@@ -30,13 +30,13 @@ result does not depend on the input order. Inputs are not modified.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from matcher.accents import strip_marks
 from matcher.text import is_vietnamese
 
 __all__ = ["NEED_CUES", "OFFER_CUES", "TAG_FIELDS", "MessyPlan", "apply_plan", "merge_free_text", "messy_variant",
@@ -53,15 +53,7 @@ NEED_CUES: dict[str, tuple[str, ...]] = {
     "vi": ("Chúng tôi cần: {}", "Chúng tôi đang tìm kiếm {}", "Nhu cầu: {}", "Chúng tôi mong muốn tìm {}"),
     "en": ("We are looking for {}", "We need: {}", "Needs: {}", "We seek {}"),
 }
-_COMBINING = re.compile("[\u0300-\u036f]")
 _ENDS_SENTENCE = re.compile(r"[.!?…;][\"'”’)\]]*$")
-
-
-def strip_marks(text: str) -> str:
-    """``text`` typed without diacritics, case kept: NFD, combining marks dropped, ``đ``→``d``,
-    ``Đ``→``D``, back to NFC. ``"Đà Nẵng"`` → ``"Da Nang"``."""
-    bare = _COMBINING.sub("", unicodedata.normalize("NFD", text))
-    return unicodedata.normalize("NFC", bare.replace("đ", "d").replace("Đ", "D"))
 
 
 def _sentence(text: str) -> str:

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -63,13 +62,6 @@ class EvalSet:
     def candidates(self, query: str) -> list[str] | None:
         """The candidates ranked for ``query``: the judged ones (expertise), else None (all)."""
         return sorted(self.gold[query]) if self.kind == "expertise" else None
-
-
-def strip_marks(text: str) -> str:
-    """``text`` typed without Vietnamese diacritics (NFD, combining marks dropped, đ→d), case kept."""
-    decomposed = unicodedata.normalize("NFD", text)
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return unicodedata.normalize("NFC", bare.replace("đ", "d").replace("Đ", "D"))
 
 
 def _anon_name(prefix: str, text: str) -> str:
@@ -207,7 +199,7 @@ def paired_gap(a: SetResult, b: SetResult) -> tuple[float, float]:
 
 
 # --------------------------------------------------------------------------- single channels
-def _eligible(dataset: EvalSet, ids: list[str], side: np.ndarray, q: str, row: dict[str, int]) -> np.ndarray:
+def _eligible(dataset: EvalSet, side: np.ndarray, q: str, row: dict[str, int]) -> np.ndarray:
     cands = dataset.candidates(q)
     if cands is not None:
         return np.array([row[c] for c in cands], dtype=np.int64)
@@ -249,7 +241,7 @@ def pooled_scorer(dataset: EvalSet, doc_vecs: list[np.ndarray], csls_k: int = 0)
                 hub[a] = np.sort(m, axis=1)[:, -k:].mean(1)
 
     def scores(q: str) -> tuple[list[str], np.ndarray]:
-        cand = _eligible(dataset, ids, side, q, row)
+        cand = _eligible(dataset, side, q, row)
         s = pair_matrix(np.array([row[q]]), cand)[0]
         if csls_k:
             s = 2 * s - hub[cand]
@@ -279,7 +271,7 @@ def lexical_scorer(dataset: EvalSet) -> Scores:
     side = np.array([r.get("country") == "VN" for r in dataset.records])
 
     def scores(q: str) -> tuple[list[str], np.ndarray]:
-        cand = _eligible(dataset, ids, side, q, row)
+        cand = _eligible(dataset, side, q, row)
         qm = dense[row[q]]
         out = np.array([float((qm @ dense[c].T).max()) for c in cand])
         return [ids[c] for c in cand], out
