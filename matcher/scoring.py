@@ -171,17 +171,21 @@ def document_expertise(q: ProfileFeatures, b: Block) -> np.ndarray:
     out = np.full(n, np.nan, dtype=np.float32)
     q_doc = np.array([p.field == "documents" for p in q.provide], dtype=bool)
     q_about = np.array([p.field in ("documents", "description") for p in q.provide], dtype=bool)
-    if not q_about.any() or not (q_doc.any() or b.prov_doc.any()):
-        return out
     b_about = np.ones(len(b.prov_doc), dtype=bool)
     b_about[b.offer_cols] = False
-    sims = q.prov_vecs[q_about] @ b.prov_vecs.T  # (m_about, R_prov)
-    # a pair counts when at least one of its two passages is a document
-    usable = q_doc[q_about][:, None] | b.prov_doc[None, :]
-    usable &= b_about[None, :]
-    if not usable.any():
+    about_cols = np.flatnonzero(b_about)
+    doc_cols = np.flatnonzero(b.prov_doc)  # documents are never offers: a subset of about_cols
+    # a pair counts when at least one of its two passages is a document: your documents against
+    # all their topic passages, your description only against their documents (only those
+    # columns are multiplied: most candidates have no documents)
+    best = np.full(len(b.prov_doc), -np.inf, dtype=np.float32)
+    if q_doc.any() and len(about_cols):
+        best[about_cols] = (q.prov_vecs[q_doc] @ b.prov_vecs[about_cols].T).max(0)
+    q_plain = q_about & ~q_doc
+    if q_plain.any() and len(doc_cols):
+        best[doc_cols] = np.maximum(best[doc_cols], (q.prov_vecs[q_plain] @ b.prov_vecs[doc_cols].T).max(0))
+    if not np.isfinite(best).any():
         return out
-    best = np.where(usable, sims, -np.inf).max(0)  # (R_prov,)
     seg = segment_reduce(best[None, :], b.prov_off, "max")[0]
     return np.where(np.isfinite(seg), seg, np.nan).astype(np.float32)
 
