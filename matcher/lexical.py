@@ -25,6 +25,7 @@ with them; a term never seen at fit time gets the largest IDF. Refit to refresh 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
@@ -53,22 +54,30 @@ def _split(doc: str) -> tuple[str, list[str]]:
 _MIN_WORDS_FOR_OWN_LANGUAGE = 6
 
 
-def _language_parts(doc: str) -> list[tuple[str, str]]:
-    """(language tag, text) for each sentence of the text and each tag of ``doc``; tags and short
-    sentences take the language of the whole text."""
+@dataclass(frozen=True)
+class Analysed:
+    """One lexical document as every space's analyzer reads it: the document, and (language
+    tag, text) for each sentence of its text and each tag, tags and short sentences taking the
+    language of the whole text. Made once per document (``analyse``), not once per space."""
+
+    doc: str
+    parts: tuple[tuple[str, str], ...]
+
+
+def analyse(doc: str) -> Analysed:
+    """``doc`` (a ``lexical_document``) split into sentences and tags, each with its language."""
     text, tags = _split(doc)
     whole = language_of(text)
     sentences = [s for line in text.splitlines() for s in split_sentences(line)]
-    return [
-        (language_of(s) if len(s.split()) >= _MIN_WORDS_FOR_OWN_LANGUAGE else whole, s) for s in sentences
-    ] + [(whole, t) for t in tags]
+    parts = [(language_of(s) if len(s.split()) >= _MIN_WORDS_FOR_OWN_LANGUAGE else whole, s) for s in sentences]
+    return Analysed(doc, (*parts, *((whole, t) for t in tags)))
 
 
-def word_tokens(doc: str) -> list[str]:
+def word_tokens(doc: Analysed) -> list[str]:
     """Words of the text and tags: folded, their diacritics-folded copy when it differs, bigrams;
     each prefixed with its sentence's language (``vi:``/``en:``)."""
     out: list[str] = []
-    for lang, part in _language_parts(doc):
+    for lang, part in doc.parts:
         folded_text, bare_text = fold_pair(part)
         folded, bare = words(folded_text), words(bare_text)
         mine = [*folded, *(b for f, b in zip(folded, bare, strict=False) if b != f)]
@@ -77,11 +86,11 @@ def word_tokens(doc: str) -> list[str]:
     return out
 
 
-def char_tokens(doc: str) -> list[str]:
+def char_tokens(doc: Analysed) -> list[str]:
     """Character 4-grams within the diacritics-folded words (padded with spaces, as sklearn's
     ``char_wb``), each prefixed with its sentence's language."""
     out: list[str] = []
-    for lang, part in _language_parts(doc):
+    for lang, part in doc.parts:
         for word in strip_diacritics(part).split():
             padded = f" {word} "
             if len(padded) <= 4:
@@ -91,9 +100,9 @@ def char_tokens(doc: str) -> list[str]:
     return out
 
 
-def concept_tokens(doc: str) -> list[str]:
+def concept_tokens(doc: Analysed) -> list[str]:
     """``c:<concept>`` for each glossary concept in text and tags, ``t:<tag>`` for each tag."""
-    text, tags = _split(doc)
+    text, tags = _split(doc.doc)
     out = [f"c:{c}" for c in concepts(text)]
     for tag in tags:
         out.append(f"t:{normalise_tag(tag)}")
@@ -149,8 +158,9 @@ class LexicalModel:
         self.vectorizers_ = self._vectorizers()
         self.idf_ = {}
         blocks = []
+        analysed = [analyse(d) for d in documents]
         for space, vec in self.vectorizers_.items():
-            counts = vec.transform(documents)
+            counts = vec.transform(analysed)
             self.idf_[space] = TfidfTransformer(sublinear_tf=True).fit(counts)
             blocks.append(self._weigh(space, counts))
         return self._prune(sp.hstack(blocks, format="csr", dtype=np.float32))
@@ -167,7 +177,8 @@ class LexicalModel:
         """
         if not hasattr(self, "idf_"):
             raise RuntimeError("LexicalModel is not fitted; call fit(documents) first")
-        blocks = [self._weigh(space, self.vectorizers_[space].transform(documents)) for space in SPACES]
+        analysed = [analyse(d) for d in documents]
+        blocks = [self._weigh(space, self.vectorizers_[space].transform(analysed)) for space in SPACES]
         return self._prune(sp.hstack(blocks, format="csr", dtype=np.float32))
 
     def _prune(self, rows: sp.csr_matrix) -> sp.csr_matrix:
