@@ -215,10 +215,8 @@ class Featurizer:
     def embed(self, records: Sequence[dict[str, Any]]) -> RawEmbeddings:
         """Passages of ``records`` and their embedder vectors (through the cache), not aligned."""
         split = [profile_passages(r, self.max_words, self.max_chars, self.free_text) for r in records]
-        texts = [(list(map(embedding_text, (p.text for p in needs))), list(map(embedding_text, (p.text for p in prov))))
-                 for needs, prov in split]
-        need_vecs = self.encoder.encode([t for needs, _ in texts for t in needs], role="query")
-        prov_vecs = self.encoder.encode([t for _, prov in texts for t in prov], role="passage")
+        need_vecs = self.encoder.encode([embedding_text(p.text) for needs, _ in split for p in needs], role="query")
+        prov_vecs = self.encoder.encode([embedding_text(p.text) for _, prov in split for p in prov], role="passage")
         return split, need_vecs, prov_vecs
 
     def fit_alignment(self, raw: RawEmbeddings, enabled: bool = True) -> Featurizer:
