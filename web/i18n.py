@@ -123,7 +123,6 @@ def _helpers(locale: str, tr: Translations) -> dict[str, Any]:
         "mode_label": lab(labels.MODES),
         "kind_label": lab(labels.KINDS),
         "stage_label": lab(labels.STAGES),
-        "component_label": lab(labels.COMPONENTS),
         "partner_type_label": translated(PARTNER_TYPES),
         "side_label": translated(SIDES),
         "format_date": fmt_date,
