@@ -16,7 +16,7 @@ from web.settings import Settings
 TEMPLATES = Path(__file__).resolve().parents[2] / "web" / "templates"
 UNSAFE = [("/login", {"email": "x@y.example", "password": "x"}), ("/register", {"email": "a@b.example"}),
           ("/logout", {}), ("/locale", {"lang": "en"}), ("/password/forgot", {"email": "a@b.example"}),
-          ("/me/profiles/new", {"name": "X"}), ("/me/profiles/preview", {}),
+          ("/me/profiles/new", {"name": "X"}), ("/me/profiles/preview", {}), ("/me/profiles/suggestions", {}),
           ("/matches/feedback", {"profile": "a", "target": "b", "verdict": "saved"}),
           ("/introductions", {"from_profile": "a", "to_profile": "b"}), ("/introductions/1/accept", {}),
           ("/admin/users/1/role", {"role": "admin"}), ("/password/reset/abc", {"password": "x" * 12})]

@@ -1,4 +1,5 @@
-"""My profiles: the list, the editor for a new or an owned profile, and the live preview."""
+"""My profiles: the list, the editor for a new or an owned profile, the live preview, and the
+suggestions read from the description."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from web import session
 from web.deps import DB, FormItems, OptionalMatching, User
 from web.errors import Invalid
 from web.i18n import N_
-from web.render import redirect, render
-from web.services import editor, matches
+from web.render import is_htmx, redirect, render
+from web.services import editor, matches, suggestions
 from web.services.editor import SaveResult
 
 router = APIRouter(prefix="/me")
@@ -29,7 +30,8 @@ def _context(db: DB, record: dict[str, Any], profile_id: str | None, matching: A
 
 def _editor(request: Request, db: DB, record: dict[str, Any], profile_id: str | None, matching: Any,
             errors: dict[str, list[str]] | None = None, status_code: int = 200, extra_doc: bool = False) -> Response:
-    context = _context(db, record, profile_id, matching) | {"errors": errors or {}, "extra_doc": extra_doc}
+    context = _context(db, record, profile_id, matching) | {"errors": errors or {}, "extra_doc": extra_doc,
+                                                            "suggestions": suggestions.suggest(record)}
     return render(request, "me/editor.html", context, status_code=status_code)
 
 
@@ -73,6 +75,16 @@ def preview(request: Request, db: DB, user: User, matching: OptionalMatching, it
     record = editor.record_from_form(items)
     profile_id = dict(items).get("profile_id") or None
     return render(request, "me/editor.html", _context(db, record, profile_id, matching), block="preview")
+
+
+@router.post("/profiles/suggestions")
+def suggest(request: Request, db: DB, user: User, matching: OptionalMatching, items: FormItems) -> Response:
+    """The suggestions panel again, for the description being written (htmx); the boxes ticked stay."""
+    if not is_htmx(request):  # nothing calls this without JavaScript: answer with the editor itself
+        return _editor(request, db, editor.record_from_form(items), dict(items).get("profile_id") or None, matching)
+    record, ticked = editor.read_form(items)
+    return render(request, "me/editor.html", {"suggestions": suggestions.suggest(record, ticked)},
+                  block="suggestions")
 
 
 @router.post("/profiles/{profile_id}")

@@ -18,6 +18,7 @@ from matcher.text import strip_diacritics
 from web.db import Database
 from web.errors import NotFound
 from web.i18n import N_
+from web.services import suggestions
 from web.services.profiles import after_profiles_changed, may_edit
 from web.store import profiles as profile_store
 from web.store import users as user_store
@@ -32,6 +33,7 @@ SCALARS = ("kind", "partner_type", "name", "country", "region", "description", "
            "website", "contact_email")
 DOC_FIELDS = ("title", "text", "url", "year")
 _DOC_KEY = re.compile(r"^doc_(title|text|url|year|remove)_(\d{1,2})$")
+ACCEPT = "accept_"  # prefix of the boxes the owner ticks to accept a suggestion: accept_sectors, ...
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -51,9 +53,10 @@ def _int_or_raw(value: str) -> int | str:
     return int(value) if re.fullmatch(r"-?\d{1,6}", value) else value
 
 
-def record_from_form(items: Iterable[tuple[str, str]]) -> dict[str, Any]:
-    """A record from the editor's form fields (values not yet normalised or validated)."""
+def read_form(items: Iterable[tuple[str, str]]) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """``(record, ticked)``: the owner's own fields, and the suggested values they ticked by field."""
     record: dict[str, Any] = {}
+    ticked: dict[str, list[str]] = {}
     docs: dict[int, dict[str, Any]] = {}
     for key, value in items:
         if not isinstance(value, str):
@@ -61,6 +64,8 @@ def record_from_form(items: Iterable[tuple[str, str]]) -> dict[str, Any]:
         m = _DOC_KEY.match(key)
         if m:
             docs.setdefault(int(m.group(2)), {})[m.group(1)] = value.strip()
+        elif key.startswith(ACCEPT) and key[len(ACCEPT):] in suggestions.FIELDS:
+            ticked.setdefault(key[len(ACCEPT):], []).append(value)
         elif key in LIST_CHECKBOXES:
             record.setdefault(key, []).append(value)
         elif key in LIST_COMMAS:
@@ -80,7 +85,13 @@ def record_from_form(items: Iterable[tuple[str, str]]) -> dict[str, Any]:
         documents.append({k: doc[k] for k in DOC_FIELDS if doc.get(k) not in (None, "")})
     if documents:
         record["documents"] = documents
-    return record
+    return record, ticked
+
+
+def record_from_form(items: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    """A record from the editor's form fields, the suggestions the owner ticked included
+    (values not yet normalised or validated)."""
+    return suggestions.accept(*read_form(items))
 
 
 def check_record(record: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
