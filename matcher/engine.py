@@ -235,6 +235,22 @@ class Engine:
             scored = self._score(q, rows)
             return [self._match(q, scored, int(i), explain) for i in scored.order()]
 
+    def component_values(
+        self, profile: str | Mapping[str, Any], candidate_ids: Sequence[str] | None = None
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """``(ids, {component: values})``, unweighted, of every candidate the rules allow for
+        ``profile`` (no shortlist: exhaustive), or of exactly ``candidate_ids``; shapes (n,).
+        What the fusion weights are fitted on (``matcher.fusion``)."""
+        self._check_fitted()
+        with _blas_limit(self.n_threads):
+            q = self._query(profile)
+            if candidate_ids is None:
+                rows = np.flatnonzero(self._eligible(q, None, None))
+            else:
+                rows = np.array([self._row(c) for c in candidate_ids], dtype=np.int64)
+            scored = self._score(q, rows)
+            return scored.ids, scored.values
+
     def score(self, a: str | Mapping[str, Any], b: str) -> Match:
         """The pair (a, b) scored and explained from a's point of view."""
         return self.rank_candidates(a, [b])[0]
