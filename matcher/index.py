@@ -26,7 +26,8 @@ class Block:
 
     ``need_vecs`` (R_need, dim) with ``need_off`` (n + 1,): candidate i's need passages are
     ``need_vecs[need_off[i]:need_off[i+1]]``; likewise ``prov_vecs``/``prov_off``, with
-    ``prov_doc`` (R_prov,) marking the passages that come from documents. The offers
+    ``prov_doc`` (R_prov,) the document each passage comes from (its position in the profile's
+    ``documents``; -1 for offers and description). The offers
     are the first passages of each provide segment: ``offer_cols`` (R_offer,) their positions
     in ``prov_vecs``, ``offer_off`` (n + 1,) the segments of those. ``desc`` is (n, dim), ``hub``
     (n,) its hubness (``matcher.hubness``);
@@ -88,8 +89,8 @@ class Index:
         self.codes = StructuredCodes()
         self.profiles = Columns({**seg, **lex, **vec, **STRUCT_COLUMNS, **code_columns()})
         self.needs = Columns({"vec": (np.float32, (dim,))})
-        # ``doc``: the passage comes from a document (papers, patents, reports: expertise)
-        self.provide = Columns({"vec": (np.float32, (dim,)), "doc": (np.bool_, ())})
+        # ``doc``: the document the passage comes from (papers, patents, reports: expertise), -1 if none
+        self.provide = Columns({"vec": (np.float32, (dim,)), "doc": (np.int32, ())})
         self.lex = Columns({"col": (np.int32, ()), "val": (np.float32, ())})
         self._empty_row = sp.csr_matrix((1, n_lexical), dtype=np.float32)
         self._lex_matrix: tuple[tuple[int, int], sp.csr_matrix] | None = None
@@ -117,7 +118,7 @@ class Index:
             self.discard(feats.id)
         need_start = self.needs.append({"vec": feats.need_vecs})
         prov_start = self.provide.append(
-            {"vec": feats.prov_vecs, "doc": np.array([p.field == "documents" for p in feats.provide], dtype=bool)}
+            {"vec": feats.prov_vecs, "doc": np.array([p.doc if p.field == "documents" else -1 for p in feats.provide], dtype=np.int32)}
         )
         row: dict[str, Any] = {
             "need_start": need_start, "need_n": len(feats.needs), "prov_start": prov_start,

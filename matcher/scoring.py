@@ -6,8 +6,8 @@ Raw channels (``raw_channels``), each an array of shape (n,), NaN when a side la
                   passages the best of their passages (max pooling), averaged over your needs.
 ``dense_bwd``     their needs → your offers/description/documents, the same way round.
 ``dense_nn``      best need ↔ need passage similarity; ``dense_oo`` best offer ↔ offer.
-``dense_domain``  description ↔ description (mean vectors), or the best document ↔ description
-                  or document passage pair when that is closer (``document_expertise``),
+``dense_domain``  description ↔ description (mean vectors), averaged with the document
+                  expertise (``document_expertise``) when either side has documents,
                   hubness-corrected (CSLS).
 ``lex_fwd``, ``lex_bwd``, ``lex_domain``  the same three comparisons in the lexical space.
 
@@ -167,7 +167,11 @@ def raw_channels(q: ProfileFeatures, b: Block) -> dict[str, np.ndarray]:
         # (cheaper than copying the offer vectors out a second time)
         oo = (q.prov_vecs[:n_off] @ b.prov_vecs.T)[:, b.offer_cols]
         out["dense_oo"] = segment_reduce(oo, b.offer_off, "max").max(0)
-    out["dense_domain"] = np.fmax(b.desc @ q.desc_vec, document_expertise(q, b)) - 0.5 * (q.hub + b.hub)
+    # two estimates of how close the two sides' work is, averaged where documents give the second
+    # (the larger of the two was measured worse: dev-messy 0.929 vs 0.938, reviewers 0.312 vs 0.300)
+    desc, docs = b.desc @ q.desc_vec, document_expertise(q, b)
+    domain = np.where(np.isnan(docs), desc, 0.5 * (desc + np.nan_to_num(docs)))
+    out["dense_domain"] = domain - 0.5 * (q.hub + b.hub)
     if q.lex_need.nnz:
         out["lex_fwd"] = sparse_dot(b.lex_prov, q.lex_need)
     if q.lex_prov.nnz:
@@ -177,32 +181,66 @@ def raw_channels(q: ProfileFeatures, b: Block) -> dict[str, np.ndarray]:
     return {k: np.asarray(v, dtype=np.float32) for k, v in out.items()}
 
 
-def document_expertise(q: ProfileFeatures, b: Block) -> np.ndarray:
-    """The best match between one side's documents and the other side's description or documents
-    (max pooling over passage pairs, the expertise measure of reviewer-paper matching: a
-    researcher is as close to a paper as their closest own paper); shape (n,), NaN where
-    neither side has documents. Offers are not part of it (they meet needs, not topics)."""
+# How many of a profile's documents its expertise is read from: the mean of its DOC_TOP_K best
+# documents' matches, not the single best (one paper that happens to share a topic is weaker
+# evidence than three). Measured on the reviewer dev set (reviewers' papers against the papers
+# they rated, pairwise loss; raw e5 passage vectors, documents pooled by): best document 0.310,
+# mean of the top 3 0.252, top 5 0.259, top 8 0.278, all 0.286; TF-IDF: 0.294, 0.270, 0.259,
+# 0.258, 0.266. A profile with fewer documents uses all it has.
+DOC_TOP_K = 3
+
+
+def _top_k_mean(values: np.ndarray, groups: np.ndarray, n: int, k: int) -> np.ndarray:
+    """Per group ``g`` in ``range(n)``: the mean of the ``k`` largest ``values`` with
+    ``groups == g`` (all of them when fewer), NaN for a group with none; shape (n,)."""
+    order = np.lexsort((-values, groups))
+    g, v = groups[order], values[order]
+    starts = np.searchsorted(g, g, side="left")
+    keep = (np.arange(len(g)) - starts) < k
+    total = np.bincount(g[keep], weights=v[keep], minlength=n)
+    count = np.bincount(g[keep], minlength=n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+def document_expertise(q: ProfileFeatures, b: Block, top_k: int = DOC_TOP_K) -> np.ndarray:
+    """How close one side's documents are to the other side's work; shape (n,), NaN where neither
+    side has documents. Offers are not part of it (they meet needs, not topics).
+
+    A document's match is its best passage pair with the other side's description or documents
+    (max pooling: a paper is as close as its closest part); a side's expertise is the mean of its
+    ``top_k`` best documents' matches (``DOC_TOP_K``); the pair's is the larger of the two sides'
+    (your documents against their work, their documents against yours)."""
     n = len(b)
-    out = np.full(n, np.nan, dtype=np.float32)
-    q_doc = np.array([p.field == "documents" for p in q.provide], dtype=bool)
+    q_docno = np.array([p.doc if p.field == "documents" else -1 for p in q.provide], dtype=np.int64)
+    q_doc = q_docno >= 0
     q_about = np.array([p.field in ("documents", "description") for p in q.provide], dtype=bool)
     b_about = np.ones(len(b.prov_doc), dtype=bool)
     b_about[b.offer_cols] = False
-    about_cols = np.flatnonzero(b_about)
-    doc_cols = np.flatnonzero(b.prov_doc)  # documents are never offers: a subset of about_cols
-    # a pair counts when at least one of its two passages is a document: your documents against
-    # all their topic passages, your description only against their documents (only those
-    # columns are multiplied: most candidates have no documents)
-    best = np.full(len(b.prov_doc), -np.inf, dtype=np.float32)
-    if q_doc.any() and len(about_cols):
-        best[about_cols] = (q.prov_vecs[q_doc] @ b.prov_vecs[about_cols].T).max(0)
-    q_plain = q_about & ~q_doc
-    if q_plain.any() and len(doc_cols):
-        best[doc_cols] = np.maximum(best[doc_cols], (q.prov_vecs[q_plain] @ b.prov_vecs[doc_cols].T).max(0))
-    if not np.isfinite(best).any():
-        return out
-    seg = segment_reduce(best[None, :], b.prov_off, "max")[0]
-    return np.where(np.isfinite(seg), seg, np.nan).astype(np.float32)
+    b_doc = b.prov_doc >= 0  # documents are never offers: a subset of b_about
+    out = np.full(n, np.nan, dtype=np.float32)
+    owner = np.repeat(np.arange(n), np.diff(b.prov_off))
+    if q_doc.any() and b_about.any():
+        # your documents: each one's best passage pair with each candidate's topic passages
+        sims = np.full((int(q_doc.sum()), len(b_about)), -np.inf, dtype=np.float32)
+        sims[:, b_about] = q.prov_vecs[q_doc] @ b.prov_vecs[b_about].T
+        per_passage = segment_reduce(sims, b.prov_off, "max", fill=-np.inf)  # (your doc passages, n)
+        docs = np.unique(q_docno[q_doc])
+        per_doc = np.stack([per_passage[q_docno[q_doc] == d].max(0) for d in docs])  # (your docs, n)
+        per_doc = np.sort(per_doc, axis=0)[::-1][:top_k]
+        finite = np.isfinite(per_doc)
+        with np.errstate(invalid="ignore"):
+            mine = np.where(finite.any(0), np.where(finite, per_doc, 0).sum(0) / np.maximum(finite.sum(0), 1), np.nan)
+        out = np.fmax(out, mine.astype(np.float32))
+    if q_about.any() and b_doc.any():
+        # their documents: each document passage's best pair with your topic passages, then per document
+        cols = np.flatnonzero(b_doc)
+        best = (q.prov_vecs[q_about] @ b.prov_vecs[cols].T).max(0)
+        key_owner, key_doc = owner[cols], b.prov_doc[cols]
+        starts = np.flatnonzero(np.r_[True, (key_owner[1:] != key_owner[:-1]) | (key_doc[1:] != key_doc[:-1])])
+        theirs = _top_k_mean(np.maximum.reduceat(best, starts), key_owner[starts], n, top_k)
+        out = np.fmax(out, theirs.astype(np.float32))
+    return out
 
 
 def fit_stats(samples: dict[str, list[np.ndarray]]) -> dict[str, tuple[float, float]]:
