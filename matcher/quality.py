@@ -295,15 +295,16 @@ def rrf_scorer(parts: Sequence[Scores], k: int = 60) -> Scores:
     return scores
 
 
-def engine_scorer(dataset: EvalSet, engine: Any) -> Scores:
-    """The fitted ``Engine`` as a scorer: its own ranking (default rules and shortlist) over every
-    profile, or exactly the judged candidates for an expertise set. Candidates it does not
-    return rank below every returned one."""
-    n = len(dataset.records)
+def engine_scorer(dataset: EvalSet, engine: Any, depth: int = 100) -> Scores:
+    """The fitted ``Engine`` as a scorer: its own ranking (default rules and shortlist), the top
+    ``depth`` of it, or exactly the judged candidates for an expertise set. Candidates it does
+    not return rank below every returned one (accuracy@1 and NDCG@10 are exact; MRR counts a
+    twin below ``depth`` as 0, at most 1/depth off)."""
+    k = min(depth, len(dataset.records))
 
     def scores(q: str) -> tuple[list[str], np.ndarray]:
         cands = dataset.candidates(q)
-        matches = engine.rank_candidates(q, cands, explain=False) if cands is not None else engine.rank(q, k=n, explain=False)
+        matches = engine.rank_candidates(q, cands, explain=False) if cands is not None else engine.rank(q, k=k, explain=False)
         return [m.id for m in matches], np.array([m.score for m in matches], dtype=np.float64)
 
     return scores
