@@ -40,6 +40,9 @@ class Match:
         }
 
 
+ORDER_DECIMALS = 4  # see Scored.order
+
+
 @dataclass
 class Scored:
     """Scores of ``n`` candidates for one query: rows, ids, scores (n,), and per-component
@@ -52,8 +55,13 @@ class Scored:
     values: dict[str, np.ndarray]
 
     def order(self) -> np.ndarray:
-        """Positions sorted by score descending, ties by id ascending (deterministic)."""
-        return np.lexsort((self.ids, -self.score))
+        """Positions sorted by score descending, ties by id ascending (deterministic).
+
+        Scores equal to ``ORDER_DECIMALS`` decimals are ties: the same pair scored at another
+        time (the index grown, another BLAS blocking) can differ by float32 rounding (~1e-6), and
+        where several candidates score the same (near-copies, a clipped channel) that noise alone
+        would otherwise reorder them, so that a stored ranking and a fresh one disagreed."""
+        return np.lexsort((self.ids, -np.round(self.score, ORDER_DECIMALS)))
 
     def at(self, i: int) -> tuple[dict[str, float], dict[str, float]]:
         """(contributions, values) of position ``i`` as plain floats."""
