@@ -262,19 +262,20 @@ def lexical_scorer(dataset: EvalSet) -> Scores:
     """The raw lexical channel: TF-IDF cosine (words + bigrams, sublinear tf), documents max-pooled."""
     texts = [document_texts(r) for r in dataset.records]
     tfidf = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1)
-    flat = tfidf.fit_transform([t for docs in texts for t in docs])
-    flat = normalize(flat)
+    flat = normalize(tfidf.fit_transform([t for docs in texts for t in docs])).tocsr()
     bounds = np.cumsum([0] + [len(d) for d in texts])
-    dense = [flat[bounds[i] : bounds[i + 1]] for i in range(len(texts))]
     ids = [r["id"] for r in dataset.records]
     row = {pid: i for i, pid in enumerate(ids)}
     side = np.array([r.get("country") == "VN" for r in dataset.records])
+    flat_t = flat.T.tocsc()
 
     def scores(q: str) -> tuple[list[str], np.ndarray]:
         cand = _eligible(dataset, side, q, row)
-        qm = dense[row[q]]
-        out = np.array([float((qm @ dense[c].T).max()) for c in cand])
-        return [ids[c] for c in cand], out
+        i = row[q]
+        # the query's documents against every document at once, then the best per profile
+        sims = (flat[bounds[i] : bounds[i + 1]] @ flat_t).toarray().max(0)
+        per_profile = np.maximum.reduceat(sims, bounds[:-1])
+        return [ids[c] for c in cand], per_profile[cand]
 
     return scores
 
