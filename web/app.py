@@ -23,6 +23,7 @@ from web import handlers
 from web.db import Database
 from web.deps import verify_csrf
 from web.i18n import Renderer
+from web.matching import MatchingService
 from web.middleware import SecurityHeadersMiddleware
 from web.ratelimit import RateLimiter
 from web.services.mail import Mailer
@@ -36,15 +37,8 @@ LOGIN_ATTEMPTS_PER_WINDOW = 30
 LOGIN_WINDOW_SECONDS = 300
 
 
-def build_matching(settings: Settings, db: Database) -> Any:
-    """The matching service, or None (logged) while ``web.matching`` is not part of this build."""
-    try:
-        from web.matching import MatchingService  # type: ignore[import-not-found,unused-ignore]
-    except ModuleNotFoundError as exc:
-        if exc.name != "web.matching":
-            raise
-        log.warning("web.matching is missing: matches, previews and search are unavailable")
-        return None
+def build_matching(settings: Settings, db: Database) -> MatchingService:
+    """The matching service the settings describe (not started: ``start_background`` does that)."""
     return MatchingService(settings, db)
 
 
@@ -54,7 +48,7 @@ class Background:
     def __init__(self) -> None:
         self.stop_event = threading.Event()
         self.threads: list[threading.Thread] = []
-        self.matching: Any = None
+        self.matching: MatchingService | None = None
 
     def stop(self) -> None:
         self.stop_event.set()
@@ -64,10 +58,11 @@ class Background:
             thread.join(timeout=10)
 
 
-def start_background(settings: Settings, db: Database, matching: Any) -> Background:
-    """Start the matching service (when built here) and, if configured, the in-process worker."""
+def start_background(settings: Settings, db: Database, matching: MatchingService | None) -> Background:
+    """Start ``matching`` (the service built here; None when the caller gave its own, which it
+    runs itself) and, if configured, the in-process worker."""
     bg = Background()
-    if matching is not None and hasattr(matching, "start"):
+    if matching is not None:
         bg.matching = matching.start()
     if settings.in_process_worker:
         from web.embedding import build_worker
@@ -87,8 +82,9 @@ def create_app(settings: Settings, database: Database | None = None, matching: A
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = database or Database(settings).open()
         app.state.db = db
-        app.state.matching = matching if matching is not None else build_matching(settings, db)
-        background = start_background(settings, db, app.state.matching if matching is None else None)
+        built = build_matching(settings, db) if matching is None else None
+        app.state.matching = matching if matching is not None else built
+        background = start_background(settings, db, built)
         try:
             yield
         finally:
@@ -119,7 +115,6 @@ def create_app(settings: Settings, database: Database | None = None, matching: A
     for module in (public, auth, me, matches, introductions, meetings, admin, officer):
         app.include_router(module.router)
 
-    # the JSON API last: its problem+json handlers wrap the web app's error handlers above
     from web.api import install_api
 
     install_api(app)

@@ -98,18 +98,22 @@ def main(click_ctx: click.Context, data_dir: Path | None, database_url: str | No
 
 
 def _register() -> None:
-    from web import cli_accounts, cli_cache, cli_db, cli_jobs, cli_match, cli_profiles, cli_serve, cli_synth
+    from web import (
+        cli_accounts,
+        cli_assign,
+        cli_cache,
+        cli_db,
+        cli_jobs,
+        cli_match,
+        cli_profiles,
+        cli_serve,
+        cli_synth,
+    )
 
-    for module in (cli_profiles, cli_db, cli_serve, cli_accounts, cli_synth, cli_jobs, cli_match, cli_cache):
+    for module in (cli_profiles, cli_db, cli_serve, cli_accounts, cli_synth, cli_jobs, cli_match, cli_cache,
+                   cli_assign):
         for command in module.COMMANDS:
             main.add_command(command)
-    import importlib
-
-    try:
-        cli_assign = importlib.import_module("web.cli_assign")
-    except ImportError:  # pragma: no cover - module under construction
-        return
-    main.add_command(cli_assign.assign)
 
 
 _register()

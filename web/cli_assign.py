@@ -184,3 +184,6 @@ def assign(list_id, scores, capacity, blocked, forced, fairness, as_json) -> Non
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
         click.echo(_render(result), nl=False)
+
+
+COMMANDS = [assign]

@@ -8,8 +8,10 @@ from pathlib import Path
 import click
 
 from web.cli import CliError, Context, emit_json, pass_ctx
+from web.errors import NotFound
 from web.importer import FORMATS, ImportFailed, export_lines, load_files
-from web.services.profiles import import_records, notify_index
+from web.services.profiles import delete_profile, import_records
+from web.services.visibility import OPERATOR, record_for, records_for
 from web.store import profiles as store
 
 KINDS = ("startup", "incubator", "cluster", "partner")
@@ -48,7 +50,7 @@ def import_cmd(ctx: Context, files: tuple[Path, ...], fmt: str | None, as_json: 
 def export_cmd(ctx: Context, fmt: str, kinds: tuple[str, ...], output: Path | None) -> None:
     """Write profiles in the import format (export → import → export is byte-identical)."""
     with ctx.connection() as conn:
-        records = store.list_records(conn, list(kinds) or None)
+        records = records_for(conn, OPERATOR, store.list_records(conn, list(kinds) or None))
     chunks = export_lines(records, fmt)
     if output is None:
         for chunk in chunks:
@@ -91,12 +93,13 @@ def profiles_show(ctx: Context, profile_id: str, as_json: bool) -> None:
     """The full record of one profile (the import format)."""
     with ctx.connection() as conn:
         row = store.get_profile(conn, profile_id)
-    if row is None:
-        raise CliError(f"no profile with id {profile_id!r}")
+        if row is None:
+            raise CliError(f"no profile with id {profile_id!r}")
+        record = record_for(conn, OPERATOR, row.record)
     if as_json:
-        emit_json({**row.record, "_revision": row.revision, "_updated_at": row.updated_at.isoformat()})
+        emit_json({**record, "_revision": row.revision, "_updated_at": row.updated_at.isoformat()})
         return
-    for key, value in row.record.items():
+    for key, value in record.items():
         if key == "documents":
             for i, doc in enumerate(value):
                 click.echo(f"document[{i}]: {doc.get('title', '')} — {doc['text'][:200]}")
@@ -111,13 +114,10 @@ def profiles_show(ctx: Context, profile_id: str, as_json: bool) -> None:
 @pass_ctx
 def profiles_delete(ctx: Context, profile_id: str, as_json: bool) -> None:
     """Delete one profile (and its texts, ownership and matches)."""
-    with ctx.connection() as conn, conn.transaction():
-        deleted = store.delete_profile(conn, profile_id)
-        if deleted:
-            store.insert_audit(conn, "delete", "profile", profile_id)
-            notify_index(conn, [profile_id])  # running servers drop it from their live index
-    if not deleted:
-        raise CliError(f"no profile with id {profile_id!r}")
+    try:
+        delete_profile(ctx.db, profile_id, None, actor="cli")
+    except NotFound as exc:
+        raise CliError(exc.message) from None
     if as_json:
         emit_json({"deleted": profile_id})
     else:

@@ -7,24 +7,13 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from web.db import Database
-from web.errors import DomainError, Forbidden, Unauthorized
+from web.errors import Forbidden, Unauthorized
 from web.i18n import N_
 from web.services.introductions import Party
 from web.services.mail import Mailer
 from web.session import SAFE_METHODS, csrf_ok, load_user, locale_of
 from web.settings import Settings
 from web.store.users import UserRow
-
-
-class CsrfFailed(DomainError):
-    status = 403
-    title = "Forbidden"
-
-
-class MatchingUnavailable(DomainError):
-    status = 503
-    title = "Service unavailable"
-
 
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
@@ -39,7 +28,7 @@ async def verify_csrf(request: Request) -> None:
         value = (await request.form()).get("csrf_token")
         sent = value if isinstance(value, str) else None
     if not csrf_ok(request, sent):
-        raise CsrfFailed(N_("Your session has expired or the form is stale. Reload the page and try again."))
+        raise Forbidden(N_("Your session has expired or the form is stale. Reload the page and try again."))
 
 
 def get_db(request: Request) -> Database:
@@ -55,14 +44,6 @@ def get_mailer(request: Request) -> Mailer:
 
 
 def get_matching(request: Request) -> Any:
-    """The matching service; 503 while it is not available."""
-    matching = request.app.state.matching
-    if matching is None:
-        raise MatchingUnavailable(N_("Matching is not available right now. Please try again in a minute."))
-    return matching
-
-
-def get_optional_matching(request: Request) -> Any:
     return request.app.state.matching
 
 
@@ -114,7 +95,6 @@ DB = Annotated[Database, Depends(get_db)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
 MailerDep = Annotated[Mailer, Depends(get_mailer)]
 Matching = Annotated[Any, Depends(get_matching)]
-OptionalMatching = Annotated[Any, Depends(get_optional_matching)]
 MaybeUser = Annotated[UserRow | None, Depends(current_user)]
 User = Annotated[UserRow, Depends(require_user)]
 Admin = Annotated[UserRow, Depends(require_admin)]

@@ -16,9 +16,9 @@ import psycopg
 from matcher.cache import CachedEncoder
 from matcher.embed import Embedder, get_embedder
 from matcher.features import embedding_texts
-from web.services.profiles import notify_index
 from web.settings import Settings
 from web.store import profiles as store
+from web.store.events import notify_index
 from web.store.jobs import JobRow
 from web.store.vectors import PgVectorCache
 from web.worker import Handler, Worker

@@ -1,16 +1,20 @@
 """The one exception-to-response converter.
 
-Domain errors, HTTP errors, invalid requests and unexpected exceptions all end here: problem+json
-for ``/api/``, a redirect to the sign-in page for a web visitor who must sign in, an htmx
-fragment (retargeted to the page's message area) for htmx requests, otherwise a friendly page in
-the visitor's language. Never a stack trace.
+Domain errors (``web.errors``), HTTP errors, invalid requests, values the database refuses and
+unexpected exceptions all end here, first described as a ``Failure``, then rendered: RFC 9457
+problem+json under ``/api/``; for the web, a redirect to the sign-in page for a visitor who must
+sign in, an htmx fragment (retargeted to the page's message area) for htmx requests, otherwise a
+friendly page in the visitor's language. Never a stack trace.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import quote
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -22,74 +26,120 @@ from web.middleware import SECURITY_HEADERS
 from web.render import is_htmx, redirect, render
 
 log = logging.getLogger(__name__)
+API_PREFIX = "/api/"
+PROBLEM_JSON = "application/problem+json"
+
+
+@dataclass(frozen=True)
+class Title:
+    problem: str                # the problem+json title: English, for programs
+    page: str                   # the error page's heading, translated where it is shown
+    message: str | None = None  # what the page says when the error brings no words of its own
+
 
 TITLES = {
-    400: N_("Bad request"),
-    401: N_("Please sign in"),
-    403: N_("Access denied"),
-    404: N_("Page not found"),
-    405: N_("Not allowed"),
-    409: N_("Conflict"),
-    422: N_("Invalid input"),
-    429: N_("Too many requests"),
-    500: N_("Something went wrong"),
-    503: N_("Temporarily unavailable"),
-}
-MESSAGES = {
-    403: N_("You do not have access to this page."),
-    404: N_("We could not find this page. It may have moved or never existed."),
-    405: N_("This action is not allowed here."),
-    422: N_("Some of the input is not valid."),
-    500: N_("An unexpected error happened on our side. It has been logged; please try again."),
+    400: Title("Bad request", N_("Bad request")),
+    401: Title("Unauthorized", N_("Please sign in")),
+    403: Title("Forbidden", N_("Access denied"), N_("You do not have access to this page.")),
+    404: Title("Not found", N_("Page not found"),
+               N_("We could not find this page. It may have moved or never existed.")),
+    405: Title("Method not allowed", N_("Not allowed"), N_("This action is not allowed here.")),
+    409: Title("Conflict", N_("Conflict")),
+    415: Title("Unsupported media type", N_("Bad request")),
+    422: Title("Invalid input", N_("Invalid input"), N_("Some of the input is not valid.")),
+    429: Title("Too many requests", N_("Too many requests")),
+    500: Title("Internal server error", N_("Something went wrong"),
+               N_("An unexpected error happened on our side. It has been logged; please try again.")),
+    503: Title("Service unavailable", N_("Temporarily unavailable")),
 }
 
 
-def to_response(request: Request, status: int, message: str | None, *, field: str | None = None) -> Response:
-    title = TITLES.get(status, TITLES[400] if status < 500 else TITLES[500])
-    message = message or MESSAGES.get(status) or title
-    if request.url.path.startswith("/api/"):
-        return JSONResponse({"title": title, "status": status, "detail": message, "field": field},
-                            status_code=status, media_type="application/problem+json")
+def title_of(status: int) -> Title:
+    return TITLES.get(status) or Title("Error", TITLES[400 if status < 500 else 500].page)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """What went wrong, before it is rendered for a program or for a person."""
+
+    status: int
+    detail: str | None           # the problem's detail (None: its title)
+    message: str | None = None   # the page's words, marked ``N_`` (None: the status's own)
+    errors: list[dict[str, Any]] | None = None  # one per faulty field: {"field", "reason", ...}
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path.startswith(API_PREFIX)
+
+
+def failure_of(request: Request, exc: Exception) -> Failure:
+    if isinstance(exc, DomainError):
+        if not isinstance(exc, Unauthorized) or is_api(request):  # a web visitor is just sent to sign in
+            log.info("%s %s: %s %s", request.method, request.url.path, exc.status, exc.message)
+        return Failure(exc.status, exc.message, exc.message, errors=exc.errors or None)
+    if isinstance(exc, StarletteHTTPException):
+        detail = exc.detail if isinstance(exc.detail, str) else None
+        # the framework's words ("Not Found") give way to the page's own; a route's detail is kept
+        message = None if title_of(exc.status_code).message else detail
+        return Failure(exc.status_code, detail, message, headers=dict(exc.headers or {}))
+    if isinstance(exc, RequestValidationError):
+        return Failure(422, "the request is not valid", errors=_validation_errors(exc))
+    if isinstance(exc, psycopg.DataError):
+        log.info("%s %s: a value the database cannot store: %s", request.method, request.url.path, exc)
+        return Failure(422, "the request holds a value the database cannot store (e.g. a NUL character)")
+    log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    if not hasattr(request.state, "user"):
+        request.state.user = None  # do not touch the database again while handling a failure
+    return Failure(500, "an unexpected error occurred; it has been logged")
+
+
+def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    out = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ())]
+        out.append({"field": ".".join(loc[1:]) or ".".join(loc), "in": loc[0] if loc else "",
+                    "reason": err.get("msg", "")})
+    return out
+
+
+def problem(request: Request, failure: Failure) -> JSONResponse:
+    """RFC 9457 problem details, with the faulty fields as ``errors``."""
+    title = title_of(failure.status).problem
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": failure.status,
+                            "detail": failure.detail or title, "instance": request.url.path}
+    if failure.errors:
+        body["errors"] = failure.errors
+    # the API authenticates with bearer tokens (RFC 6750)
+    headers = {"WWW-Authenticate": "Bearer"} if failure.status == 401 else {}
+    return JSONResponse(body, status_code=failure.status, media_type=PROBLEM_JSON,
+                        headers=headers | failure.headers)
+
+
+def page(request: Request, failure: Failure) -> Response:
+    """The error page in the visitor's language, or its fragment for htmx."""
+    status = failure.status
     if status == 401:
         return redirect(request, "/login?next=" + quote(request.url.path, safe="/"))
-    context = {"status": status, "title": title, "message": message}
+    title = title_of(status)
+    context = {"status": status, "title": title.page, "message": failure.message or title.message or title.page}
     htmx = {"HX-Retarget": "#messages", "HX-Reswap": "innerHTML"} if is_htmx(request) else {}
+    headers = failure.headers | SECURITY_HEADERS | htmx
     try:
-        return render(request, "errors/error.html", context, block="error", status_code=status,
-                      headers={**SECURITY_HEADERS, **htmx})
+        return render(request, "errors/error.html", context, block="error", status_code=status, headers=headers)
     except Exception:  # the error page itself failed (e.g. the database is down): plain fallback
         log.exception("rendering the error page failed")
         return HTMLResponse(f"<!doctype html><title>{status}</title><h1>{status}</h1>", status_code=status,
                             headers=SECURITY_HEADERS)
 
 
-async def domain_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, DomainError)
-    if not isinstance(exc, Unauthorized) or request.url.path.startswith("/api/"):
-        log.info("%s %s: %s %s", request.method, request.url.path, exc.status, exc.message)
-    return to_response(request, exc.status, exc.message, field=exc.field)
-
-
-async def http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, StarletteHTTPException)
-    # framework messages ("Not Found") are replaced by ours; a route's own detail is kept
-    detail = exc.detail if exc.status_code not in MESSAGES and isinstance(exc.detail, str) else None
-    return to_response(request, exc.status_code, detail)
-
-
-async def validation_error(request: Request, exc: Exception) -> Response:
-    return to_response(request, 422, None)
-
-
-async def unexpected_error(request: Request, exc: Exception) -> Response:
-    log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
-    if not hasattr(request.state, "user"):
-        request.state.user = None  # do not touch the database again while handling a failure
-    return to_response(request, 500, None)
+async def convert(request: Request, exc: Exception) -> Response:
+    failure = failure_of(request, exc)
+    return problem(request, failure) if is_api(request) else page(request, failure)
 
 
 def install(app: FastAPI) -> None:
-    app.add_exception_handler(DomainError, domain_error)
-    app.add_exception_handler(StarletteHTTPException, http_error)
-    app.add_exception_handler(RequestValidationError, validation_error)
-    app.add_exception_handler(Exception, unexpected_error)
+    # psycopg.DataError (e.g. a NUL character in a query parameter) has its own entry: what only
+    # the Exception entry catches is answered, then re-raised by Starlette as a server error
+    for exc_class in (DomainError, StarletteHTTPException, RequestValidationError, psycopg.DataError, Exception):
+        app.add_exception_handler(exc_class, convert)

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from matcher.profile import FIELD_ORDER, INT_FIELDS, LIST_FIELDS, normalise_record, validate_record
+from matcher.profile import FIELD_ORDER, INT_FIELDS, LIST_FIELDS
+from web.services.profiles import record_problems
 
 FORMATS = ("json", "jsonl", "csv")
 CSV_LIST_SEPARATOR = ";"
@@ -202,15 +203,13 @@ def read_source(path: Path, fmt: str | None = None) -> list[SourceRecord]:
 
 
 def validate_sources(sources: Iterable[SourceRecord]) -> tuple[list[dict[str, Any]], list[Problem]]:
-    """Normalise and validate; duplicates across all sources are problems too."""
+    """Check every record (``record_problems``); duplicates across all sources are problems too."""
     records: list[dict[str, Any]] = []
     problems: list[Problem] = []
     first_seen: dict[str, SourceRecord] = {}
     for src in sources:
-        raw = src.raw
-        record = normalise_record(raw) if isinstance(raw, dict) else raw
+        record, errors = record_problems(src.raw)
         rid = record.get("id") if isinstance(record, dict) and isinstance(record.get("id"), str) else None
-        errors = validate_record(record)
         for err in errors:
             problems.append(Problem(src.file, src.where, rid, err.field, err.reason))
         if rid is not None:

@@ -27,10 +27,10 @@ from matcher.features import embedding_texts
 from matcher.render import render_explanation
 from web.db import Database
 from web.embedding import make_embedder
-from web.errors import Conflict, DomainError, Invalid, NotFound
-from web.services.profiles import INDEX_CHANNEL
+from web.errors import Invalid, NotFound, Pending, Unavailable
 from web.settings import Settings
 from web.store import profiles as store
+from web.store.events import INDEX_CHANNEL, listen
 from web.store.vectors import PgVectorCache
 from web.warm import WarmRankings
 
@@ -46,11 +46,6 @@ RESULT_CACHE_SIZE = 4096
 
 class WouldBlock(Exception):
     """``MatchingService.rank(blocking=False)`` would have to wait (index loading or updating)."""
-
-
-class NotReady(DomainError):
-    status = 503
-    title = "Service unavailable"
 
 
 def engine_filters(filters: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -175,7 +170,7 @@ class MatchingService:
         while not self._stop.is_set():
             try:
                 with psycopg.connect(self.db.resolve_url(), autocommit=True) as conn:
-                    conn.execute(f"LISTEN {INDEX_CHANNEL}")
+                    listen(conn, INDEX_CHANNEL)
                     # catch up on what changed while we were not listening
                     self.refresh(self._ids_changed_since_load())
                     while not self._stop.is_set():
@@ -276,14 +271,14 @@ class MatchingService:
     def _require(self, *profile_ids: str) -> Engine | None:
         """The engine (None when nothing is embedded yet), after checking the ids are in it."""
         if not self._loaded:
-            raise NotReady("the matching index is still loading; try again in a few seconds")
+            raise Unavailable("the matching index is still loading; try again in a few seconds")
         engine = self._engine
         for pid in profile_ids:
             if engine is None or pid not in engine.index_.row_of:
                 with self.db.connection() as conn:
                     exists = store.get_profile(conn, pid) is not None
                 if exists:
-                    raise Conflict(f"profile {pid} is still being embedded; its matches appear within seconds")
+                    raise Pending(f"profile {pid} is still being embedded; its matches appear within seconds")
                 raise NotFound(f"no profile with id {pid!r}")
         return engine
 

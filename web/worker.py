@@ -20,11 +20,11 @@ import psycopg
 
 from web.db import Database
 from web.store import jobs as job_store
+from web.store.events import JOBS_CHANNEL, listen
 from web.store.jobs import JobRow
 
 log = logging.getLogger(__name__)
 
-JOBS_CHANNEL = "caunoi_jobs"
 #: handler(conn, jobs): do the work inside the caller's transaction; raise to fail the batch
 Handler = Callable[[psycopg.Connection, list[JobRow]], None]
 
@@ -32,11 +32,6 @@ Handler = Callable[[psycopg.Connection, list[JobRow]], None]
 def backoff_seconds(attempt: int, base: float = 2.0, cap: float = 600.0) -> float:
     """Delay before retry number ``attempt`` (1-based): 2, 4, 8, ... seconds, at most ``cap``."""
     return float(min(cap, base ** max(1, attempt)))
-
-
-def notify_jobs(conn: psycopg.Connection) -> None:
-    """Wake the workers (delivered when the caller's transaction commits)."""
-    conn.execute(f"NOTIFY {JOBS_CHANNEL}")
 
 
 @dataclass
@@ -111,7 +106,7 @@ class Worker:
         url = self.db.resolve_url()
         log.info("%s: started (%s)", self.name, ", ".join(self.handlers))
         with psycopg.connect(url, autocommit=True) as listen_conn:
-            listen_conn.execute(f"LISTEN {JOBS_CHANNEL}")
+            listen(listen_conn, JOBS_CHANNEL)
             next_periodic = 0.0
             while not stop.is_set():
                 if self.periodic and time.monotonic() >= next_periodic:

@@ -1,8 +1,8 @@
 """A stand-in for ``web.matching.MatchingService`` in tests (same methods, same result shapes).
 
 It scores by shared sectors and complementary cooperation modes over the stored records, and
-searches by words in common. Used only while the real service is not part of the build or where
-a test needs predictable rankings without the embedding model.
+searches by words in common: for tests that need predictable rankings without the embedding model.
+Always ready, with nothing precomputed.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 from web.db import Database
 from web.matching import WouldBlock
 from web.store import profiles as profile_store
+from web.warm import WarmRankings
 
 
 def _words(text: str) -> set[str]:
@@ -38,10 +39,17 @@ def _passes(record: dict[str, Any], filters: dict[str, Any] | None) -> bool:
 
 
 class FakeMatching:
+    ready = True  # nothing to load
+
     def __init__(self, db: Database) -> None:
         self.db = db
         self.refreshed: list[str] = []
         self.calls: list[tuple[str, Any]] = []
+        self.warm = WarmRankings(0)  # depth 0: no default ranking is stored
+
+    @property
+    def size(self) -> int:
+        return len(self._records())
 
     def _records(self) -> list[dict[str, Any]]:
         with self.db.connection() as conn:

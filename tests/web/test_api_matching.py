@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.web.webkit import wait_until
 from web.app import create_app
 from web.db import Database
 from web.embedding import embed_profiles_handler
@@ -19,15 +20,6 @@ from web.settings import Settings
 from web.worker import Worker
 
 DATA = Path(__file__).parent / "data"
-
-
-def wait_until(predicate, seconds: float = 30.0) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from typing import Any
 from tests.web.fakes import FakeMatching
 from tests.web.webkit import load_small, member, post, sign_in, web_client
 from web.db import Database
+from web.errors import Pending, Unavailable
 from web.services.matches import BAR_FULL, bars, best_pair, fit_of
 from web.settings import Settings
 
@@ -81,14 +82,28 @@ def test_a_user_with_several_profiles_picks_one_and_one_without_is_guided(db: Da
         assert 'href="/me/profiles"' in c.get("/matches").text
 
 
-def test_matches_page_without_a_matching_service_says_so(db: Database, settings: Settings) -> None:
+class _NotYetMatching(FakeMatching):
+    """A matching service that cannot answer yet, with ``error``."""
+
+    def __init__(self, db: Database, error: Exception) -> None:
+        super().__init__(db)
+        self.error = error
+
+    def rank(self, profile_id: str, k: int = 10, filters: dict | None = None,
+             exclude: set[str] | None = None, blocking: bool = True) -> list[dict[str, Any]]:
+        raise self.error
+
+
+def test_matches_page_says_so_and_polls_while_the_index_loads_or_the_profile_is_embedded(
+        db: Database, settings: Settings) -> None:
     load_small(db)
     member(db, "a@x.example", owns=("vn-chipviet",))
-    with web_client(settings, db) as c:
-        c.app.state.matching = None  # type: ignore[attr-defined]
-        sign_in(c, "a@x.example")
-        r = c.get("/matches")
-        assert r.status_code == 503 and "tạm thời chưa sẵn sàng" in r.text
+    for error in (Unavailable("the matching index is still loading"), Pending("vn-chipviet is being embedded")):
+        with web_client(settings, db, matching=_NotYetMatching(db, error)) as c:
+            sign_in(c, "a@x.example")
+            r = c.get("/matches")
+            assert r.status_code == 200 and "đang được phân tích" in r.text, error
+            assert 'hx-trigger="load delay:3s"' in r.text
 
 
 def test_bars_share_one_fixed_scale_across_cards() -> None:

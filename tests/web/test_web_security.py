@@ -172,6 +172,19 @@ def test_error_pages_are_friendly_in_both_languages(db: Database, settings: Sett
         assert c.get("/api/v1/nowhere").headers["content-type"].startswith("application/problem+json")
 
 
+def test_a_value_the_database_cannot_store_is_invalid_input_on_pages_and_in_the_api(
+        db: Database, settings: Settings) -> None:
+    """A NUL character reaches PostgreSQL, which refuses it: the one converter answers 422 (a page
+    for people, problem+json for programs), not a server error."""
+    with web_client(settings, db) as c:
+        r = c.get("/profiles/a%00b")
+        assert r.status_code == 422 and r.headers["content-type"].startswith("text/html")
+        assert "Traceback" not in r.text and "NUL" not in r.text
+        r = c.get("/api/v1/profiles?q=a%00b")
+        assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
+        assert r.json()["title"] == "Invalid input" and r.json()["instance"] == "/api/v1/profiles"
+
+
 def test_contact_details_never_reach_pages_without_an_accepted_introduction(db: Database, settings: Settings) -> None:
     load_small(db)
     member(db, "a@x.example", owns=("vn-chipviet",))

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 
 from matcher.embed import text_hash
 from matcher.features import profile_passages
+from tests.web.webkit import wait_until
 from web.db import Database
 from web.importer import load_files
 from web.services.profiles import EMBED_JOB, import_records
@@ -71,6 +73,30 @@ def test_a_failing_job_is_retried_with_backoff_then_marked_failed(db: Database) 
     with db.connection() as conn:
         assert conn.execute("SELECT status, attempts FROM jobs WHERE key = 'bad'").fetchone() == ("failed", 2)
     assert backoff_seconds(1) == 2 and backoff_seconds(3) == 8 and backoff_seconds(30) == 600
+
+
+def test_enqueuing_wakes_a_waiting_worker_without_waiting_for_its_poll(db: Database) -> None:
+    """insert_jobs notifies: a worker that polls once a minute runs a new job within seconds."""
+    handled: list[str] = []
+    worker = Worker(db, {"test": lambda conn, jobs: handled.extend(j.key for j in jobs)}, poll_seconds=60)
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run_forever, args=(stop,), daemon=True)
+    with db.connection() as conn:
+        job_store.insert_jobs(conn, "test", ["first"])
+    thread.start()
+    try:
+        # generous limits (a loaded 2-core CI machine), still well below the 60 s poll
+        assert wait_until(lambda: counts(db)["done"] == 1, 30)  # listening, drained, now waiting on its poll
+        time.sleep(0.5)
+        with db.connection() as conn, conn.transaction():
+            job_store.insert_jobs(conn, "test", ["second"])
+        assert wait_until(lambda: handled == ["first", "second"], 30), "the worker slept through the enqueue"
+    finally:
+        stop.set()
+        with db.connection() as conn:
+            job_store.notify_jobs(conn)  # wake it to see the stop
+        thread.join(timeout=10)
+    assert not thread.is_alive()
 
 
 @pytest.mark.slow

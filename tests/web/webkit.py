@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -69,3 +70,13 @@ def scalar(db: Database, sql: str, params: dict[str, Any] | None = None) -> Any:
         row = conn.execute(sql, params or {}).fetchone()  # type: ignore[arg-type]
     assert row is not None
     return row[0]
+
+
+def wait_until(predicate: Callable[[], object], seconds: float = 30.0) -> bool:
+    """Whether ``predicate()`` became true within ``seconds`` (checked every 0.1 s)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False

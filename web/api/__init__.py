@@ -8,7 +8,6 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 
 from web.api import health, matching, profiles
-from web.api.problems import install_problem_handlers
 
 API_PREFIX = "/api/v1"
 PROBLEM_SCHEMA = {
@@ -28,7 +27,7 @@ def _problem_responses() -> dict[int | str, dict[str, Any]]:
 
 
 def install_api(app: FastAPI) -> None:
-    """Add the /api/v1 routes, the OpenAPI document and the problem+json error handlers."""
+    """Add the /api/v1 routes and the OpenAPI document (errors: ``web.handlers``, problem+json)."""
     app.state.token_cache = {}  # web.api.auth: token hash -> (valid until, user)
     api = APIRouter(prefix=API_PREFIX, responses=_problem_responses())
     api.include_router(profiles.router)
@@ -50,5 +49,3 @@ def install_api(app: FastAPI) -> None:
             doc_app.include_router(api)
             schema_cache["doc"] = doc_app.openapi()
         return JSONResponse(schema_cache["doc"])
-
-    install_problem_handlers(app)

@@ -24,12 +24,11 @@ def readiness(request: Request) -> tuple[bool, dict[str, Any]]:
     except Exception as exc:  # any failure to reach it is "not ready", with the reason
         checks["database"] = f"unreachable: {type(exc).__name__}"
         return False, checks
-    matching = getattr(request.app.state, "matching", None)
-    loaded = bool(matching is not None and getattr(matching, "ready", False))
-    checks["index"] = {"loaded": loaded, "profiles": getattr(matching, "size", 0) if loaded else 0}
-    warm = getattr(matching, "warm", None)
-    if warm is not None and warm.enabled:  # informative only: a missing ranking is computed on request
-        checks["index"]["default_rankings"] = warm.progress()
+    matching = request.app.state.matching
+    loaded = matching.ready
+    checks["index"] = {"loaded": loaded, "profiles": matching.size if loaded else 0}
+    if matching.warm.enabled:  # informative only: a missing ranking is computed on request
+        checks["index"]["default_rankings"] = matching.warm.progress()
     ok = ok and loaded
     limit = request.app.state.settings.readiness_backlog_minutes * 60
     checks["embedding_backlog"] = {"oldest_pending_seconds": age, "limit_seconds": limit}

@@ -15,7 +15,7 @@ from web.api.auth import OptionalUser, RequiredUser
 from web.api.models import ProfilePage, ProfileSaved
 from web.errors import Invalid, NotFound
 from web.services import profiles as profile_service
-from web.services.visibility import record_for
+from web.services.visibility import record_for, records_for
 from web.store import profiles as store
 
 router = APIRouter(tags=["profiles"])
@@ -55,7 +55,7 @@ def list_profiles(
                                           country=country.upper() if country else None, sector=sector, mode=mode,
                                           stage=stage, q=q or None)
         page = records[:limit]
-        items = [record_for(conn, user, r) for r in page]
+        items = records_for(conn, user, page)
     next_cursor = _encode_cursor(page[-1]["id"]) if len(records) > limit else None
     return {"items": items, "next_cursor": next_cursor}
 

@@ -22,7 +22,7 @@ from typing import Any
 import psycopg
 
 from web.db import Database
-from web.errors import DomainError, Invalid, NotFound
+from web.errors import DomainError, Invalid, NotFound, Unavailable
 from web.i18n import N_
 from web.store import list_scores as score_store
 from web.store import match_lists as list_store
@@ -33,11 +33,6 @@ SCORE_CHUNK = 40
 SIDE_NAMES = ("startup", "partner")
 
 Pair = tuple[str, str]
-
-
-class ScoringUnavailable(DomainError):
-    status = 503
-    title = "Service unavailable"
 
 
 def weight(fit: float) -> float:
@@ -139,7 +134,7 @@ def ensure_scores(db: Database, matching: Any, list_id: int) -> int:
     if not missing:
         return 0
     if matching is None:
-        raise ScoringUnavailable(N_("Matching is not available right now. Please try again in a minute."))
+        raise Unavailable(N_("Matching is not available right now. Please try again in a minute."))
     revision = {p.profile_id: p.revision for p in people}
     miss_a = sorted({a for a, _ in missing})
     miss_b = sorted({b for _, b in missing})
@@ -181,7 +176,7 @@ def build_instance(conn: psycopg.Connection, row: MatchListRow) -> Instance:
     fresh = score_store.list_fresh_scores(conn, row.id)
     _, _, missing = _missing(people, fresh)
     if missing:
-        raise ScoringUnavailable(N_("Some pairs of this list are not scored yet. Please try again in a minute."))
+        raise Unavailable(N_("Some pairs of this list are not scored yet. Please try again in a minute."))
     pairs = list_store.list_pairs(conn, row.id)
     return Instance(row, a, b, {(s.a_id, s.b_id): s for s in fresh},
                     {(p.a_id, p.b_id) for p in pairs if p.kind == "blocked"},

@@ -19,6 +19,7 @@ from web.curation.runs import load_run
 from web.db import Database
 from web.errors import Conflict, Invalid, NotFound
 from web.i18n import N_
+from web.services import visibility
 from web.services.introductions import Party
 from web.services.mail import Mailer
 from web.store import match_lists as list_store
@@ -122,9 +123,7 @@ def _view(conn: psycopg.Connection, party: Party, row: MeetingRow, full: bool) -
     mine, other = (row.a_id, row.b_id) if side == "a" else (row.b_id, row.a_id)
     view = MeetingView(row, side, mine, other, row.b_name if side == "a" else row.a_name)
     if full and row.state == "confirmed":
-        prof = profile_store.get_profile(conn, other)
-        view.contact = {"contact_email": prof.record.get("contact_email") if prof else None,
-                        "emails": user_store.list_owner_emails(conn, other)}
+        view.contact = visibility.contact_card(conn, party, other)
     if full:
         view.outcomes = outcome_store.list_outcomes(conn, meeting_id=row.id)
     return view

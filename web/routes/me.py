@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from web import session
-from web.deps import DB, FormItems, OptionalMatching, User
+from web.deps import DB, FormItems, Matching, User
 from web.errors import Invalid
 from web.i18n import N_
 from web.render import is_htmx, redirect, render
@@ -25,7 +25,7 @@ def _context(db: DB, record: dict[str, Any], profile_id: str | None, matching: A
     draft = dict(record, id=profile_id) if profile_id else record
     results = matches.explain_results(db, editor.preview(matching, draft))
     return {"r": record, "profile_id": profile_id, "percent": percent, "hints": hints, "results": results,
-            "matching": matching is not None, "errors": {}, "extra_doc": False}
+            "errors": {}, "extra_doc": False}
 
 
 def _editor(request: Request, db: DB, record: dict[str, Any], profile_id: str | None, matching: Any,
@@ -41,7 +41,7 @@ def my_profiles(request: Request, db: DB, user: User) -> Response:
 
 
 @router.get("/profiles/new")
-def new_profile(request: Request, db: DB, user: User, matching: OptionalMatching, kind: str = "startup") -> Response:
+def new_profile(request: Request, db: DB, user: User, matching: Matching, kind: str = "startup") -> Response:
     if kind not in KINDS:
         raise Invalid(N_("Unknown kind of organisation."))
     record = {"kind": kind, "country": "VN" if kind != "partner" else "", "languages": ["vi", "en"]}
@@ -49,7 +49,7 @@ def new_profile(request: Request, db: DB, user: User, matching: OptionalMatching
 
 
 @router.get("/profiles/{profile_id}")
-def edit_profile(request: Request, db: DB, user: User, matching: OptionalMatching, profile_id: str) -> Response:
+def edit_profile(request: Request, db: DB, user: User, matching: Matching, profile_id: str) -> Response:
     return _editor(request, db, editor.load_own(db, user, profile_id), profile_id, matching)
 
 
@@ -66,19 +66,19 @@ def _save(request: Request, db: DB, user: User, matching: Any, items: list[tuple
 
 
 @router.post("/profiles/new")
-def create_profile(request: Request, db: DB, user: User, matching: OptionalMatching, items: FormItems) -> Response:
+def create_profile(request: Request, db: DB, user: User, matching: Matching, items: FormItems) -> Response:
     return _save(request, db, user, matching, items, None)
 
 
 @router.post("/profiles/preview")
-def preview(request: Request, db: DB, user: User, matching: OptionalMatching, items: FormItems) -> Response:
+def preview(request: Request, db: DB, user: User, matching: Matching, items: FormItems) -> Response:
     record = editor.record_from_form(items)
     profile_id = dict(items).get("profile_id") or None
     return render(request, "me/editor.html", _context(db, record, profile_id, matching), block="preview")
 
 
 @router.post("/profiles/suggestions")
-def suggest(request: Request, db: DB, user: User, matching: OptionalMatching, items: FormItems) -> Response:
+def suggest(request: Request, db: DB, user: User, matching: Matching, items: FormItems) -> Response:
     """The suggestions panel again, for the description being written (htmx); the boxes ticked stay."""
     if not is_htmx(request):  # nothing calls this without JavaScript: answer with the editor itself
         return _editor(request, db, editor.record_from_form(items), dict(items).get("profile_id") or None, matching)
@@ -88,6 +88,6 @@ def suggest(request: Request, db: DB, user: User, matching: OptionalMatching, it
 
 
 @router.post("/profiles/{profile_id}")
-def update_profile(request: Request, db: DB, user: User, matching: OptionalMatching, profile_id: str,
+def update_profile(request: Request, db: DB, user: User, matching: Matching, profile_id: str,
                    items: FormItems) -> Response:
     return _save(request, db, user, matching, items, profile_id)

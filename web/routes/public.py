@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from web.deps import DB, MaybeUser, OptionalMatching, QueryParams
+from web.deps import DB, Matching, MaybeUser, QueryParams
 from web.i18n import LOCALES
 from web.render import redirect, render
 from web.services import auth, directory
@@ -22,7 +22,7 @@ def home(request: Request, db: DB) -> Response:
 
 
 @router.get("/directory")
-def directory_page(request: Request, db: DB, matching: OptionalMatching, params: QueryParams) -> Response:
+def directory_page(request: Request, db: DB, matching: Matching, params: QueryParams) -> Response:
     page = directory.browse(db, matching, DirectoryQuery.parse(params))
     return render(request, "directory.html", {"d": page},
                   block=["results", "facets"])

@@ -21,9 +21,14 @@ class NewUser:
     password: str | None  # set only when generated here (to be shown once)
 
 
+def is_email(value: str) -> bool:
+    """Whether ``value`` has the form of a deliverable address (``name@example.org``, at most 254 characters)."""
+    return len(value) <= 254 and _EMAIL_RE.match(value) is not None
+
+
 def check_email(email: str) -> str:
     email = email.strip()
-    if not _EMAIL_RE.match(email) or len(email) > 254:
+    if not is_email(email):
         raise Invalid(f"{email!r} is not a valid e-mail address", field="email")
     return email
 

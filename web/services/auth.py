@@ -11,7 +11,7 @@ import secrets
 from datetime import UTC, datetime
 
 from web.db import Database
-from web.errors import Conflict, DomainError, Invalid, Unauthorized
+from web.errors import Conflict, Invalid, RateLimited, Unauthorized
 from web.i18n import N_
 from web.security import MIN_PASSWORD_LENGTH, hash_password, hash_token, verify_password
 from web.services.accounts import create_user
@@ -27,9 +27,8 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _DUMMY_HASH = hash_password("not-a-real-password-0")
 
 
-class LockedOut(DomainError):
-    status = 429
-    title = "Too many requests"
+class LockedOut(RateLimited):
+    """Too many failed sign-ins: the account is locked for a while."""
 
 
 def password_fingerprint(user: UserRow) -> str:

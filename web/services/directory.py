@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from web.db import Database
 from web.errors import DomainError, NotFound
 from web.i18n import N_
-from web.services import introductions
+from web.services import visibility
 from web.store import directory as store
 from web.store import introductions as intro_store
 from web.store import profiles as profile_store
@@ -25,8 +25,6 @@ SEARCH_DEPTH = 200
 # search ranks every profile; hits scoring under this fraction of the best one are left out (the
 # scores decay smoothly, so a relative floor keeps a query's results about the query)
 SEARCH_RELATIVE_FLOOR = 0.25
-# fields of a record that never appear on public pages
-PRIVATE_FIELDS = ("contact_email",)
 # the facets the matching service can filter on itself
 _ENGINE_FILTERS = ("kind", "country", "sector", "mode", "stage")
 
@@ -136,23 +134,16 @@ class ProfilePage:
     intro_state: dict[str, str]     # my profile id -> state of its latest introduction with this one
 
 
-def public_record(record: dict[str, Any]) -> dict[str, Any]:
-    """``record`` without its private fields."""
-    return {k: v for k, v in record.items() if k not in PRIVATE_FIELDS}
-
-
 def profile_page(db: Database, viewer: UserRow | None, profile_id: str) -> ProfilePage:
-    """A profile as ``viewer`` may see it: contact details only for its owners, officers, admins and
-    the other side of an accepted introduction."""
+    """A profile as ``viewer`` may see it (contact details as ``web.services.visibility`` decides)."""
     with db.connection() as conn:
         row = profile_store.get_profile(conn, profile_id)
         owned = frozenset(user_store.list_owned_profile_ids(conn, viewer.id)) if viewer else frozenset()
         if row is None or not (row.published or profile_id in owned or (viewer and viewer.role == "admin")):
             raise NotFound(N_("This profile does not exist."))
-        privileged = viewer is not None and viewer.role in ("officer", "admin")
-        show = privileged or profile_id in owned or introductions.has_accepted(conn, owned, profile_id)
+        show = visibility.may_see_contact(conn, viewer, profile_id)
         mine = [p for p in store.list_profile_names(conn, sorted(owned)) if p.id != profile_id] if owned else []
         states = {m.id: s for m in mine
                   if (s := intro_store.list_introduction_states(conn, m.id).get(profile_id))}
-    record = row.record if show else public_record(row.record)
+    record = row.record if show else visibility.public_record(row.record)
     return ProfilePage(record, show, profile_id in owned, mine, states)

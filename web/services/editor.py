@@ -1,7 +1,8 @@
-"""The profile editor: form ↔ record, validation with errors per field, completeness, saving.
+"""The profile editor: form ↔ record, the record's problems shown per field, completeness, saving.
 
-Saving goes through the importer's upsert (``web.store.profiles.upsert_profiles``) in one
-transaction, records the owner, audits, then tells the matching service to refresh the profile.
+The record is checked and saved by ``web.services.profiles`` (the one check and the one write
+path, shared with the import and the API); the editor then asks the matching service to refresh
+the profile, so the owner's matches follow at once.
 """
 
 from __future__ import annotations
@@ -13,15 +14,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from matcher.profile import normalise_record, validate_record
 from matcher.text import strip_diacritics
 from web.db import Database
 from web.errors import NotFound
 from web.i18n import N_
-from web.services import suggestions
-from web.services.profiles import after_profiles_changed, may_edit
+from web.services import profiles, suggestions
 from web.store import profiles as profile_store
-from web.store import users as user_store
 from web.store.users import UserRow
 
 log = logging.getLogger(__name__)
@@ -34,7 +32,11 @@ SCALARS = ("kind", "partner_type", "name", "country", "region", "description", "
 DOC_FIELDS = ("title", "text", "url", "year")
 _DOC_KEY = re.compile(r"^doc_(title|text|url|year|remove)_(\d{1,2})$")
 ACCEPT = "accept_"  # prefix of the boxes the owner ticks to accept a suggestion: accept_sectors, ...
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# the form's own words, next to the field, for the problems people make most often: a record
+# missing a required field is reported on the record as a whole, so the form looks for itself
+_MISSING = {"name": N_("Give the organisation's name."),
+            "description": N_("Describe the organisation in a few sentences.")}
+_FRIENDLY = {profiles.BAD_EMAIL: N_("Enter a valid e-mail address.")}
 
 
 @dataclass
@@ -94,17 +96,15 @@ def record_from_form(items: Iterable[tuple[str, str]]) -> dict[str, Any]:
     return suggestions.accept(*read_form(items))
 
 
-def check_record(record: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
-    """The normalised record and its problems by field (``documents[1].text`` style keys)."""
-    rec = normalise_record(record)
-    errors: dict[str, list[str]] = {}
-    if not rec.get("name"):
-        errors["name"] = [N_("Give the organisation's name.")]
-    if not rec.get("description"):
-        errors["description"] = [N_("Describe the organisation in a few sentences.")]
-    if rec.get("contact_email") and not _EMAIL.match(rec["contact_email"]):
-        errors["contact_email"] = [N_("Enter a valid e-mail address.")]
-    for problem in validate_record(rec):
+def check_form(record: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """The canonical record and its problems (``profiles.record_problems``) by form field
+    (``documents[1].text`` style keys for a document's fields)."""
+    rec, problems = profiles.record_problems(record)
+    errors = {key: [message] for key, message in _MISSING.items() if not rec.get(key)}
+    for problem in problems:
+        if problem in _FRIENDLY:
+            errors[problem.field] = [_FRIENDLY[problem]]
+            continue
         key = problem.field.split("[")[0] if not problem.field.startswith("documents") else problem.field
         if key in errors or key == "id":
             continue
@@ -155,7 +155,7 @@ def completeness(record: dict[str, Any]) -> tuple[int, list[str]]:
 def load_own(db: Database, user: UserRow, profile_id: str) -> dict[str, Any]:
     """The full record of a profile the user may edit (owners; officers and admins: any); NotFound otherwise."""
     with db.connection() as conn:
-        row = profile_store.get_profile(conn, profile_id) if may_edit(conn, user, profile_id) else None
+        row = profile_store.get_profile(conn, profile_id) if profiles.may_edit(conn, user, profile_id) else None
     if row is None:
         raise NotFound(N_("This profile does not exist or is not yours."))
     return row.record
@@ -167,17 +167,11 @@ def save(db: Database, matching: Any, user: UserRow, record: dict[str, Any],
     if profile_id is not None:
         load_own(db, user, profile_id)
     record = dict(record, id=profile_id or new_profile_id(str(record.get("name") or "")))
-    rec, errors = check_record(record)
+    rec, errors = check_form(record)
     if errors:
         return SaveResult(None, errors, rec)
-    with db.connection() as conn, conn.transaction():
-        counts, changed = profile_store.upsert_profiles(conn, [rec])
-        if profile_id is None:
-            user_store.insert_owner(conn, user.id, rec["id"])
-        after_profiles_changed(conn, changed)
-        profile_store.insert_audit(conn, "create" if profile_id is None else "update", "profile", rec["id"],
-                                   {"imported": counts.imported, "updated": counts.updated},
-                                   actor="web", actor_id=user.id)
+    # a profile created from "My profiles" belongs to whoever created it, officers included
+    profiles.store_profile(db, rec, user, actor="web", claim=True)
     if matching is not None:
         matching.refresh([rec["id"]])
     else:
@@ -187,7 +181,7 @@ def save(db: Database, matching: Any, user: UserRow, record: dict[str, Any],
 
 def preview(matching: Any, record: dict[str, Any], k: int = 5) -> list[dict[str, Any]]:
     """Top matches of an unsaved record (nothing when it is not yet rankable)."""
-    rec, errors = check_record(dict(record, id=record.get("id") or "draft-preview"))
+    rec, errors = check_form(dict(record, id=record.get("id") or "draft-preview"))
     if matching is None or "description" in errors or "kind" in errors or "country" in errors:
         return []
     try:

@@ -17,6 +17,7 @@ import psycopg
 from web.db import Database
 from web.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited
 from web.i18n import N_
+from web.services import visibility
 from web.services.mail import Mailer
 from web.store import introductions as store
 from web.store import profiles as profile_store
@@ -35,12 +36,18 @@ class Party:
     user_id: int
     role: str
     owned: frozenset[str]
+    disabled: bool = False
 
     @classmethod
     def of(cls, db: Database, user: UserRow) -> Party:
         with db.connection() as conn:
             owned = user_store.list_owned_profile_ids(conn, user.id)
-        return cls(user.id, user.role, frozenset(owned))
+        return cls(user.id, user.role, frozenset(owned), user.disabled)
+
+    @property
+    def id(self) -> int:
+        """The acting user's id (so that a party is a ``visibility.Viewer``)."""
+        return self.user_id
 
 
 @dataclass
@@ -190,11 +197,9 @@ def _view(conn: psycopg.Connection, party: Party, row: IntroductionRow, with_mes
     sent = row.from_profile in party.owned
     mine, other = (row.from_profile, row.to_profile) if sent else (row.to_profile, row.from_profile)
     reason = row.decline_reason if (not sent or row.share_reason) else None
-    contact = None
-    if row.state == "accepted":
-        prof = profile_store.get_profile(conn, other)
-        contact = {"contact_email": prof.record.get("contact_email") if prof else None,
-                   "emails": user_store.list_owner_emails(conn, other)}
+    # the card belongs to the accepted introduction's page (beside its thread); whether the party may
+    # see it at all is the one visibility rule
+    contact = visibility.contact_card(conn, party, other) if row.state == "accepted" else None
     messages = store.list_messages(conn, row.id) if with_messages and row.state == "accepted" else []
     return IntroductionView(row, "sent" if sent else "received", mine, other,
                             row.to_name if sent else row.from_name, reason, contact, messages)
@@ -213,13 +218,6 @@ def get_for(db: Database, party: Party, intro_id: int) -> IntroductionView:
     expire_due(db)
     with db.connection() as conn:
         return _view(conn, party, _load(conn, party, intro_id), with_messages=True)
-
-
-def has_accepted(conn: psycopg.Connection, owned: frozenset[str], profile_id: str) -> bool:
-    """Whether one of ``owned`` has an accepted introduction with ``profile_id``."""
-    return any(
-        store.list_introduction_states(conn, mine).get(profile_id) == "accepted" for mine in owned
-    )
 
 
 def states_for(db: Database, profile_id: str) -> dict[str, str]:

@@ -11,7 +11,7 @@ from typing import Any
 
 from matcher.labels import component_label
 from web.db import Database
-from web.errors import DomainError, Invalid, NotFound
+from web.errors import Invalid, NotFound, Pending, Unavailable
 from web.i18n import N_
 from web.store import directory as directory_store
 from web.store import feedback as feedback_store
@@ -22,8 +22,6 @@ from web.store.directory import DirectoryRow
 from web.store.feedback import VERDICTS
 from web.store.users import UserRow
 
-# the matching service's answers meaning "not yet": still embedding (409), index loading (503)
-PENDING_STATUSES = (409, 503)
 # The contribution that fills a bar, in score units (``matcher.scoring.Weights``: one unit is one
 # standard deviation of text match), the same on every card so that equal bars mean equal
 # contributions. 3.0 is about the 99th percentile of single-component contributions among the
@@ -156,9 +154,7 @@ def for_profile(db: Database, matching: Any, user: UserRow, profile_id: str,
     hidden = {t for t, v in verdicts.items() if v == "hidden"}
     try:
         results = matching.rank(profile_id, k=k, exclude=hidden | {profile_id})
-    except DomainError as exc:
-        if exc.status not in PENDING_STATUSES:
-            raise
+    except (Pending, Unavailable):  # the profile is still being embedded, or the index is loading
         return [], True
     ids = [str(r.get("id")) for r in results]
     with db.connection() as conn:

@@ -1,68 +1,36 @@
-"""Profile use cases shared by the CLI, the API and the web app."""
+"""Profiles: the one check of a record, the one write path and the one delete path, shared by the
+import (CLI), the editor (web), the API and the command line.
+
+Every write goes check → store → audit → queue the embedding (which wakes the workers); the
+embedding worker then tells the live indexes (``web.store.events.INDEX_CHANNEL``). A delete tells
+them at once.
+"""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
 
-from matcher.profile import normalise_record, validate_record
+from matcher.profile import FieldError, normalise_record, validate_record
 from web.db import Database
 from web.errors import Forbidden, Invalid, NotFound
+from web.services.accounts import is_email
+from web.store import events
 from web.store import jobs as job_store
 from web.store import profiles as store
 from web.store import users as user_store
 from web.store.profiles import UpsertCounts
 from web.store.users import UserRow
 
+# records per COPY of an import: bounds the temporary table, and moves the progress bar
 IMPORT_CHUNK = 1000
 EMBED_JOB = "embed_profile"
-INDEX_CHANNEL = "caunoi_index"
-JOBS_CHANNEL = "caunoi_jobs"
-
-
-def after_profiles_changed(conn: psycopg.Connection, changed_ids: list[str]) -> None:
-    """Queue the embedding of changed profiles and wake the workers (inside the caller's transaction)."""
-    if changed_ids:
-        job_store.insert_jobs(conn, EMBED_JOB, changed_ids)
-        conn.execute(f"NOTIFY {JOBS_CHANNEL}")
-
-
-def notify_index(conn: psycopg.Connection, profile_ids: list[str]) -> None:
-    """Tell every process's live index that these profiles changed (delivered at commit)."""
-    for start in range(0, len(profile_ids), 500):
-        payload = ",".join(profile_ids[start : start + 500])
-        conn.execute("SELECT pg_notify(%(ch)s, %(p)s)", {"ch": INDEX_CHANNEL, "p": payload})
-
-
-def import_records(db: Database, records: list[dict[str, Any]], *, actor: str = "cli",
-                   actor_id: int | None = None, progress: bool = False) -> UpsertCounts:
-    """Upsert validated canonical records in ONE transaction; audit it; return the counts."""
-    chunks = [records[i : i + IMPORT_CHUNK] for i in range(0, len(records), IMPORT_CHUNK)]
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(records), unit="profile", desc="importing", file=sys.stderr)
-    imported = updated = unchanged = 0
-    changed: list[str] = []
-    with db.connection() as conn, conn.transaction():
-        for chunk in chunks:
-            counts, ids = store.upsert_profiles(conn, chunk)
-            imported += counts.imported
-            updated += counts.updated
-            unchanged += counts.unchanged
-            changed.extend(ids)
-            after_profiles_changed(conn, ids)
-            if bar is not None:
-                bar.update(len(chunk))
-        store.insert_audit(conn, "import", "profile", None,
-                           {"imported": imported, "updated": updated, "unchanged": unchanged,
-                            "changed_ids": changed[:1000]}, actor=actor, actor_id=actor_id)
-    if bar is not None:
-        bar.close()
-    return UpsertCounts(imported, updated, unchanged)
+#: the problem ``record_problems`` reports for a contact e-mail that is not an address (the schema
+#: gives only its length)
+BAD_EMAIL = FieldError("contact_email", "is not an e-mail address (name@example.org)")
 
 
 class InvalidProfile(Invalid):
@@ -75,10 +43,20 @@ class InvalidProfile(Invalid):
         self.errors = errors
 
 
-def check_record(raw: dict[str, Any]) -> dict[str, Any]:
-    """Normalise and validate one record; raise ``InvalidProfile`` listing every problem."""
+def record_problems(raw: Any) -> tuple[Any, list[FieldError]]:
+    """The canonical record and every problem in it (none: it may be stored). The one check of a
+    record, whichever way it arrives; a ``raw`` that is not an object comes back as it is."""
     record = normalise_record(raw) if isinstance(raw, dict) else raw
     problems = validate_record(record)
+    email = record.get("contact_email") if isinstance(record, dict) else None
+    if isinstance(email, str) and not is_email(email):
+        problems.append(BAD_EMAIL)
+    return record, problems
+
+
+def checked_record(raw: Any) -> dict[str, Any]:
+    """The canonical record; raise ``InvalidProfile`` listing every problem."""
+    record, problems = record_problems(raw)
     if problems:
         rid = record.get("id") if isinstance(record, dict) else None
         raise InvalidProfile(rid if isinstance(rid, str) else None,
@@ -90,33 +68,92 @@ def may_edit(conn: psycopg.Connection, user: UserRow, profile_id: str) -> bool:
     return user.role in ("officer", "admin") or user_store.is_owner(conn, user.id, profile_id)
 
 
-def save_profile(db: Database, raw: dict[str, Any], user: UserRow, *, actor: str = "api") -> tuple[dict[str, Any], bool]:
-    """Create or update one profile as ``user``; returns ``(record, created)``.
+def write_profiles(conn: psycopg.Connection, records: list[dict[str, Any]], *, actor: str,
+                   actor_id: int | None = None, batch: bool = True,
+                   progress: Callable[[int], object] | None = None) -> tuple[UpsertCounts, list[str]]:
+    """Store checked records (``record_problems`` found none) inside the caller's transaction, audit
+    the write, and queue the embedding of the changed ones; return the counts and the changed ids.
 
-    A member may create profiles (and then owns them) and edit the ones they own; officers and
-    admins may edit any.
+    A ``batch`` (an import) is audited as one ``import`` entry with its counts; otherwise ``records``
+    is one profile, audited as its ``create`` or ``update`` when it changed. ``progress`` is called
+    with the number of records written after each chunk.
     """
-    record = check_record(raw)
+    if not batch and len(records) != 1:
+        raise ValueError(f"a single save writes one record, got {len(records)}")
+    imported = updated = unchanged = 0
+    changed: list[str] = []
+    for start in range(0, len(records), IMPORT_CHUNK):
+        chunk = records[start : start + IMPORT_CHUNK]
+        counts, ids = store.upsert_profiles(conn, chunk)
+        imported += counts.imported
+        updated += counts.updated
+        unchanged += counts.unchanged
+        changed.extend(ids)
+        job_store.insert_jobs(conn, EMBED_JOB, ids)
+        if progress is not None:
+            progress(len(chunk))
+    total = UpsertCounts(imported, updated, unchanged)
+    if batch:
+        store.insert_audit(conn, "import", "profile", None,
+                           {"imported": imported, "updated": updated, "unchanged": unchanged,
+                            "changed_ids": changed[:1000]}, actor=actor, actor_id=actor_id)
+    elif changed:
+        store.insert_audit(conn, "create" if imported else "update", "profile", changed[0],
+                           actor=actor, actor_id=actor_id)
+    return total, changed
+
+
+def import_records(db: Database, records: list[dict[str, Any]], *, actor: str = "cli",
+                   actor_id: int | None = None, progress: bool = False) -> UpsertCounts:
+    """Write checked records in ONE transaction (a crash, even kill -9, leaves nothing written)."""
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(records), unit="profile", desc="importing", file=sys.stderr)
+    with db.connection() as conn, conn.transaction():
+        counts, _ = write_profiles(conn, records, actor=actor, actor_id=actor_id,
+                                   progress=bar.update if bar is not None else None)
+    if bar is not None:
+        bar.close()
+    return counts
+
+
+def save_profile(db: Database, raw: dict[str, Any], user: UserRow, *, actor: str = "api") -> tuple[dict[str, Any], bool]:
+    """Check and create or update one profile as ``user`` (the API); returns ``(record, created)``.
+
+    Officers and admins create profiles on behalf of organisations: only a member who creates one
+    becomes its owner.
+    """
+    record = checked_record(raw)
+    return record, store_profile(db, record, user, actor=actor, claim=user.role == "member")
+
+
+def store_profile(db: Database, record: dict[str, Any], user: UserRow, *, actor: str, claim: bool) -> bool:
+    """Create or update one checked record as ``user`` in one transaction; True when created.
+
+    Members edit the profiles they own, officers and admins any; ``claim``: the user becomes the
+    owner of a profile they create.
+    """
     with db.connection() as conn, conn.transaction():
         existing = store.get_profile(conn, record["id"])
         if existing is not None and not may_edit(conn, user, record["id"]):
             raise Forbidden(f"you may not edit profile {record['id']}")
-        counts, changed = store.upsert_profiles(conn, [record])
-        if existing is None and user.role == "member":
+        write_profiles(conn, [record], actor=actor, actor_id=user.id, batch=False)
+        if existing is None and claim:
             user_store.insert_owner(conn, user.id, record["id"])
-        after_profiles_changed(conn, changed)
-        if changed:
-            store.insert_audit(conn, "create" if existing is None else "update", "profile", record["id"],
-                               actor=actor, actor_id=user.id)
-    return record, existing is None
+    return existing is None
 
 
-def delete_profile(db: Database, profile_id: str, user: UserRow, *, actor: str = "api") -> None:
+def delete_profile(db: Database, profile_id: str, user: UserRow | None, *, actor: str = "api") -> None:
+    """Delete one profile (its texts, ownership, introductions and matches go with it), audit it and
+    tell every live index. ``user`` None is the operator at the command line, who may delete any."""
     with db.connection() as conn, conn.transaction():
         if store.get_profile(conn, profile_id) is None:
             raise NotFound(f"no profile with id {profile_id!r}")
-        if not may_edit(conn, user, profile_id):
+        if user is not None and not may_edit(conn, user, profile_id):
             raise Forbidden(f"you may not delete profile {profile_id}")
         store.delete_profile(conn, profile_id)
-        store.insert_audit(conn, "delete", "profile", profile_id, actor=actor, actor_id=user.id)
-        notify_index(conn, [profile_id])
+        store.insert_audit(conn, "delete", "profile", profile_id, actor=actor,
+                           actor_id=user.id if user is not None else None)
+        events.notify_index(conn, [profile_id])

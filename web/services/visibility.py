@@ -1,19 +1,63 @@
-"""Who may see a profile's private fields (contact details).
+"""Who may see a profile's contact details: the one rule, used by every page, fragment, API response
+and export that could show them.
 
-Contact details are shown only to officers and admins, to the profile's owners, and to the
-owners of a profile with an ACCEPTED introduction to it. Everyone else gets the public record.
+Contact details are the record's ``PRIVATE_FIELDS`` and the e-mail addresses of its owners'
+accounts. They are shown to officers and admins, to the profile's owners, and to the owners of a
+profile that both sides connected with it: an introduction accepted (any of their introductions,
+not only the latest) or a meeting an officer proposed and both confirmed. Never to a disabled
+account, nor to anyone signed out. Everyone else gets the public record.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import psycopg
 
 from web.store import profiles as store
-from web.store.users import UserRow
+from web.store import users as user_store
 
 PRIVATE_FIELDS = ("contact_email",)
+PRIVILEGED_ROLES = ("officer", "admin")
+
+
+class Viewer(Protocol):
+    """Who is looking: a signed-in ``UserRow``, or the ``Party`` of an introduction or meeting."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def role(self) -> str: ...
+
+    @property
+    def disabled(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class _Operator:
+    id: int = 0
+    role: str = "admin"
+    disabled: bool = False
+
+
+#: whoever runs the command line with the database's own rights: sees what an admin sees (an export
+#: is a backup, and export → import must give back the same records)
+OPERATOR: Viewer = _Operator()
+
+
+def contact_visible(conn: psycopg.Connection, viewer: Viewer | None, profile_ids: list[str]) -> set[str]:
+    """Those of ``profile_ids`` whose contact details ``viewer`` may see."""
+    if viewer is None or viewer.disabled or not profile_ids:
+        return set()
+    if viewer.role in PRIVILEGED_ROLES:
+        return set(profile_ids)
+    return store.list_contact_allowed(conn, viewer.id, profile_ids)
+
+
+def may_see_contact(conn: psycopg.Connection, viewer: Viewer | None, profile_id: str) -> bool:
+    return profile_id in contact_visible(conn, viewer, [profile_id])
 
 
 def public_record(record: dict[str, Any]) -> dict[str, Any]:
@@ -21,14 +65,21 @@ def public_record(record: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in record.items() if k not in PRIVATE_FIELDS}
 
 
-def may_see_contact(conn: psycopg.Connection, user: UserRow | None, profile_id: str) -> bool:
-    if user is None or user.disabled:
-        return False
-    if user.role in ("officer", "admin"):
-        return True
-    return store.select_contact_allowed(conn, user.id, profile_id)
+def records_for(conn: psycopg.Connection, viewer: Viewer | None, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``records`` as ``viewer`` may see them."""
+    allowed = contact_visible(conn, viewer, [r["id"] for r in records])
+    return [r if r["id"] in allowed else public_record(r) for r in records]
 
 
-def record_for(conn: psycopg.Connection, user: UserRow | None, record: dict[str, Any]) -> dict[str, Any]:
-    """``record`` as ``user`` may see it."""
-    return record if may_see_contact(conn, user, record["id"]) else public_record(record)
+def record_for(conn: psycopg.Connection, viewer: Viewer | None, record: dict[str, Any]) -> dict[str, Any]:
+    """``record`` as ``viewer`` may see it."""
+    return records_for(conn, viewer, [record])[0]
+
+
+def contact_card(conn: psycopg.Connection, viewer: Viewer | None, profile_id: str) -> dict[str, Any] | None:
+    """``{"contact_email": str | None, "emails": [owners' e-mails]}`` of a profile, or None when
+    ``viewer`` may not see them (or the profile is gone)."""
+    row = store.get_profile(conn, profile_id)
+    if row is None or not may_see_contact(conn, viewer, profile_id):
+        return None
+    return {"contact_email": row.record.get("contact_email"), "emails": user_store.list_owner_emails(conn, profile_id)}

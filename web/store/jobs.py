@@ -10,6 +10,8 @@ import psycopg
 from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
+from web.store.events import JOBS_CHANNEL, notify
+
 
 @dataclass
 class JobRow:
@@ -23,7 +25,8 @@ class JobRow:
 
 
 def insert_jobs(conn: psycopg.Connection, kind: str, keys: list[str], payload: dict[str, Any] | None = None) -> int:
-    """Enqueue one job per key; a key that already has a pending job is skipped. Returns how many were added."""
+    """Enqueue one job per key and wake the workers; a key that already has a pending job is
+    skipped. Returns how many were added."""
     if not keys:
         return 0
     cur = conn.execute(
@@ -31,7 +34,14 @@ def insert_jobs(conn: psycopg.Connection, kind: str, keys: list[str], payload: d
         " ON CONFLICT (kind, key) WHERE status = 'queued' DO NOTHING",
         {"kind": kind, "keys": keys, "payload": Jsonb(payload or {})},
     )
+    if cur.rowcount:
+        notify_jobs(conn)
     return cur.rowcount
+
+
+def notify_jobs(conn: psycopg.Connection) -> None:
+    """Wake the workers (delivered when the caller's transaction commits; once per transaction)."""
+    notify(conn, JOBS_CHANNEL)
 
 
 def claim_jobs(conn: psycopg.Connection, kind: str, limit: int) -> list[JobRow]:

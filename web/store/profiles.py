@@ -186,16 +186,21 @@ def insert_audit(conn: psycopg.Connection, action: str, entity: str, entity_id: 
     )
 
 
-def select_contact_allowed(conn: psycopg.Connection, user_id: int, profile_id: str) -> bool:
-    """True when the user owns the profile or one of their profiles has an accepted introduction with it."""
-    row = conn.execute(
-        "SELECT EXISTS (SELECT 1 FROM profile_owners WHERE user_id = %(u)s AND profile_id = %(p)s)"
+def list_contact_allowed(conn: psycopg.Connection, user_id: int, profile_ids: list[str]) -> set[str]:
+    """Those of ``profile_ids`` the user owns, or that one of the user's profiles connected with:
+    an accepted introduction or a confirmed meeting, in either direction."""
+    rows = conn.execute(
+        "SELECT p.id FROM unnest(%(ids)s::text[]) AS p(id)"
+        " WHERE EXISTS (SELECT 1 FROM profile_owners WHERE user_id = %(u)s AND profile_id = p.id)"
         " OR EXISTS (SELECT 1 FROM introductions i JOIN profile_owners o ON o.user_id = %(u)s"
-        "   AND o.profile_id IN (i.from_profile, i.to_profile)"
-        "   WHERE i.state = 'accepted' AND %(p)s IN (i.from_profile, i.to_profile) AND o.profile_id <> %(p)s)",
-        {"u": user_id, "p": profile_id},
-    ).fetchone()
-    return bool(row and row[0])
+        "   AND o.profile_id IN (i.from_profile, i.to_profile) AND o.profile_id <> p.id"
+        "   WHERE i.state = 'accepted' AND p.id IN (i.from_profile, i.to_profile))"
+        " OR EXISTS (SELECT 1 FROM meetings m JOIN profile_owners o ON o.user_id = %(u)s"
+        "   AND o.profile_id IN (m.a_id, m.b_id) AND o.profile_id <> p.id"
+        "   WHERE m.state = 'confirmed' AND p.id IN (m.a_id, m.b_id))",
+        {"u": user_id, "ids": profile_ids},
+    ).fetchall()
+    return {r[0] for r in rows}
 
 
 def list_profile_page(conn: psycopg.Connection, *, after: str | None, limit: int, kind: str | None = None,
