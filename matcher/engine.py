@@ -24,6 +24,7 @@ from contextlib import nullcontext
 from typing import Any
 
 import numpy as np
+from sklearn.exceptions import NotFittedError
 
 from matcher.cache import CachedEncoder, InMemoryVectorCache, VectorCache
 from matcher.distill import FirstStage, first_stage_scores, fit_first_stage
@@ -309,8 +310,10 @@ class Engine:
 
     # ----------------------------------------------------------------- internals
     def _check_fitted(self) -> None:
+        """Raise ``NotFittedError`` (a ``ValueError`` and ``AttributeError``, as in scikit-learn)
+        before ``fit``."""
         if not hasattr(self, "index_"):
-            raise RuntimeError("this Engine is not fitted yet; call fit(profiles) first")
+            raise NotFittedError("this Engine is not fitted yet; call fit(profiles) first")
 
     def _row(self, profile_id: str) -> int:
         row = self.index_.row_of.get(profile_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sklearn.exceptions import NotFittedError
 
 from matcher.cache import InMemoryVectorCache
 from matcher.engine import Engine
@@ -76,7 +77,7 @@ def test_many_updates_compact_the_index(fake_embedder):
 
 
 def test_unfitted_engine_says_so_and_an_empty_fit_fails():
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         Engine().rank("x")
     with pytest.raises(ValueError, match="at least one profile"):
         Engine(embedder=FakeEmbedder()).fit([])
