@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from web.db import Database
-from web.errors import DomainError, NotFound
+from web.errors import NotFound, Unavailable
 from web.i18n import N_
 from web.services import visibility
 from web.store import directory as store
@@ -112,9 +112,7 @@ def _search(matching: Any, query: DirectoryQuery) -> list[str] | None:
     engine = {name: getattr(filters, name) for name in _ENGINE_FILTERS if getattr(filters, name)}
     try:
         hits = matching.search(query.q, k=SEARCH_DEPTH, filters=engine or None)
-    except DomainError as exc:
-        if exc.status != 503:
-            raise
+    except Unavailable:  # the index is still loading
         return None
     top = max((float(h.get("score") or 0) for h in hits), default=0.0)
     return [str(h["id"]) for h in hits if top > 0 and float(h.get("score") or 0) >= SEARCH_RELATIVE_FLOOR * top]

@@ -172,17 +172,14 @@ def save(db: Database, matching: Any, user: UserRow, record: dict[str, Any],
         return SaveResult(None, errors, rec)
     # a profile created from "My profiles" belongs to whoever created it, officers included
     profiles.store_profile(db, rec, user, actor="web", claim=True)
-    if matching is not None:
-        matching.refresh([rec["id"]])
-    else:
-        log.warning("no matching service: profile %s not refreshed", rec["id"])
+    matching.refresh([rec["id"]])
     return SaveResult(rec["id"], {}, rec)
 
 
 def preview(matching: Any, record: dict[str, Any], k: int = 5) -> list[dict[str, Any]]:
     """Top matches of an unsaved record (nothing when it is not yet rankable)."""
     rec, errors = check_form(dict(record, id=record.get("id") or "draft-preview"))
-    if matching is None or "description" in errors or "kind" in errors or "country" in errors:
+    if "description" in errors or "kind" in errors or "country" in errors:
         return []
     try:
         results = matching.rank_record(rec, k=k + 1)
