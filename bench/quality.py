@@ -11,7 +11,8 @@ sets are read from ``../shared/evaldata`` (never copied into the repository; see
 protocols and licences). Embeddings are cached on disk (``--cache``), so reruns only score.
 
 The gap column is the engine minus the best single channel (loss: the other way round, so
-positive is always better), with two paired standard errors as the set's noise.
+positive is always better), with two paired standard errors as the set's noise (at least one
+query's worth, 1/n).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import html
 import json
+import math
 import sqlite3
 import sys
 import time
@@ -166,13 +168,17 @@ def run(sets: list[EvalSet], encoder: CachedEncoder, make_engine: Callable[[], E
         sign = -1.0 if lower_better else 1.0
         best = max(SINGLE, key=lambda m: sign * results[m].value)
         gap, se = paired_gap(results["engine"], results[best])
+        n = len(results["engine"].per_query)
         table[dataset.name] = {
             "metric": results["engine"].metric,
             "n_queries": len(results["engine"].per_query),
             "methods": {m: {"value": r.value, **r.extra} for m, r in results.items()},
             "best_single": best,
             "gap": sign * gap,
-            "noise": 2 * se,
+            # two paired standard errors, and never finer than one query: when the two methods
+            # agree on all queries but one, the standard error is ~0 and a single flip (float
+            # rounding on another machine) would count as a regression
+            "noise": max(2 * se, 1.0 / n) if n else math.inf,
             "per_query": {m: r.per_query for m, r in results.items()},
         }
     return table

@@ -28,13 +28,16 @@ def _harness():  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)  # cold (nothing embedded yet) on a busy 2-core machine: ~10 min
 @pytest.mark.skipif(
     not EVALDATA.is_dir(),
     reason=f"real external evaluation text is read from {EVALDATA} (shared beside the checkout); not present",
 )
-def test_engine_is_never_below_its_best_single_channel_on_real_text(tmp_path: Path) -> None:
+def test_engine_is_never_below_its_best_single_channel_on_real_text() -> None:
     harness = _harness()
-    table = harness.main(["--small", "--sets", "dev,tatoeba,iwslt,reviewers", "--cache", str(tmp_path / "v.sqlite")])
+    # the harness's own vector cache (keyed by text hash, role and model, so it cannot serve a
+    # wrong vector): the first run embeds ~3,000 texts, later runs only score
+    table = harness.main(["--small", "--sets", "dev,tatoeba,iwslt,reviewers"])
     assert {"dev", "tatoeba", "tatoeba-unaccented", "iwslt-para", "reviewers"} <= set(table)
     failures = [
         f"{name}: engine {row['methods']['engine']['value']:.3f} vs {row['best_single']} "
