@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from web.db import Database, apply_migrations, start_embedded
@@ -43,15 +45,25 @@ def database(settings: Settings) -> Iterator[Database]:
     db.close()
 
 
-def truncate_all(db: Database) -> None:
-    with db.connection() as conn:
-        tables = [r[0] for r in conn.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
-            # the embedding cache is content-addressed: keeping it between tests only saves model time
-            " AND tablename NOT IN ('schema_migrations', 'embedding_cache')"
-        ).fetchall()]
-        if tables:
-            conn.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+def truncate_all(db: Database, attempts: int = 5) -> None:
+    """Empty every table but the migrations and the embedding cache. A live server of the previous
+    test (its worker woken by a NOTIFY, its index listener) may still be reading or writing; when
+    PostgreSQL breaks the resulting deadlock by cancelling the TRUNCATE, it is tried again."""
+    for attempt in range(attempts):
+        try:
+            with db.connection() as conn:
+                tables = [r[0] for r in conn.execute(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+                    # the embedding cache is content-addressed: keeping it between tests only saves model time
+                    " AND tablename NOT IN ('schema_migrations', 'embedding_cache')"
+                ).fetchall()]
+                if tables:
+                    conn.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+            return
+        except psycopg.errors.DeadlockDetected:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
 
 
 @pytest.fixture
