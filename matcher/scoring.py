@@ -220,7 +220,6 @@ def document_expertise(q: ProfileFeatures, b: Block, top_k: int = DOC_TOP_K) -> 
     b_about[b.offer_cols] = False
     b_doc = b.prov_doc >= 0  # documents are never offers: a subset of b_about
     out = np.full(n, np.nan, dtype=np.float32)
-    owner = np.repeat(np.arange(n), np.diff(b.prov_off))
     if q_doc.any() and b_about.any():
         # your documents: each one's best passage pair with each candidate's topic passages
         sims = np.full((int(q_doc.sum()), len(b_about)), -np.inf, dtype=np.float32)
@@ -228,16 +227,13 @@ def document_expertise(q: ProfileFeatures, b: Block, top_k: int = DOC_TOP_K) -> 
         per_passage = segment_reduce(sims, b.prov_off, "max", fill=-np.inf)  # (your doc passages, n)
         docs = np.unique(q_docno[q_doc])
         per_doc = np.stack([per_passage[q_docno[q_doc] == d].max(0) for d in docs])  # (your docs, n)
-        per_doc = np.sort(per_doc, axis=0)[::-1][:top_k]
-        finite = np.isfinite(per_doc)
-        with np.errstate(invalid="ignore"):
-            mine = np.where(finite.any(0), np.where(finite, per_doc, 0).sum(0) / np.maximum(finite.sum(0), 1), np.nan)
-        out = np.fmax(out, mine.astype(np.float32))
+        doc_i, cand_i = np.nonzero(np.isfinite(per_doc))  # candidates without topic passages: none
+        out = np.fmax(out, _top_k_mean(per_doc[doc_i, cand_i], cand_i, n, top_k).astype(np.float32))
     if q_about.any() and b_doc.any():
         # their documents: each document passage's best pair with your topic passages, then per document
         cols = np.flatnonzero(b_doc)
         best = (q.prov_vecs[q_about] @ b.prov_vecs[cols].T).max(0)
-        key_owner, key_doc = owner[cols], b.prov_doc[cols]
+        key_owner, key_doc = np.repeat(np.arange(n), np.diff(b.prov_off))[cols], b.prov_doc[cols]
         starts = np.flatnonzero(np.r_[True, (key_owner[1:] != key_owner[:-1]) | (key_doc[1:] != key_doc[:-1])])
         theirs = _top_k_mean(np.maximum.reduceat(best, starts), key_owner[starts], n, top_k)
         out = np.fmax(out, theirs.astype(np.float32))
