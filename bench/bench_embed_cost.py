@@ -45,24 +45,9 @@ VARIANTS = ("clean", "unaccented", "messy")
 
 
 # --------------------------------------------------------------- in a child, inside one checkout
-def _strip_record(record: dict[str, Any]) -> dict[str, Any]:
-    from matcher.accents import strip_marks
-
-    def strip(value: Any) -> Any:
-        if isinstance(value, str):
-            return strip_marks(value)
-        if isinstance(value, list):
-            return [strip(v) for v in value]
-        if isinstance(value, dict):
-            return {k: strip(v) for k, v in value.items()}
-        return value
-
-    return strip(record)
-
-
 def make_records(n: int) -> dict[str, list[dict[str, Any]]]:
     """variant → records, made with the current checkout's ``matcher.messy`` (the after one)."""
-    from matcher.messy import messy_variant, plan_messy
+    from matcher.messy import messy_variant, plan_messy, strip_all
     from matcher.records import check_records
 
     paths = sorted(Path("profiles").glob("ecosystem-*.jsonl"))
@@ -76,7 +61,7 @@ def make_records(n: int) -> dict[str, list[dict[str, Any]]]:
     plans = plan_messy(records)
     return {
         "clean": records,
-        "unaccented": [_strip_record(r) if plans[r["id"]].strip else r for r in records],
+        "unaccented": [strip_all(r) if plans[r["id"]].strip else r for r in records],
         "messy": messy_variant(records),
     }
 

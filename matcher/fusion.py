@@ -195,20 +195,19 @@ class FoldResult:
 def cross_validate(
     datasets: Mapping[str, EvalSet], data: Mapping[str, list[QueryData]], base: Weights, l2: float,
     n_folds: int = N_FOLDS,
-) -> tuple[list[FoldResult], list[np.ndarray]]:
+) -> list[FoldResult]:
     """K-fold over queries of every set at once: fit on the other folds of all sets, measure on
-    this fold of each set. Returns the per-set, per-fold results and each fold's weights."""
-    results, fitted = [], []
+    this fold of each set. Returns the per-set, per-fold results."""
+    results = []
     for f in range(n_folds):
         train = [qd for qs in data.values() for qd in qs if fold_of(qd.key, n_folds) != f]
         w = fit_weights(train, base, l2)
-        fitted.append(w)
         for name, qs in data.items():
             test = [qd for qd in qs if fold_of(qd.key, n_folds) == f]
             if test:
                 results.append(FoldResult(name, str(f + 1), len(test), evaluate(datasets[name], test, w).value,
                                           evaluate(datasets[name], test, as_vector(base)).value))
-    return results, fitted
+    return results
 
 
 def leave_one_out(

@@ -117,14 +117,15 @@ def plan_messy(records: Sequence[dict[str, Any]], random_state: int = 0) -> dict
     return plans
 
 
-def _strip_all(value: Any) -> Any:
-    # ids, codes, e-mails and addresses are ASCII (the schema's patterns), so stripping leaves them
+def strip_all(value: Any) -> Any:
+    """``value`` (a record, or any of its fields) with every string typed without diacritics.
+    Ids, codes, e-mails and addresses are ASCII (the schema's patterns), so stripping leaves them."""
     if isinstance(value, str):
         return strip_marks(value)
     if isinstance(value, list):
-        return [_strip_all(v) for v in value]
+        return [strip_all(v) for v in value]
     if isinstance(value, dict):
-        return {k: _strip_all(v) for k, v in value.items()}
+        return {k: strip_all(v) for k, v in value.items()}
     return value
 
 
@@ -135,7 +136,7 @@ def apply_plan(record: dict[str, Any], plan: MessyPlan) -> dict[str, Any]:
         out["description"] = merge_free_text(
             record["description"], record.get("offers", ""), record.get("needs", ""), plan.offer_cue, plan.need_cue
         )
-    return _strip_all(out) if plan.strip else out
+    return strip_all(out) if plan.strip else out
 
 
 def messy_variant(records: list[dict[str, Any]], random_state: int = 0) -> list[dict[str, Any]]:
