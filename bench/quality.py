@@ -6,7 +6,9 @@
 
 For each set it measures, side by side and on the same profiles: the full engine, each single
 channel used raw (``matcher.quality``: dense e5, dense with CSLS, lexical TF-IDF, their plain
-reciprocal-rank fusion) and, on unaccented sets, dense after restoring diacritics. The external
+reciprocal-rank fusion) and, on unaccented sets, dense after restoring diacritics. The search
+sets (``--sets search``) look profiles up by a short text instead (``Engine.search`` beside the
+raw channels of the query against each profile's whole text). The external
 sets are read from ``../shared/evaldata`` (never copied into the repository; see its README for
 protocols and licences). Embeddings are cached on disk (``--cache``), so reruns only score.
 
@@ -21,6 +23,7 @@ import argparse
 import html
 import json
 import math
+import re
 import sqlite3
 import sys
 import time
@@ -49,11 +52,15 @@ from matcher.quality import (  # noqa: E402
     paired_gap,
     parallel_set,
     rrf_scorer,
+    search_dense_scorer,
+    search_engine_scorer,
+    search_lexical_scorer,
+    search_set,
     with_vietnamese,
 )
 
 EVALDATA = ROOT.parent / "shared" / "evaldata"
-SMALL = {"tatoeba": 150, "iwslt-sent": 150, "iwslt-para": 40, "reviewers": 8}
+SMALL = {"tatoeba": 150, "iwslt-sent": 150, "iwslt-para": 40, "reviewers": 8, "search-titles": 80}
 
 
 class DiskCache:
@@ -124,6 +131,49 @@ def iwslt_sets(limit_sent: int | None, limit_para: int | None) -> tuple[EvalSet,
     return sent, para
 
 
+def _first_sentence(text: str) -> str:
+    return re.split(r"(?<=[.!?])\s+", text.strip(), maxsplit=1)[0]
+
+
+def title_search_set(limit: int | None) -> EvalSet:
+    """The reviewer set's papers looked up by their title: the title is taken out of the name and
+    the description (which starts with it), so only the abstract can answer."""
+    records = json.loads((EVALDATA / "reviewers-dev" / "profiles.json").read_text(encoding="utf-8"))
+    papers, queries = [], []
+    for i, r in enumerate(r for r in records if not r.get("documents")):
+        title, text = r["name"], r["description"]
+        if text.startswith(title):
+            text = text[len(title):].lstrip(". ")
+        papers.append({**r, "name": f"Paper {i}", "description": text})
+        queries.append((title, r["id"], {}))
+    return search_set("search-titles", papers, queries[:limit])
+
+
+def tagline_search_sets(para: EvalSet, tatoeba: EvalSet) -> list[EvalSet]:
+    """Cross-lingual look-ups: a paragraph's first sentence finds its translation (both ways, and
+    typed without diacritics), a sentence its twin."""
+    def side(pid: str) -> dict[str, str]:
+        return {"side": "foreign" if pid.startswith("vi-") else "vn"}
+
+    texts = {r["id"]: r["description"] for r in para.records}
+    out = []
+    for lang, rewrite in (("en", str), ("vi", str), ("vi-unaccented", strip_marks)):
+        prefix = lang[:2] + "-"
+        queries = [(rewrite(_first_sentence(texts[q])), t, side(q)) for q, t in para.pairs.items() if q.startswith(prefix)]
+        out.append(search_set(f"search-para-{lang}", para.records, queries))
+    t_texts = {r["id"]: r["description"] for r in tatoeba.records}
+    out.append(search_set("search-tatoeba", tatoeba.records,
+                          [(t_texts[q], t, side(q)) for q, t in tatoeba.pairs.items() if q.startswith("vi-")]))
+    return out
+
+
+def messy_search_set(dev: EvalSet, messy: EvalSet) -> EvalSet:
+    """Profiles as real sign-ups write them (the messy variant) looked up by the first sentence
+    of what the clean profile offers (its description when it offers nothing)."""
+    queries = [(_first_sentence(r.get("offers") or r["description"])[:200], r["id"], {}) for r in dev.records]
+    return search_set("search-dev-messy", messy.records, queries)
+
+
 def reviewer_set(limit: int | None) -> EvalSet:
     folder = EVALDATA / "reviewers-dev"
     records = json.loads((folder / "profiles.json").read_text(encoding="utf-8"))
@@ -141,8 +191,14 @@ def methods(dataset: EvalSet, encoder: CachedEncoder, make_engine: Callable[[], 
     out: dict[str, Scores] = {}
     t = time.perf_counter()
     engine = make_engine().fit(dataset.records)
-    out["engine"] = engine_scorer(dataset, engine)
     fit_s = time.perf_counter() - t
+    if dataset.kind == "search":
+        dense, lexical = search_dense_scorer(dataset, encoder), search_lexical_scorer(dataset)
+        out.update({"engine": search_engine_scorer(dataset, engine), "dense": dense, "lexical": lexical,
+                    "rrf(dense,lexical)": rrf_scorer([dense, lexical])})
+        print(f"  {dataset.name}: {len(dataset.records)} profiles, engine fit {fit_s:.1f} s", file=sys.stderr)
+        return out
+    out["engine"] = engine_scorer(dataset, engine)
     dense = dense_scorer(dataset, encoder)
     lexical = lexical_scorer(dataset)
     out["dense"] = dense
@@ -166,10 +222,11 @@ def run(sets: list[EvalSet], encoder: CachedEncoder, make_engine: Callable[[], E
         results: dict[str, SetResult] = {name: measure(dataset, fn) for name, fn in methods(dataset, encoder, make_engine, restorers).items()}
         lower_better = results["engine"].metric == "loss"
         sign = -1.0 if lower_better else 1.0
-        best = max(SINGLE, key=lambda m: sign * results[m].value)
+        best = max((m for m in SINGLE if m in results), key=lambda m: sign * results[m].value)
         gap, se = paired_gap(results["engine"], results[best])
         n = len(results["engine"].per_query)
         table[dataset.name] = {
+            "kind": dataset.kind,
             "metric": results["engine"].metric,
             "n_queries": len(results["engine"].per_query),
             "methods": {m: {"value": r.value, **r.extra} for m, r in results.items()},
@@ -193,7 +250,7 @@ def markdown(table: Mapping[str, Mapping[str, Any]]) -> str:
         vals = [f"{row['methods'][m]['value']:.3f}" if m in row["methods"] else "—" for m in cols + extra]
         gap = f"{row['gap']:+.3f} (± {row['noise']:.3f}) vs {row['best_single']}"
         lines.append(f"| {name} | {row['metric']} | " + " | ".join(vals) + f" | {gap} |")
-    para = [n for n, r in table.items() if r["metric"] == "acc@1"]
+    para = [n for n, r in table.items() if r["kind"] == "parallel"]
     if para:
         lines += ["", "| set | engine en→vi acc@1 | dense en→vi | engine MRR vi→en | dense MRR vi→en |", "|---|---|---|---|---|"]
         for n in para:
@@ -207,22 +264,25 @@ def build_sets(names: list[str], small: bool) -> list[EvalSet]:
     lim = SMALL if small else dict.fromkeys(SMALL)
     sets: list[EvalSet] = []
     dev = dev_set()
+    messy = messy_set(dev)
     if "dev" in names:
         sets.append(dev)
     if "dev-messy" in names:
-        sets.append(messy_set(dev))
+        sets.append(messy)
     if not EVALDATA.is_dir():
         print(f"{EVALDATA} not found: external sets skipped", file=sys.stderr)
-        return sets
+        return sets + ([messy_search_set(dev, messy)] if "search" in names else [])
+    t = tatoeba_set(lim["tatoeba"])
+    sent, para = iwslt_sets(lim["iwslt-sent"], lim["iwslt-para"])
     if "tatoeba" in names:
-        t = tatoeba_set(lim["tatoeba"])
         sets += [t, with_vietnamese(t, "tatoeba-unaccented", strip_marks)]
     if "iwslt" in names:
-        sent, para = iwslt_sets(lim["iwslt-sent"], lim["iwslt-para"])
         sets += [sent, with_vietnamese(sent, "iwslt-sent-unaccented", strip_marks),
                  para, with_vietnamese(para, "iwslt-para-unaccented", strip_marks)]
     if "reviewers" in names:
         sets.append(reviewer_set(lim["reviewers"]))
+    if "search" in names:
+        sets += [title_search_set(lim["search-titles"]), *tagline_search_sets(para, t), messy_search_set(dev, messy)]
     return sets
 
 
@@ -239,7 +299,7 @@ def restorer_table() -> dict[str, Callable[[str], str]]:
 
 def main(argv: list[str] | None = None) -> dict[str, dict[str, Any]]:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--sets", default="dev,dev-messy,tatoeba,iwslt,reviewers")
+    ap.add_argument("--sets", default="dev,dev-messy,tatoeba,iwslt,reviewers,search")
     ap.add_argument("--small", action="store_true", help="CI size (a few hundred items per set)")
     ap.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "caunoi" / "quality-vectors.sqlite")
     ap.add_argument("--markdown", type=Path, help="also write the table to this file")

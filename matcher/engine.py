@@ -38,8 +38,18 @@ from matcher.lexical import LexicalModel
 from matcher.records import check_records
 from matcher.results import Match, Scored
 from matcher.rules import cross_border_mask, excluded_ids, filter_mask, validate_filters
-from matcher.scoring import REVERSED, Weights, components, fit_percent, fuse, measure_channels, raw_channels
+from matcher.scoring import (
+    REVERSED,
+    Weights,
+    components,
+    fit_percent,
+    fuse,
+    measure_channels,
+    raw_channels,
+    search_components,
+)
 from matcher.space import fit_probe
+from matcher.store import sparse_dot
 from matcher.text import DEFAULT_PASSAGE_CHARS, DEFAULT_PASSAGE_WORDS
 
 _controller = None
@@ -305,7 +315,12 @@ class Engine:
             mask = self.index_.profiles["alive"] & filter_mask(validate_filters(filters), self.index_.profiles)
             weights = self.weights_.keep("dense_reciprocal", "lexical_reciprocal")
             rows = self._shortlist(q, mask, max(self.shortlist, k), weights)
-            scored = self._score(q, rows, weights)
+            block = self.index_.block(rows)
+            lexical = self.featurizer_.lexical
+            words = sparse_dot(lexical.space(block.lex_prov, "words"), lexical.space(q.lex_need, "words"))
+            score, contrib, values = search_components(raw_channels(q, block), words, self.stats_, weights)
+            ids = np.array([self.index_.ids[r] for r in rows], dtype=str)
+            scored = Scored(rows=rows, ids=ids, score=score, contributions=contrib, values=values)
             return [self._match(q, scored, int(i), True) for i in scored.order()[:k]]
 
     # ----------------------------------------------------------------- internals

@@ -181,6 +181,15 @@ class LexicalModel:
         blocks = [self._weigh(space, self.vectorizers_[space].transform(analysed)) for space in SPACES]
         return self._prune(sp.hstack(blocks, format="csr", dtype=np.float32))
 
+    def space(self, rows: sp.spmatrix, name: str) -> sp.csr_matrix:
+        """One space of stacked ``rows`` (from ``transform``) alone, each row re-normalised to unit
+        length (all zeros stays zeros); shape ``(n, n_features)``. Raises on an unknown space."""
+        if name not in SPACES:
+            raise ValueError(f"unknown lexical space {name!r}; valid spaces: {', '.join(SPACES)}")
+        i = SPACES.index(name)
+        part = sp.csr_matrix(rows)[:, i * self.n_features : (i + 1) * self.n_features]
+        return normalize(part, norm="l2").astype(np.float32)
+
     def _prune(self, rows: sp.csr_matrix) -> sp.csr_matrix:
         """Each row's ``max_terms`` largest entries (rows are not re-normalised)."""
         k = self.max_terms

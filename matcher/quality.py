@@ -10,6 +10,9 @@ them, so that the full engine and each single channel are measured on exactly th
                    papers they rated as profiles; for each researcher the rated papers are
                    ordered and the weighted pairwise misordering is the loss (lower is better).
 ``graded_set``     profiles plus graded judgements ``{query: {candidate: grade}}`` (NDCG@10).
+``search_set``     profiles looked up by a short free text (a title, a first sentence, a
+                   translation): each query has one right profile (accuracy@1 and MRR), the
+                   way the directory and ``/api/v1/search`` are used.
 
 Single channels, used raw (no fusion, no structure; what "the model alone" means):
 
@@ -54,9 +57,13 @@ class EvalSet:
     records: list[dict[str, Any]]
     pairs: dict[str, str] = field(default_factory=dict)
     gold: dict[str, dict[str, int]] = field(default_factory=dict)
+    # kind ``search``: query id -> (query text, the right profile's id, filters of the search)
+    searches: dict[str, tuple[str, str, dict[str, Any]]] = field(default_factory=dict)
 
     @property
     def queries(self) -> list[str]:
+        if self.kind == "search":
+            return sorted(self.searches)
         return sorted(self.pairs) if self.kind == "parallel" else sorted(self.gold)
 
     def candidates(self, query: str) -> list[str] | None:
@@ -84,6 +91,18 @@ def parallel_set(name: str, vi: Sequence[str], en: Sequence[str], foreign_countr
     return EvalSet(name, "parallel", records, pairs=pairs)
 
 
+def search_set(name: str, records: Sequence[dict[str, Any]],
+               queries: Sequence[tuple[str, str, Mapping[str, Any]]]) -> EvalSet:
+    """``records`` looked up by free text: ``queries`` = (text, the right profile's id, search
+    filters), named ``s-0``, ``s-1``, ..."""
+    ids = {r["id"] for r in records}
+    missing = [t for _, t, _ in queries if t not in ids]
+    if missing:
+        raise ValueError(f"{name}: {len(missing)} queries look for unknown profiles, e.g. {missing[0]!r}")
+    searches = {f"s-{i}": (text, target, dict(filters)) for i, (text, target, filters) in enumerate(queries)}
+    return EvalSet(name, "search", list(records), searches=searches)
+
+
 def with_vietnamese(dataset: EvalSet, name: str, rewrite: Callable[[str], str]) -> EvalSet:
     """``dataset`` with every text of its Vietnamese-side profiles rewritten (e.g. ``strip_marks``)."""
     records = []
@@ -93,7 +112,8 @@ def with_vietnamese(dataset: EvalSet, name: str, rewrite: Callable[[str], str]) 
             if r.get("documents"):
                 r["documents"] = [{**d, "text": rewrite(d["text"])} for d in r["documents"]]
         records.append(r)
-    return EvalSet(name, dataset.kind, records, pairs=dict(dataset.pairs), gold=dict(dataset.gold))
+    return EvalSet(name, dataset.kind, records, pairs=dict(dataset.pairs), gold=dict(dataset.gold),
+                   searches=dict(dataset.searches))
 
 
 def whole_text(record: Mapping[str, Any]) -> str:
@@ -116,6 +136,18 @@ def twin_ranks(dataset: EvalSet, scores: Scores) -> dict[str, int]:
         order = np.lexsort((np.array(ids), -np.asarray(s, dtype=np.float64)))
         ranked = [ids[i] for i in order]
         target = dataset.pairs[q]
+        out[q] = ranked.index(target) + 1 if target in ranked else 0
+    return out
+
+
+def search_ranks(dataset: EvalSet, scores: Scores) -> dict[str, int]:
+    """Rank (1 = first) of each search's right profile in ``scores(query id)``; 0 when missing."""
+    out = {}
+    for q in dataset.queries:
+        ids, s = scores(q)
+        order = np.lexsort((np.array(ids), -np.asarray(s, dtype=np.float64)))
+        ranked = [ids[i] for i in order]
+        target = dataset.searches[q][1]
         out[q] = ranked.index(target) + 1 if target in ranked else 0
     return out
 
@@ -174,6 +206,11 @@ def measure(dataset: EvalSet, scores: Scores, all_ids: Sequence[str] | None = No
                 "mrr vi→en": float(np.mean([1 / ranks[q] if ranks[q] else 0.0 for q in vi])),
             },
         )
+    if dataset.kind == "search":
+        ranks = search_ranks(dataset, scores)
+        return SetResult("acc@1", float(np.mean([r == 1 for r in ranks.values()])),
+                         {q: float(r == 1) for q, r in ranks.items()},
+                         {"mrr": float(np.mean([1 / r if r else 0.0 for r in ranks.values()]))})
     if dataset.kind == "expertise":
         table: dict[str, dict[str, float]] = {}
         for q in dataset.queries:
@@ -306,6 +343,67 @@ def engine_scorer(dataset: EvalSet, engine: Any, depth: int = 100) -> Scores:
     def scores(q: str) -> tuple[list[str], np.ndarray]:
         cands = dataset.candidates(q)
         matches = engine.rank_candidates(q, cands, explain=False) if cands is not None else engine.rank(q, k=k, explain=False)
+        return [m.id for m in matches], np.array([m.score for m in matches], dtype=np.float64)
+
+    return scores
+
+
+# --------------------------------------------------------------------------- search sets
+def _search_candidates(dataset: EvalSet, filters: Mapping[str, Any]) -> np.ndarray:
+    """Rows a search with ``filters`` may return; the harness knows the ``side`` filter only."""
+    unknown = set(filters) - {"side"}
+    if unknown:
+        raise ValueError(f"{dataset.name}: the raw search channels apply only the 'side' filter, not {sorted(unknown)}")
+    vn = np.array([r.get("country") == "VN" for r in dataset.records])
+    side = filters.get("side")
+    if side is None:
+        return np.arange(len(vn))
+    return np.flatnonzero(vn if side == "vn" else ~vn)
+
+
+def search_dense_scorer(dataset: EvalSet, encoder: Embedder) -> Scores:
+    """The raw dense channel of a search: e5 cosine (``query:`` on both sides, as ``dense``)
+    of the query and each profile's whole text; documents max-pooled."""
+    texts = [document_texts(r) for r in dataset.records]
+    flat = encoder.encode([t for docs in texts for t in docs], role="query")
+    bounds = np.cumsum([0] + [len(d) for d in texts])
+    ids = [r["id"] for r in dataset.records]
+    queries = dataset.queries
+    qvecs = dict(zip(queries, encoder.encode([dataset.searches[q][0] for q in queries], role="query"), strict=True))
+
+    def scores(q: str) -> tuple[list[str], np.ndarray]:
+        cand = _search_candidates(dataset, dataset.searches[q][2])
+        per_profile = np.maximum.reduceat(flat @ qvecs[q], bounds[:-1])
+        return [ids[c] for c in cand], per_profile[cand]
+
+    return scores
+
+
+def search_lexical_scorer(dataset: EvalSet) -> Scores:
+    """The raw lexical channel of a search: TF-IDF (as ``lexical``, fitted on the profiles) of
+    the query and each profile's documents, max-pooled."""
+    texts = [document_texts(r) for r in dataset.records]
+    tfidf = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1)
+    flat = normalize(tfidf.fit_transform([t for docs in texts for t in docs])).tocsr()
+    bounds = np.cumsum([0] + [len(d) for d in texts])
+    ids = [r["id"] for r in dataset.records]
+
+    def scores(q: str) -> tuple[list[str], np.ndarray]:
+        text, _, filters = dataset.searches[q]
+        cand = _search_candidates(dataset, filters)
+        sims = (flat @ normalize(tfidf.transform([text])).T).toarray().ravel()
+        return [ids[c] for c in cand], np.maximum.reduceat(sims, bounds[:-1])[cand]
+
+    return scores
+
+
+def search_engine_scorer(dataset: EvalSet, engine: Any, depth: int = 100) -> Scores:
+    """``Engine.search`` as a scorer: its top ``depth`` (a profile below counts as not found)."""
+    k = min(depth, len(dataset.records))
+
+    def scores(q: str) -> tuple[list[str], np.ndarray]:
+        text, _, filters = dataset.searches[q]
+        matches = engine.search(text, k=k, filters=filters or None)
         return [m.id for m in matches], np.array([m.score for m in matches], dtype=np.float64)
 
     return scores

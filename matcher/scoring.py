@@ -347,6 +347,37 @@ def fuse(values: dict[str, np.ndarray], weights: Weights) -> tuple[np.ndarray, d
     return score.astype(np.float64), contrib
 
 
+# Free-text search (``Engine.search``) is not a reciprocal match: a query asks, nothing is offered
+# back, and a short tagline is compared with a profile's text, often across languages. Its score
+# is the query passages' best match among the profile's provide passages (``dense_fwd``,
+# standardised like every channel and weighted like the dense component), plus the cosine of
+# the two texts in the lexical model's words space alone (exact words and bigrams of one
+# language). Measured on real text looked up by a short query (bench/quality.py, search sets,
+# 2026-12-03): the reciprocal fusion that matching uses, with the concept-heavy lexical channel
+# and the description-to-description channel, put the right profile first less often than the
+# dense channel alone (IWSLT paragraphs by their first sentence 0.58 vs 0.66, typed without
+# diacritics 0.37 vs 0.53). The form and the weight were chosen leaving one search set out
+# (MRR; dense: passage match, description match, their max, mean or reciprocal; words weight
+# 0-6): every held-out set gets the same choice, passage match + 1 x words. The description
+# channel loses across languages; larger words weights lose there too (short texts share names
+# and numbers). docs/evaluation.md, "Search", has the table.
+SEARCH_WORDS_WEIGHT = 1.0
+
+
+def search_components(raw: dict[str, np.ndarray], words: np.ndarray, stats: dict[str, tuple[float, float]],
+                      weights: Weights) -> tuple[np.ndarray, dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """(score, contributions, values) of a free-text search against ``n`` candidates: ``raw``
+    from ``raw_channels`` of the query, ``words`` (n,) the words-space cosines; values are the
+    z-scored ``dense_fwd`` (unknown: 0) and the cosine, under the names of the dense and lexical
+    components so that explanations read them as such. Shapes (n,)."""
+    mean, sd = stats["dense_fwd"]
+    dense = np.nan_to_num((raw["dense_fwd"].astype(np.float64) - mean) / sd)
+    values = {"dense_reciprocal": dense, "lexical_reciprocal": np.asarray(words, dtype=np.float64)}
+    contrib = {"dense_reciprocal": weights.dense_reciprocal * dense,
+               "lexical_reciprocal": SEARCH_WORDS_WEIGHT * values["lexical_reciprocal"]}
+    return contrib["dense_reciprocal"] + contrib["lexical_reciprocal"], contrib, values
+
+
 def fit_percent(score: np.ndarray | float) -> np.ndarray:
     """The display fit in [0, 100] of raw scores (a fixed, monotone logistic map)."""
     return 100.0 / (1.0 + np.exp(-(np.asarray(score, dtype=np.float64) - FIT_CENTER) / FIT_SCALE))

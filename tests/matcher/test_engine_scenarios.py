@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from matcher.engine import Engine
 from matcher.scoring import Weights
 
@@ -231,3 +233,23 @@ def test_search_free_text_finds_offer(fake_embedder):
     engine = Engine(embedder=fake_embedder).fit([chip_startup(), *FILLERS])
     assert engine.search("EDA software licences", k=1)[0].id == "us-edatools"
     assert {m.id for m in engine.search("chip", filters={"country": "VN"})} == {"vn-chipco", "vn-farmapp", "vn-fintrust"}
+
+
+def test_search_score_is_the_passage_match_plus_the_words_cosine(fake_embedder):
+    """A search is scored as ``scoring.search_components`` says: the standardised passage match
+    weighted like the dense component, plus SEARCH_WORDS_WEIGHT times the words cosine; the
+    displayed fit follows the score, and results come best first."""
+    from matcher.scoring import SEARCH_WORDS_WEIGHT, fit_percent
+
+    engine = Engine(embedder=fake_embedder).fit([chip_startup(), *FILLERS])
+    hits = engine.search("EDA software licences for chip design", k=5)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    for h in hits:
+        dense, words = h.components["dense_reciprocal"], h.components["lexical_reciprocal"]
+        assert h.score == pytest.approx(dense + words, abs=1e-5)
+        assert 0.0 <= words <= SEARCH_WORDS_WEIGHT + 1e-6
+        assert h.fit == pytest.approx(float(fit_percent(h.score)), abs=0.06)
+    # the profile that uses the query's own words gets a words contribution, an unrelated one none
+    by_id = {h.id: h for h in engine.search("EDA software licences", k=len(FILLERS) + 1)}
+    assert by_id["us-edatools"].components["lexical_reciprocal"] > 0
+    assert by_id["de-paygate"].components["lexical_reciprocal"] == 0
