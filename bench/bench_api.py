@@ -39,7 +39,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from common import caunoi, fresh_env, machine, write_result  # noqa: E402
+from common import caunoi, fresh_env, machine, stop_server, write_result  # noqa: E402
 
 from matcher.embed import text_hash  # noqa: E402
 from matcher.features import profile_passages  # noqa: E402
@@ -80,9 +80,10 @@ def seed_random_vectors(env: dict[str, str], synth_file: Path, model: str) -> in
 
 
 def load(url: str, paths: list[str], rate: float, seconds: float, headers: dict[str, str],
-         threads: int = 48) -> dict[str, Any]:
+         threads: int = 48, record: list[tuple[float, int]] | None = None) -> dict[str, Any]:
     """Open-loop constant-rate load from keep-alive connections in a thread pool; each request's
-    latency is measured from its scheduled start, so a slow server cannot hide its queueing."""
+    latency is measured from its scheduled start, so a slow server cannot hide its queueing.
+    ``record`` gets every request's ``(seconds, status)``."""
     parsed = urlsplit(url)
     n = int(rate * seconds)
     start = time.perf_counter() + 0.3
@@ -115,6 +116,8 @@ def load(url: str, paths: list[str], rate: float, seconds: float, headers: dict[
     for t in pool:
         t.join()
     elapsed = time.perf_counter() - start
+    if record is not None:
+        record.extend(zip(latencies.tolist(), codes.tolist(), strict=True))
     ms = latencies * 1000
     statuses = {str(code): int((codes == code).sum()) for code in np.unique(codes)}
     return {"requests": n, "errors": int((codes != 200).sum()), "achieved_rps": n / elapsed,
@@ -188,8 +191,7 @@ def main() -> None:
         matches = load(url, match_paths, args.rate, args.seconds, headers)
         health = load(url, ["/healthz"], args.rate, min(args.seconds, 20.0), {})
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop_server(server, env)
     result = {
         "date": time.strftime("%Y-%m-%d %H:%M"), "machine": machine(),
         "profiles": args.profiles, "workers": args.workers, "rate": args.rate, "seconds": args.seconds,

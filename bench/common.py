@@ -33,6 +33,23 @@ def caunoi(env: dict[str, str], *args: str) -> str:
     return proc.stdout
 
 
+def stop_server(server: subprocess.Popen[str], env: dict[str, str]) -> None:
+    """SIGTERM a `caunoi serve` subprocess, as systemd or docker would, and wait for it; then check
+    that the embedded PostgreSQL of its data folder stopped with it (a benchmark leaves nothing
+    running), stopping it (the last process to leave does) and saying so if it did not."""
+    from web.db import embedded_running
+
+    server.terminate()
+    server.wait(timeout=60)
+    data_dir = Path(env["CAUNOI_DATA_DIR"])
+    deadline = time.monotonic() + 30
+    while embedded_running(data_dir) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if embedded_running(data_dir):
+        print("warning: the embedded PostgreSQL outlived caunoi serve; stopping it", file=sys.stderr)
+        caunoi(env, "db", "status")
+
+
 def machine() -> str:
     return f"{platform.machine()}, {os.cpu_count()} cores"
 

@@ -9,6 +9,7 @@ every problem it finds, each naming the field, so that an importer can report th
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
@@ -40,6 +41,12 @@ LIST_FIELDS = frozenset(k for k, v in _SCHEMA["properties"].items() if v.get("ty
 INT_FIELDS = frozenset(k for k, v in _SCHEMA["properties"].items() if v.get("type") == "integer")
 TEXT_FIELDS = ("description", "offers", "needs")
 _VALIDATOR = Draft202012Validator(_SCHEMA)
+# fields the schema describes as "Only for kind=partner." (JSON Schema itself cannot say it
+# without if/then blocks the shared contract does not have): field -> the one kind it applies to
+KIND_ONLY_FIELDS: dict[str, str] = {
+    k: m.group(1) for k, v in _SCHEMA["properties"].items()
+    if (m := re.search(r"\bOnly for kind=(\w+)", v.get("description", "")))
+}
 
 
 @dataclass(frozen=True)
@@ -143,7 +150,8 @@ def _reason(err: Any) -> str:
     if v == "type":
         return f"must be of type {err.validator_value}, got {type(inst).__name__}"
     if v in ("minimum", "maximum"):
-        return f"{inst} is {'below the minimum' if v == 'minimum' else 'above the maximum'} {err.validator_value}"
+        shown = str(inst) if len(str(inst)) <= 20 else f"a number of {len(str(inst).lstrip('-'))} digits"
+        return f"{shown} is {'below the minimum' if v == 'minimum' else 'above the maximum'} {err.validator_value}"
     if v == "additionalProperties":
         return err.message.replace("Additional properties are not allowed", "unknown field(s)")
     if v == "maxItems":
@@ -170,17 +178,11 @@ def validate_record(record: Any) -> list[FieldError]:
                 errors.append(FieldError(prefix + extra, "unknown field (not in the profile schema)"))
             continue
         errors.append(FieldError(field or "(record)", _reason(err)))
-    taxonomy = load_taxonomy()
-    for field, vocabulary in (
-        ("sectors", taxonomy["sectors"]),
-        ("cooperation_offered", taxonomy["cooperation_modes"]),
-        ("cooperation_sought", taxonomy["cooperation_modes"]),
-    ):
-        for i, key in enumerate(record.get(field) or []):
-            if isinstance(key, str) and key not in vocabulary:
-                errors.append(
-                    FieldError(f"{field}[{i}]", f"unknown key {key!r}; valid keys: {', '.join(vocabulary)}")
-                )
+    errors.extend(_vocabulary_errors(record))
+    kind = record.get("kind")
+    for field, only in KIND_ONLY_FIELDS.items():
+        if field in record and isinstance(kind, str) and kind != only:
+            errors.append(FieldError(field, f"applies only to kind {only!r}, not to kind {kind!r}"))
     for field, value in _strings(record):
         if "\x00" in value:
             errors.append(FieldError(field, "contains a NUL character, which cannot be stored"))
@@ -192,6 +194,29 @@ def validate_record(record: Any) -> list[FieldError]:
             errors.append(
                 FieldError(f"preferred_countries[{i}]", f"{code!r} is not an ISO 3166-1 alpha-2 country code")
             )
+    return errors
+
+
+def _vocabulary_errors(record: dict[str, Any]) -> list[FieldError]:
+    """Keys that are not in their taxonomy.json vocabulary (sectors, modes, availability, IP assets)."""
+    taxonomy = load_taxonomy()
+    lists: list[tuple[str, Any, dict[str, Any]]] = [
+        ("sectors", record.get("sectors"), taxonomy["sectors"]),
+        ("cooperation_offered", record.get("cooperation_offered"), taxonomy["cooperation_modes"]),
+        ("cooperation_sought", record.get("cooperation_sought"), taxonomy["cooperation_modes"]),
+        ("availability", record.get("availability"), taxonomy["expert_availability"]),
+    ]
+    assets = record.get("ip_assets")
+    for i, asset in enumerate(assets if isinstance(assets, list) else []):
+        if isinstance(asset, dict):
+            lists.append((f"ip_assets[{i}].asset_type", [asset.get("asset_type")], taxonomy["ip_asset_types"]))
+            lists.append((f"ip_assets[{i}].transfer", asset.get("transfer"), taxonomy["ip_transfer_modes"]))
+    errors = []
+    for field, keys, vocabulary in lists:
+        for i, key in enumerate(keys if isinstance(keys, list) else []):
+            if isinstance(key, str) and key not in vocabulary:
+                name = field if field.endswith("asset_type") else f"{field}[{i}]"
+                errors.append(FieldError(name, f"unknown key {key!r}; valid keys: {', '.join(vocabulary)}"))
     return errors
 
 

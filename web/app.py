@@ -10,31 +10,24 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi.responses import PlainTextResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.middleware.sessions import SessionMiddleware
 
 from web import handlers
 from web.db import Database
-from web.deps import verify_csrf
+from web.deps import refuse_unstorable, verify_csrf
 from web.i18n import Renderer
 from web.matching import MatchingService
-from web.middleware import SecurityHeadersMiddleware
-from web.ratelimit import RateLimiter
+from web.middleware import SecurityHeadersMiddleware, SessionMiddleware
 from web.services.mail import Mailer
 from web.settings import Settings
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
-SESSION_COOKIE = "caunoi_session"
-SESSION_MAX_AGE = int(timedelta(days=14).total_seconds())
-LOGIN_ATTEMPTS_PER_WINDOW = 30
-LOGIN_WINDOW_SECONDS = 300
 
 
 def build_matching(settings: Settings, db: Database) -> MatchingService:
@@ -93,15 +86,12 @@ def create_app(settings: Settings, database: Database | None = None, matching: A
                 db.close()
 
     app = FastAPI(title="Cầu Nối", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None,
-                  dependencies=[Depends(verify_csrf)])
+                  dependencies=[Depends(refuse_unstorable), Depends(verify_csrf)])
     app.state.settings = settings
     app.state.templates = Renderer()
     app.state.mailer = Mailer(settings, app.state.templates)
     app.state.matching = matching
-    # per client address, across accounts (account lockout is the durable defence)
-    app.state.login_limiter = RateLimiter(LOGIN_ATTEMPTS_PER_WINDOW, LOGIN_WINDOW_SECONDS)
-    app.add_middleware(SessionMiddleware, secret_key=settings.resolved_secret_key(), session_cookie=SESSION_COOKIE,
-                       max_age=SESSION_MAX_AGE, same_site="lax", https_only=settings.base_url.startswith("https:"))
+    app.add_middleware(SessionMiddleware, settings=settings)
     app.add_middleware(SecurityHeadersMiddleware)
     handlers.install(app)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
 
 import click
 
@@ -80,7 +81,7 @@ def users_set_role(ctx: Context, email: str, role: str) -> None:
 @click.argument("email")
 @pass_ctx
 def users_disable(ctx: Context, email: str) -> None:
-    """Disable a user (cannot log in; API tokens stop working)."""
+    """Disable a user (cannot log in, web sessions end at once; API tokens stop working within 10 s)."""
     user = _call(accounts.set_disabled, ctx.db, email, True)
     click.echo(f"{user.email} is disabled")
 
@@ -102,13 +103,15 @@ def tokens_group() -> None:
 @tokens_group.command("create")
 @click.argument("email")
 @click.option("--name", default="", help="A label for the token.")
+@click.option("--expires-days", type=click.IntRange(1, 3650), default=None,
+              help="Refuse the token this many days from now (default: valid until revoked).")
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
-def tokens_create(ctx: Context, email: str, name: str, as_json: bool) -> None:
+def tokens_create(ctx: Context, email: str, name: str, expires_days: int | None, as_json: bool) -> None:
     """Create a token for EMAIL and print it once."""
-    token_id, token = _call(accounts.create_token, ctx.db, email, name)
+    token_id, token = _call(accounts.create_token, ctx.db, email, name, expires_days=expires_days)
     if as_json:
-        emit_json({"id": token_id, "token": token, "email": email, "name": name})
+        emit_json({"id": token_id, "token": token, "email": email, "name": name, "expires_days": expires_days})
     else:
         click.echo(token)
         click.echo(f"token id {token_id} for {email}; store it now, it is not shown again", err=True)
@@ -126,11 +129,14 @@ def tokens_list(ctx: Context, email: str | None, as_json: bool) -> None:
     if as_json:
         emit_json([{"id": t.id, "user_id": t.user_id, "name": t.name, "created_at": t.created_at.isoformat(),
                     "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
+                    "expires_at": t.expires_at.isoformat() if t.expires_at else None,
                     "revoked": t.revoked_at is not None} for t in tokens])
         return
+    now = datetime.now(UTC)
     for t in tokens:
-        state = "revoked" if t.revoked_at else "active"
-        click.echo(f"{t.id:>5}  user {t.user_id:<5} {state:<8} {t.name}")
+        state = "revoked" if t.revoked_at else "expired" if t.expires_at and t.expires_at <= now else "active"
+        until = f"until {t.expires_at:%Y-%m-%d %H:%M}" if t.expires_at else ""
+        click.echo(f"{t.id:>5}  user {t.user_id:<5} {state:<8} {until:<22} {t.name}")
 
 
 @tokens_group.command("revoke")

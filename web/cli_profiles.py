@@ -46,12 +46,20 @@ def import_cmd(ctx: Context, files: tuple[Path, ...], fmt: str | None, as_json: 
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="json", show_default=True)
 @click.option("--kind", "kinds", multiple=True, type=click.Choice(KINDS), help="Only these kinds (repeatable).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None, help="Write to FILE instead of stdout.")
+@click.option("--excel-safe", is_flag=True,
+              help="CSV for a spreadsheet: text starting like a formula (= + - @) gets a leading apostrophe. "
+                   "Not for importing again.")
 @pass_ctx
-def export_cmd(ctx: Context, fmt: str, kinds: tuple[str, ...], output: Path | None) -> None:
-    """Write profiles in the import format (export → import → export is byte-identical)."""
+def export_cmd(ctx: Context, fmt: str, kinds: tuple[str, ...], output: Path | None, excel_safe: bool) -> None:
+    """Write profiles in the import format (export → import → export is byte-identical).
+
+    With --excel-safe (CSV only) the file is meant for a spreadsheet: no cell runs as a formula.
+    """
+    if excel_safe and fmt != "csv":
+        raise click.UsageError("--excel-safe applies to --format csv")
     with ctx.connection() as conn:
         records = records_for(conn, OPERATOR, store.list_records(conn, list(kinds) or None))
-    chunks = export_lines(records, fmt)
+    chunks = export_lines(records, fmt, excel_safe=excel_safe)
     if output is None:
         for chunk in chunks:
             sys.stdout.write(chunk)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -13,12 +14,16 @@ from web.services.profiles import import_records
 from web.store import jobs as job_store
 from web.store import profiles as store
 
+if TYPE_CHECKING:
+    from web.services.demo import DemoAccount
+
 
 def _run_server(ctx: Context, host: str, port: int, workers: int) -> None:
     import uvicorn
 
-    # the parent process must not hold pool connections the workers don't need
-    ctx.close()
+    # the parent process must not hold pool connections the workers don't need; it stays attached
+    # to the embedded server until it exits (SIGTERM included: web.db), so the server outlives no one
+    ctx.db.close(keep_server=True)
     uvicorn.run("web.app:app_from_env", factory=True, host=host, port=port, workers=workers,
                 log_level=ctx.settings.log_level.lower(), proxy_headers=True, timeout_graceful_shutdown=5)
 
@@ -52,6 +57,30 @@ def _embed_before_serving(ctx: Context, folder: Path) -> None:
         click.echo(f"{done} profiles ready")
 
 
+def _seed_story(ctx: Context, accounts: list[DemoAccount]) -> None:
+    """The demo's activity (``web.curation.demo``). Its mail stays in the outbox, whatever the SMTP
+    settings; a matching service is loaded only when the event's pairs still need scores."""
+    from web.app import build_matching
+    from web.curation.demo import seed_story
+    from web.i18n import Renderer
+    from web.services.mail import Mailer
+
+    loaded = []
+
+    def matching() -> object:
+        service = build_matching(ctx.settings, ctx.db)
+        service.load()
+        loaded.append(service)
+        return service
+
+    try:
+        mailer = Mailer(ctx.settings.model_copy(update={"smtp_host": None}), Renderer())
+        click.echo(seed_story(ctx.db, mailer, accounts, matching).summary())
+    finally:
+        for service in loaded:
+            service.stop()
+
+
 @click.command("demo")
 @click.option("--profiles", "folder", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Folder with the sample ecosystem [default: the repository's profiles/].")
@@ -80,6 +109,7 @@ def demo_cmd(ctx: Context, folder: Path | None, host: str | None, port: int | No
     from web.services.demo import ensure_demo_accounts
 
     accounts = ensure_demo_accounts(ctx.db)
+    _seed_story(ctx, accounts)
     host = host or ctx.settings.host
     port = port or ctx.settings.port
     click.echo(f"\nCầu Nối demo: http://{host}:{port}/\n\nDemo accounts (email / password / role):")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Form, Path, Query, Request
 
+from web import ratelimit
 from web.db import Database
-from web.errors import Forbidden, Unauthorized
+from web.errors import Forbidden, Malformed, NotFound, Unauthorized
 from web.i18n import N_
+from web.params import BIGINT_MAX, page_number
 from web.services.introductions import Party
 from web.services.mail import Mailer
 from web.session import SAFE_METHODS, csrf_ok, load_user, locale_of
@@ -16,6 +18,21 @@ from web.settings import Settings
 from web.store.users import UserRow
 
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+async def refuse_unstorable(request: Request) -> None:
+    """A request whose path, query string or form holds U+0000 goes no further: PostgreSQL text
+    cannot hold it. In the path it names nothing that exists (404); in a parameter or a field it
+    is a bad request (400) naming the parameter. Runs before every route, ahead of the CSRF check."""
+    if "\x00" in request.scope["path"]:
+        raise NotFound(N_("We could not find this page. It may have moved or never existed."))
+    items: list[tuple[str, Any]] = list(request.query_params.multi_items())
+    if request.headers.get("content-type", "").startswith(_FORM_TYPES):
+        items += (await request.form()).multi_items()
+    for name, value in items:
+        if "\x00" in name or (isinstance(value, str) and "\x00" in value):
+            raise Malformed(N_("The request holds an invisible control character (U+0000) that cannot be stored. "
+                               "Remove it and try again."), field=name.replace("\x00", "\\x00"))
 
 
 async def verify_csrf(request: Request) -> None:
@@ -27,7 +44,8 @@ async def verify_csrf(request: Request) -> None:
     if not sent and request.headers.get("content-type", "").startswith(_FORM_TYPES):
         value = (await request.form()).get("csrf_token")
         sent = value if isinstance(value, str) else None
-    if not csrf_ok(request, sent):
+    # a token is ASCII; anything else cannot be one (and hmac.compare_digest refuses to compare it)
+    if not csrf_ok(request, sent if sent and sent.isascii() else None):
         raise Forbidden(N_("Your session has expired or the form is stale. Reload the page and try again."))
 
 
@@ -91,6 +109,24 @@ def get_locale(request: Request) -> str:
     return locale_of(request)
 
 
+def client_address(request: Request) -> str:
+    """The client's address (behind a proxy, the one its ``X-Forwarded-For`` names: ``caunoi serve``
+    trusts proxy headers), the key of per-client rate limits."""
+    return request.client.host if request.client else "unknown"
+
+
+def spend_search(request: Request) -> None:
+    """A directory search (``q`` set) spends the member's budget, or the client address's (``web.ratelimit``)."""
+    if request.query_params.get("q", "").strip():
+        user = load_user(request)
+        ratelimit.spend_search(request.app.state.db, user.id if user else None, client_address(request))
+
+
+def get_page(page: str = "") -> int:
+    """``?page=``: a page number, the first page for anything that is not one (``web.params``)."""
+    return page_number(page)
+
+
 DB = Annotated[Database, Depends(get_db)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
 MailerDep = Annotated[Mailer, Depends(get_mailer)]
@@ -103,3 +139,11 @@ PartyDep = Annotated[Party, Depends(get_party)]
 FormItems = Annotated[list[tuple[str, str]], Depends(form_items)]
 QueryParams = Annotated[dict[str, list[str]], Depends(query_params)]
 Locale = Annotated[str, Depends(get_locale)]
+ClientAddress = Annotated[str, Depends(client_address)]
+SearchAllowance = Depends(spend_search)  # for a route's ``dependencies=[...]``
+Page = Annotated[int, Depends(get_page)]
+#: a row id (``/introductions/{intro_id}``, ``?left=``, a form's ``run_id``): 1 to the largest bigint,
+#: anything else is invalid input (422)
+RowId = Annotated[int, Path(ge=1, le=BIGINT_MAX)]
+RowIdQuery = Annotated[int, Query(ge=1, le=BIGINT_MAX)]
+RowIdForm = Annotated[int, Form(ge=1, le=BIGINT_MAX)]

@@ -45,6 +45,7 @@ TITLES = {
                N_("We could not find this page. It may have moved or never existed.")),
     405: Title("Method not allowed", N_("Not allowed"), N_("This action is not allowed here.")),
     409: Title("Conflict", N_("Conflict")),
+    412: Title("Precondition failed", N_("Conflict")),
     415: Title("Unsupported media type", N_("Bad request")),
     422: Title("Invalid input", N_("Invalid input"), N_("Some of the input is not valid.")),
     429: Title("Too many requests", N_("Too many requests")),
@@ -77,7 +78,7 @@ def failure_of(request: Request, exc: Exception) -> Failure:
     if isinstance(exc, DomainError):
         if not isinstance(exc, Unauthorized) or is_api(request):  # a web visitor is just sent to sign in
             log.info("%s %s: %s %s", request.method, request.url.path, exc.status, exc.message)
-        return Failure(exc.status, exc.message, exc.message, errors=exc.errors or None)
+        return Failure(exc.status, exc.message, exc.message, errors=exc.errors or None, headers=dict(exc.headers))
     if isinstance(exc, StarletteHTTPException):
         detail = exc.detail if isinstance(exc.detail, str) else None
         # the framework's words ("Not Found") give way to the page's own; a route's detail is kept

@@ -20,8 +20,10 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import Translations
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
 from jinja2_fragments import render_block, render_blocks
+from markupsafe import Markup, escape
 
 from matcher import labels
 from matcher.profile import HOME_COUNTRY, ISO_COUNTRIES
@@ -131,11 +133,32 @@ def _helpers(locale: str, tr: Translations) -> dict[str, Any]:
     }
 
 
+def _template_gettext(tr: Translations, known: frozenset[str]) -> Callable[..., str]:
+    """Jinja's newstyle ``gettext`` (``_()`` and ``{% trans %}`` in templates), except that a
+    message given no variables is not %-formatted: a message may carry the user's own words (a
+    validation reason quoting ``en (100%)``), which are text, not a format string. For the same
+    reason only a message of the catalogue (``known``) is trusted as markup: any other text
+    handed to ``_()`` is escaped (Jinja would mark it safe)."""
+
+    @pass_context
+    def gettext(context: Context, message: str, **variables: Any) -> str:
+        rv = context.call(tr.gettext, message)
+        if context.eval_ctx.autoescape:
+            rv = Markup(rv) if message in known else escape(rv)
+        # a msgid escapes a literal % as %% (as {% trans %} writes it); unescaped here, not formatted
+        return rv % variables if variables else rv.replace("%%", "%")  # type: ignore[no-any-return]
+
+    return gettext
+
+
 class Renderer:
     """Renders templates (or one named block of them) in a given locale."""
 
     def __init__(self, directory: Path = TEMPLATE_DIR) -> None:
         self.translations = {loc: load_translations(loc) for loc in LOCALES}
+        # every msgid of the catalogues (the Vietnamese one translates them all; a test checks)
+        self.known = frozenset(m for tr in self.translations.values()
+                               for m in getattr(tr, "_catalog", {}) if isinstance(m, str) and m)
         self.envs = {loc: self._env(directory, loc) for loc in LOCALES}
 
     def _env(self, directory: Path, locale: str) -> Environment:
@@ -148,6 +171,7 @@ class Renderer:
         )
         tr = self.translations[locale]
         env.install_gettext_translations(tr, newstyle=True)  # type: ignore[attr-defined]
+        env.globals["gettext"] = _template_gettext(tr, self.known)
         env.globals.update(_helpers(locale, tr))
         env.globals["LOCALES"] = LOCALES
         env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES

@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from matcher.profile import FIELD_ORDER, INT_FIELDS, LIST_FIELDS
+from web.params import BIGINT_MAX, UnreadableJson, decode_json, load_json, whole_number
 from web.services.profiles import record_problems
+from web.spreadsheet import safe_cell
 
 FORMATS = ("json", "jsonl", "csv")
 CSV_LIST_SEPARATOR = ";"
@@ -92,7 +94,6 @@ def _json_error(name: str, text: str, exc: json.JSONDecodeError) -> Problem:
 
 def parse_json_array(name: str, text: str) -> list[SourceRecord]:
     """Parse ``[ {...}, {...} ]`` keeping each record's index and line."""
-    decoder = json.JSONDecoder()
     out: list[SourceRecord] = []
     pos = text.index("[") + 1
     try:
@@ -103,8 +104,12 @@ def parse_json_array(name: str, text: str) -> list[SourceRecord]:
                 pos += 1
                 break
             start = pos
-            value, pos = decoder.raw_decode(text, pos)
-            out.append(SourceRecord(name, f"record [{len(out)}] (line {_line_of(text, start)})", value))
+            where = f"record [{len(out)}] (line {_line_of(text, start)})"
+            try:
+                value, pos = decode_json(text, pos)
+            except UnreadableJson as exc:
+                raise ImportFailed([Problem(name, where, None, exc.field, exc.reason)]) from None
+            out.append(SourceRecord(name, where, value))
             while pos < len(text) and text[pos].isspace():
                 pos += 1
             if pos < len(text) and text[pos] == ",":
@@ -125,11 +130,15 @@ def parse_json_array(name: str, text: str) -> list[SourceRecord]:
 def parse_jsonl(name: str, text: str) -> list[SourceRecord]:
     out: list[SourceRecord] = []
     problems: list[Problem] = []
-    for lineno, line in enumerate(text.splitlines(), start=1):
+    # records are split at line feeds only: a JSON string may hold U+2028 and the like, which
+    # str.splitlines() would also split at
+    for lineno, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
-            out.append(SourceRecord(name, f"line {lineno}", json.loads(line)))
+            out.append(SourceRecord(name, f"line {lineno}", load_json(line)))
+        except UnreadableJson as exc:
+            problems.append(Problem(name, f"line {lineno}", None, exc.field, exc.reason))
         except json.JSONDecodeError as exc:
             hint = " (the line looks truncated)" if exc.pos >= len(line.rstrip()) - 1 else ""
             problems.append(Problem(name, f"line {lineno} column {exc.colno}", None, None, f"invalid JSON: {exc.msg}{hint}"))
@@ -143,12 +152,14 @@ def _csv_cell(field: str, value: str) -> Any:
         return [v.strip() for v in value.split(CSV_LIST_SEPARATOR) if v.strip()]
     if field in INT_FIELDS:
         try:
-            return int(value)
+            return whole_number(value, low=-BIGINT_MAX)
         except ValueError:
-            raise ValueError(f"{value!r} is not a whole number") from None
+            raise ValueError(f"{value[:40]!r} is not a whole number") from None
     if field == "documents":
         try:
-            return json.loads(value)
+            return load_json(value)
+        except UnreadableJson as exc:
+            raise ValueError(f"must be a JSON array of documents: {exc.message}") from None
         except json.JSONDecodeError as exc:
             raise ValueError(f"must be a JSON array of documents: {exc.msg}") from None
     return value
@@ -250,8 +261,14 @@ def _csv_value(field: str, value: Any) -> str:
     return str(value)
 
 
-def export_lines(records: list[dict[str, Any]], fmt: str) -> Iterator[str]:
-    """Serialise canonical records; ``import`` of the output gives back the same records."""
+def export_lines(records: list[dict[str, Any]], fmt: str, *, excel_safe: bool = False) -> Iterator[str]:
+    """Serialise canonical records; ``import`` of the output gives back the same records.
+
+    ``excel_safe`` (CSV only, for files opened in a spreadsheet rather than imported again): each
+    cell through ``web.spreadsheet.safe_cell``, so text starting like a formula gets an apostrophe.
+    """
+    if excel_safe and fmt != "csv":
+        raise ValueError(f"excel_safe applies to the csv format, not {fmt!r}")
     if fmt == "json":
         yield json.dumps(records, ensure_ascii=False, indent=2) + "\n"
     elif fmt == "jsonl":
@@ -262,7 +279,8 @@ def export_lines(records: list[dict[str, Any]], fmt: str) -> Iterator[str]:
         writer = csv.writer(buf, lineterminator="\n")
         writer.writerow(FIELD_ORDER)
         for record in records:
-            writer.writerow([_csv_value(f, record[f]) if f in record else "" for f in FIELD_ORDER])
+            cells = [_csv_value(f, record[f]) if f in record else "" for f in FIELD_ORDER]
+            writer.writerow([safe_cell(c) for c in cells] if excel_safe else cells)
         yield buf.getvalue()
     else:
         raise ValueError(f"unknown export format {fmt!r}; valid formats: {', '.join(FORMATS)}")

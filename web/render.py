@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.requests import Request
@@ -40,11 +41,25 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
     return response
 
 
+def site_path(url: str, default: str = "/") -> str:
+    """``url`` as a target on this site, percent-encoded; ``default`` when it is not a path here.
+
+    Only a path from the root is one (not ``https://…``, nor ``//host`` or ``/\\host``, which
+    browsers read as another site); encoding it keeps a backslash, a control character or a
+    non-Latin-1 letter from reaching a header (``Location``, ``HX-Redirect``) as it was typed.
+    """
+    if not url.startswith("/") or url.startswith(("//", "/\\")):
+        return default
+    return quote(url, safe="/?#&=;:@!$'()*+,~%-._")
+
+
 def redirect(request: Request, url: str) -> Response:
-    """303 to ``url``; for htmx, a client-side redirect (HX-Redirect) so the whole page changes."""
+    """303 to ``url``, a path on this site (``site_path``); for htmx, a client-side redirect
+    (HX-Redirect) so the whole page changes."""
+    target = site_path(url)
     if is_htmx(request):
-        return Response(status_code=204, headers={"HX-Redirect": url})
-    return RedirectResponse(url, status_code=303)
+        return Response(status_code=204, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
 
 
 def translate(request: Request, message: str) -> str:

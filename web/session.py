@@ -1,11 +1,20 @@
-"""What the signed session cookie holds, and the per-request user.
+"""The visitor's server-side session, and the per-request user.
 
-Keys: ``uid`` (signed-in user), ``pwf`` (password fingerprint: a password change ends other
-sessions), ``csrf`` (the per-session CSRF token), ``locale`` (a visitor's language), ``flash``.
+A session is a row of ``sessions`` (``web.store.sessions``) found by the sha256 of an opaque
+random id, the only thing the cookie holds; ``web.middleware.SessionMiddleware`` reads it before
+the request and writes what changed after. During the request it is ``request.session``, a dict
+with the keys ``uid`` (signed-in user), ``csrf`` (the CSRF token), ``locale`` (a visitor's
+language) and ``flash``.
+
+A visitor with nothing stored has no row (crawlers fill no table): the cookie's id alone gives
+their CSRF token, an HMAC of the id under the secret key. A row is written when something is
+stored; signing in starts a new session under a new id (no fixation), signing out deletes it.
 """
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import hmac
 import secrets
 from typing import Any
@@ -13,11 +22,66 @@ from typing import Any
 from starlette.requests import Request
 
 from web.i18n import check_locale
-from web.services.auth import password_fingerprint
 from web.store import users as user_store
 from web.store.users import UserRow
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+SESSION_COOKIE = "caunoi_session"
+
+
+def hash_id(sid: str) -> str:
+    """What the table stores of a session id (the id itself is only in the browser)."""
+    return hashlib.sha256(sid.encode("utf-8")).hexdigest()
+
+
+class Session(dict[str, Any]):
+    """One request's view of a session: its data as a dict, and what must be written back.
+
+    ``sid`` is the id the browser holds or is about to get (None: none yet); ``stored`` whether
+    a live row exists for it. ``ended`` holds the hashes of rows to delete (a renewed session's)."""
+
+    def __init__(self, secret: str, sid: str | None = None, data: dict[str, Any] | None = None,
+                 touch_due: bool = False) -> None:
+        super().__init__(data or {})
+        self.secret = secret
+        self.cookie_sid = sid
+        self.sid = sid
+        self.stored = data is not None
+        self.snapshot = copy.deepcopy(dict(self))
+        self.touch_due = touch_due
+        self.ended: list[str] = []
+        self.handed_out = False  # the id's CSRF token went into a page: the browser must keep the id
+
+    def id(self) -> str:
+        if self.sid is None:
+            self.sid = secrets.token_urlsafe(32)
+        return self.sid
+
+    def derived_csrf(self) -> str:
+        """The CSRF token of a session without a row: bound to its id, so a replayed id of an ended
+        session gets a token other than the one its row held."""
+        self.handed_out = True
+        mac = hmac.new(self.secret.encode("utf-8"), b"csrf:" + self.id().encode("utf-8"), hashlib.sha256)
+        return mac.hexdigest()
+
+    def renew(self) -> None:
+        """Continue under a new id; the old row, if any, is deleted and its data dropped."""
+        if self.stored and self.sid is not None:
+            self.ended.append(hash_id(self.sid))
+        self.clear()
+        self.sid = secrets.token_urlsafe(32)
+        self.stored = False
+        self.snapshot = {}
+        self.handed_out = False
+
+    @property
+    def changed(self) -> bool:
+        return dict(self) != self.snapshot
+
+    @property
+    def dirty(self) -> bool:
+        """Something to write: a row to delete, data changed, or a last-seen time due."""
+        return bool(self.ended) or self.changed or (self.stored and self.touch_due)
 
 
 def _session(request: Request) -> dict[str, Any]:
@@ -25,21 +89,24 @@ def _session(request: Request) -> dict[str, Any]:
 
 
 def csrf_token(request: Request) -> str:
-    """The session's CSRF token, created on first use."""
+    """The session's CSRF token."""
     session = _session(request)
     token = session.get("csrf")
-    if not token:
-        token = session["csrf"] = secrets.token_urlsafe(32)
-    return str(token)
+    if token:
+        return str(token)
+    return session.derived_csrf() if isinstance(session, Session) else ""
 
 
 def csrf_ok(request: Request, sent: str | None) -> bool:
-    expected = _session(request).get("csrf")
-    return bool(expected and sent and hmac.compare_digest(str(expected), sent))
+    session = _session(request)
+    if not isinstance(session, Session) or session.cookie_sid is None or not sent:
+        return False
+    expected = session.get("csrf") or session.derived_csrf()
+    return hmac.compare_digest(str(expected).encode("utf-8"), sent.encode("utf-8"))
 
 
 def load_user(request: Request) -> UserRow | None:
-    """The signed-in user (cached on the request); a disabled user or a stale session signs out."""
+    """The signed-in user (cached on the request); a disabled or deleted user signs out."""
     if hasattr(request.state, "user"):
         return request.state.user  # type: ignore[no-any-return]
     user = None
@@ -47,32 +114,37 @@ def load_user(request: Request) -> UserRow | None:
     if isinstance(uid, int):
         with request.app.state.db.connection() as conn:
             user = user_store.get_user(conn, uid)
-        if user is None or user.disabled or _session(request).get("pwf") != password_fingerprint(user):
+        if user is None or user.disabled:
             user = None
             logout(request)
     request.state.user = user
     return user
 
 
-def login(request: Request, user: UserRow) -> None:
-    """Start a fresh session for ``user`` (new CSRF token: no fixation), keeping the language."""
+def _restart(request: Request, data: dict[str, Any]) -> None:
     session = _session(request)
     locale = session.get("locale")
-    session.clear()
-    session.update({"uid": user.id, "pwf": password_fingerprint(user), "csrf": secrets.token_urlsafe(32)})
-    if user.locale:
-        session["locale"] = user.locale
-    elif locale:
+    if isinstance(session, Session):
+        session.renew()
+    else:
+        session.clear()
+    session.update(data)
+    if locale and "locale" not in session:
         session["locale"] = locale
+
+
+def login(request: Request, user: UserRow) -> None:
+    """Start a new session for ``user`` under a new id and CSRF token (no fixation), keeping the language."""
+    data: dict[str, Any] = {"uid": user.id, "csrf": secrets.token_urlsafe(32)}
+    if user.locale:
+        data["locale"] = user.locale
+    _restart(request, data)
     request.state.user = user
 
 
 def logout(request: Request) -> None:
-    session = _session(request)
-    locale = session.get("locale")
-    session.clear()
-    if locale:
-        session["locale"] = locale
+    """End the session (its row is deleted); the visitor keeps the language under a new id."""
+    _restart(request, {})
     request.state.user = None
 
 

@@ -42,6 +42,9 @@ BULK_CHANGE_FACTOR = 20  # more than size / 20 changes at once: recompute every 
 # scores_towards equals the reverse ranking's scores up to float32 rounding (< 1e-3, tested);
 # a ranking is dropped when the changed profile comes this close to its last kept score
 MARGIN = 0.05
+Towards = tuple[np.ndarray, np.ndarray]  # Engine.scores_towards: (ids, scores)
+# per changed profile: (id, in the index now, its scores_towards when it is)
+Reach = list[tuple[str, bool, Towards | None]]
 
 
 def encode_match(match: dict[str, Any]) -> bytes:
@@ -69,8 +72,9 @@ class Stored:
 class WarmRankings:
     """The stored rankings and the queue of profiles whose ranking is to be (re)computed.
 
-    Writers (``put``, ``reset``, ``invalidate``) run under the matching service's lock; readers
-    (``get``, ``json``) need no lock: they read one immutable ``Stored`` from a dict.
+    Writers (``put``, ``reset``, ``invalidate``, ``apply``, ``next``, ``enqueue``) run under the
+    matching service's lock; readers (``matches``, ``json``) need no lock: they read one immutable
+    ``Stored`` from a dict. ``reach`` and ``compute`` only read the engine they are given.
     """
 
     def __init__(self, depth: int, shortlist: int | None = None) -> None:
@@ -166,9 +170,9 @@ class WarmRankings:
         self._total = size
         for pid in dropped:
             if pid != changed:
-                self._enqueue(pid)
+                self.enqueue(pid)
         if present:
-            self._enqueue(changed)
+            self.enqueue(changed)
         return len(dropped)
 
     def update(self, engine: Engine, changed: list[str]) -> int:
@@ -176,19 +180,32 @@ class WarmRankings:
         drop the rankings they can affect; many changes at once (an import) reset them all
         instead (each change costs an exhaustive pass, each ranking only a shortlist). Returns
         the number of rankings dropped."""
+        return self.apply(engine, changed, self.reach(engine, changed))
+
+    def reach(self, engine: Engine, changed: list[str]) -> Reach | None:
+        """What ``apply`` needs to know of ``changed`` in ``engine`` (the exhaustive passes, the
+        costly part: computed by the caller outside its lock); None when the changes are too
+        many and every ranking is to be recomputed."""
+        if not self.enabled or not changed:
+            return []
+        if len(changed) * BULK_CHANGE_FACTOR > len(engine.index_):
+            return None
+        out: Reach = []
+        for pid in changed:
+            present = pid in engine.index_.row_of
+            out.append((pid, present, engine.scores_towards(pid) if present else None))
+        return out
+
+    def apply(self, engine: Engine, changed: list[str], reach: Reach | None) -> int:
+        """``update``'s writes, given ``reach(engine, changed)``; returns the rankings dropped."""
         if not self.enabled or not changed:
             return 0
-        size = len(engine.index_)
-        if len(changed) * BULK_CHANGE_FACTOR > size:
+        if reach is None:
             dropped = len(self._stored)
             self.reset(engine.ids_)
             return dropped
-        dropped = 0
-        for pid in changed:
-            present = pid in engine.index_.row_of
-            towards = engine.scores_towards(pid) if present else None
-            dropped += self.invalidate(pid, present, towards, size)
-        return dropped
+        size = len(engine.index_)
+        return sum(self.invalidate(pid, present, towards, size) for pid, present, towards in reach)
 
     def compute(self, engine: Engine, profile_id: str) -> list[dict[str, Any]]:
         """The default ranking of one profile, as stored (``depth`` matches, ``shortlist``)."""
@@ -202,7 +219,8 @@ class WarmRankings:
                 return pid
         return None
 
-    def _enqueue(self, profile_id: str) -> None:
+    def enqueue(self, profile_id: str) -> None:
+        """Queue one profile's ranking for (re)computation."""
         if profile_id not in self._queued:
             self._queued.add(profile_id)
             self._queue.append(profile_id)

@@ -5,6 +5,7 @@ Each flow saves screenshots of the pages it passes through (desktop and phone wi
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 import pytest
@@ -39,18 +40,37 @@ def new_page(browser: Any, base: str, locale: str) -> Any:
     return page
 
 
-def sign_in(page: Any, email: str) -> None:
+def sign_in(page: Any, email: str, home: str = "/matches") -> None:
+    """Sign in and wait for the role's home (members: their matches; admins: the users)."""
     page.goto("/login")
     page.fill("#email", email)
     page.fill("#password", PASSWORD)
     page.click("form.card button[type=submit]")
-    page.wait_for_url(re.compile(r"/matches"))
+    page.wait_for_url(re.compile(re.escape(home)))
 
 
-def sign_up_and_create_startup(page: Any, email: str) -> None:
+def confirmation_link(db: Database, email: str) -> str:
+    """The path of the sign-up confirmation link mailed to ``email`` (written just after the
+    answer to the sign-up form, so it may take a moment to appear in the outbox)."""
+    for _ in range(100):
+        with db.connection() as conn:
+            row = conn.execute("SELECT body FROM outbox WHERE recipient = %(r)s AND kind = 'signup_confirm' "
+                               "ORDER BY id DESC LIMIT 1", {"r": email}).fetchone()
+        if row is not None:
+            match = re.search(r"/register/confirm/[A-Za-z0-9_-]+", row[0])
+            assert match, row[0]
+            return match.group()
+        time.sleep(0.1)
+    raise AssertionError(f"no confirmation mail to {email}")
+
+
+def sign_up_and_create_startup(page: Any, db: Database, email: str) -> None:
     page.goto("/register")
     page.fill("#email", email)
     page.fill("#password", PASSWORD)
+    page.click("form.card button[type=submit]")
+    page.wait_for_selector("p.notice")  # "check your e-mail", whether or not the address is known
+    page.goto(confirmation_link(db, email))
     page.click("form.card button[type=submit]")
     page.wait_for_url(re.compile(r"/me/profiles$"))
     page.click("a[href='/me/profiles/new?kind=startup']")
@@ -84,11 +104,11 @@ def request_intro_from_matches(page: Any, message: str) -> None:
 
 
 @pytest.mark.parametrize("locale", ["en", "vi"])
-def test_signup_profile_matches_introduction_accepted(browser: Any, world: str, locale: str) -> None:
+def test_signup_profile_matches_introduction_accepted(browser: Any, world: str, db: Database, locale: str) -> None:
     """A Vietnamese startup signs up, writes its profile in Vietnamese, sees explained matches and asks
     for an introduction; the Korean partner accepts; then both see each other's contact details."""
     a = new_page(browser, world, locale)
-    sign_up_and_create_startup(a, f"founder-{locale}@songhong.example")
+    sign_up_and_create_startup(a, db, f"founder-{locale}@songhong.example")
     a.goto("/profiles/kr-hanpack")
     assert "bd@hanpack.example" not in a.content()
     request_intro_from_matches(a, "We would like to discuss packaging technology transfer.")
@@ -127,7 +147,7 @@ def test_declined_and_expired_introductions(browser: Any, world: str, db: Databa
     """A decline reason the partner keeps private never reaches the requester; an unanswered request
     to the fund expires and shows as expired to both sides."""
     a = new_page(browser, world, "en")
-    sign_up_and_create_startup(a, "founder@decline.example")
+    sign_up_and_create_startup(a, db, "founder@decline.example")
     request_intro_from_matches(a, "Could we meet?")
     profile_id = a.locator("h1 a").get_attribute("href")
     assert profile_id == "/profiles/kr-hanpack"
@@ -157,7 +177,7 @@ def test_declined_and_expired_introductions(browser: Any, world: str, db: Databa
     assert "confidential roadmap" not in a.content()
     assert "bd@hanpack.example" not in a.content()
     admin = new_page(browser, world, "vi")
-    sign_in(admin, "admin@caunoi.example")
+    sign_in(admin, "admin@caunoi.example", home="/admin/users")
     for name in ("users", "outbox", "audit"):
         admin.goto(f"/admin/{name}")
         shoot(admin, f"admin-{name}")

@@ -151,3 +151,34 @@ def test_normalisation_is_canonical(tmp_path: Path) -> None:
 def test_nul_character_is_named_not_a_database_error(tmp_path: Path) -> None:
     [msg] = problems_of([with_bad(tmp_path, 0, offers="abc\u0000def")])
     assert "'vn-chipviet'" in msg and "offers" in msg and "NUL" in msg
+
+
+def test_a_json_lines_record_with_a_line_separator_in_its_text_loads(tmp_path: Path) -> None:
+    """U+2028 may stand in a JSON string; records are split at line feeds only."""
+    record = dict(VALID[0], description="Dòng một\u2028dòng hai\u0085.")
+    path = write(tmp_path, "p.jsonl", json.dumps(record, ensure_ascii=False) + "\n")
+    [loaded] = load_files([path])
+    assert loaded["description"] == "Dòng một\u2028dòng hai\u0085."
+
+
+def test_a_csv_documents_cell_python_reads_badly_and_unicode_digits_are_named(tmp_path: Path) -> None:
+    deep = '"' + "[" * 3000 + "]" * 3000 + '"'
+    path = write(tmp_path, "p.csv", "id,kind,name,country,description,founded,documents\n"
+                                    f"vn-abc,startup,ABC,VN,x,²,{deep}\n")
+    founded, documents = problems_of([path])
+    assert "line 2" in founded and "founded" in founded and "'²' is not a whole number" in founded
+    assert "documents" in documents and "nested more than 32 levels deep" in documents
+
+
+def test_fields_of_another_kind_and_unknown_taxonomy_keys_are_named(tmp_path: Path) -> None:
+    """The schema says partner_type is only for partners and availability only for experts, and
+    which taxonomy each key list comes from."""
+    path = with_bad(tmp_path, 1, availability=["advisory"],
+                    ip_assets=[{"title": "Wafer bonding", "asset_type": "recipe", "transfer": ["licence", "gift"]}])
+    problems = problems_of([path])
+    assert all(p.startswith(f"{path}, record [1] (line ") and "id 'kr-hanpack': " in p for p in problems)
+    assert [p.split("id 'kr-hanpack': ")[1] for p in problems] == [
+        "ip_assets[0].asset_type: unknown key 'recipe'; valid keys: patent, patent_application, software, design, "
+        "know_how, dataset",
+        "ip_assets[0].transfer[1]: unknown key 'gift'; valid keys: licence, sale, joint_development, acquisition",
+        "availability: applies only to kind 'expert', not to kind 'partner'"]

@@ -3,12 +3,23 @@ ownership checks, friendly error pages, and contact details that never leak."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
 import pytest
 
-from tests.web.webkit import PASSWORD, csrf, load_small, member, post, scalar, sign_in, web_client
+from tests.web.webkit import (
+    PASSWORD,
+    csrf,
+    database_with,
+    load_small,
+    member,
+    post,
+    scalar,
+    sign_in,
+    web_client,
+)
 from web.db import Database
 from web.services.profiles import import_records
 from web.settings import Settings
@@ -48,14 +59,21 @@ def test_a_session_from_another_browser_cannot_reuse_a_token(db: Database, setti
         assert c2.post("/locale", data={"lang": "en", "csrf_token": token}, follow_redirects=False).status_code == 403
 
 
-def test_session_cookie_is_signed_httponly_lax_and_secure_over_https(db: Database, settings: Settings) -> None:
+def test_session_cookie_is_an_opaque_id_httponly_lax_and_secure_over_https(db: Database, settings: Settings) -> None:
     member(db, "m@x.example")
     with web_client(settings, db) as c:
         r = sign_in(c, "m@x.example")
         cookie = r.headers["set-cookie"].lower()
         assert "httponly" in cookie and "samesite=lax" in cookie and "secure" not in cookie
-        c.cookies.set("caunoi_session", "forged.value")
-        assert c.get("/matches", follow_redirects=False).status_code == 303  # a forged cookie is no session
+        sid = c.cookies["caunoi_session"]
+        assert re.fullmatch(r"[A-Za-z0-9_-]{43}", sid)  # 32 random bytes, nothing else
+        assert scalar(db, "SELECT count(*) FROM sessions WHERE id_hash = %(h)s AND user_id IS NOT NULL",
+                      {"h": hashlib.sha256(sid.encode()).hexdigest()}) == 1
+        assert scalar(db, "SELECT count(*) FROM sessions WHERE id_hash = %(s)s", {"s": sid}) == 0
+        for forged in ("forged.value", "A" * 43):
+            c.cookies.clear()
+            c.cookies.set("caunoi_session", forged)
+            assert c.get("/matches", follow_redirects=False).status_code == 303  # a forged cookie is no session
     with web_client(settings, db, base_url="https://testserver") as c:
         assert "; secure" in sign_in(c, "m@x.example").headers["set-cookie"].lower()
     with web_client(settings, db) as c:
@@ -103,17 +121,18 @@ def test_repeated_wrong_passwords_lock_the_account_for_a_while(db: Database, set
             r = post(c, "/login", {"email": "m@x.example", "password": "wrong-password"})
             assert r.status_code == 401 and "Sai địa chỉ e-mail hoặc mật khẩu" in r.text
         r = post(c, "/login", {"email": "m@x.example", "password": PASSWORD})
-        assert r.status_code == 429
-        with db.connection() as conn:
-            conn.execute("UPDATE users SET locked_until = now() - interval '1 second'")
+        assert r.status_code == 429 and 0 < int(r.headers["retry-after"]) <= settings.login_lockout_minutes * 60
+        with db.connection() as conn:  # the lockout's window ends
+            conn.execute("UPDATE rate_limits SET resets_at = now() - interval '1 second'")
         assert post(c, "/login", {"email": "m@x.example", "password": PASSWORD}).status_code == 303
 
 
 def test_many_attempts_from_one_address_are_slowed_down(db: Database, settings: Settings) -> None:
-    with web_client(settings, db) as c:
-        c.app.state.login_limiter.max_events = 3  # type: ignore[attr-defined]
-        codes = [post(c, "/login", {"email": f"u{i}@x.example", "password": "nope"}).status_code for i in range(5)]
-    assert codes[:3] == [401, 401, 401] and codes[3:] == [429, 429]
+    with database_with(settings, ratelimit_login_client=3) as (limited, limited_db), \
+            web_client(limited, limited_db) as c:
+        answers = [post(c, "/login", {"email": f"u{i}@x.example", "password": "nope"}) for i in range(5)]
+    assert [r.status_code for r in answers] == [401, 401, 401, 429, 429]
+    assert 0 < int(answers[3].headers["retry-after"]) <= 300
 
 
 def test_a_member_cannot_edit_or_see_private_fields_of_another_profile(db: Database, settings: Settings) -> None:
@@ -172,17 +191,18 @@ def test_error_pages_are_friendly_in_both_languages(db: Database, settings: Sett
         assert c.get("/api/v1/nowhere").headers["content-type"].startswith("application/problem+json")
 
 
-def test_a_value_the_database_cannot_store_is_invalid_input_on_pages_and_in_the_api(
+def test_a_value_the_database_cannot_store_is_refused_on_pages_and_in_the_api(
         db: Database, settings: Settings) -> None:
-    """A NUL character reaches PostgreSQL, which refuses it: the one converter answers 422 (a page
-    for people, problem+json for programs), not a server error."""
+    """A NUL character, which PostgreSQL cannot store, is refused before it gets there
+    (``web.deps.refuse_unstorable``): in a path it names nothing (404), in a parameter it is a bad
+    request (400); a page for people, problem+json for programs, never a server error."""
     with web_client(settings, db) as c:
         r = c.get("/profiles/a%00b")
-        assert r.status_code == 422 and r.headers["content-type"].startswith("text/html")
+        assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
         assert "Traceback" not in r.text and "NUL" not in r.text
         r = c.get("/api/v1/profiles?q=a%00b")
-        assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
-        assert r.json()["title"] == "Invalid input" and r.json()["instance"] == "/api/v1/profiles"
+        assert r.status_code == 400 and r.headers["content-type"].startswith("application/problem+json")
+        assert r.json()["title"] == "Bad request" and r.json()["instance"] == "/api/v1/profiles"
 
 
 def test_contact_details_never_reach_pages_without_an_accepted_introduction(db: Database, settings: Settings) -> None:
@@ -201,3 +221,19 @@ def test_contact_details_never_reach_pages_without_an_accepted_introduction(db: 
     assert "HanPack" in texts[-2] or "HanPack" in texts[-1]
     for text in texts:
         assert not any(s in text for s in secrets)
+
+
+@pytest.mark.parametrize("locale", ["vi", "en"])
+def test_text_handed_to_gettext_is_markup_only_when_it_is_a_catalogue_message(locale: str) -> None:
+    """A validation reason that quotes the user's input reaches templates through ``_()``, which
+    Jinja marks safe: only catalogue messages may carry markup, anything else is escaped."""
+    from web.i18n import Renderer
+
+    env = Renderer().envs[locale]
+    page = env.from_string("{{ _(reason) }}|{{ _(title) }}").render(
+        reason='languages: "<img src=x onerror=alert(1)> (100%)" is not a language code',
+        title="Connecting Vietnam's innovators with <em>technology partners</em> worldwide",
+    )
+    reason, title = page.split("|")
+    assert "<img" not in reason and "&lt;img src=x onerror=alert(1)&gt; (100%)" in reason
+    assert title.count("<em>") == 1  # the catalogue's own markup stays markup

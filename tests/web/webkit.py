@@ -80,3 +80,15 @@ def wait_until(predicate: Callable[[], object], seconds: float = 30.0) -> bool:
             return True
         time.sleep(0.1)
     return False
+
+
+@contextmanager
+def database_with(settings: Settings, **changes: Any) -> Iterator[tuple[Settings, Database]]:
+    """The test database under settings with ``changes`` (e.g. a rate limit), as a second pool:
+    services read their limits from ``db.settings``."""
+    changed = settings.model_copy(update=changes)
+    db = Database(changed).open(migrate=False)
+    try:
+        yield changed, db
+    finally:
+        db.close()

@@ -8,22 +8,15 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 
 from web.api import health, matching, profiles
+from web.api.problems import problem_responses
 
 API_PREFIX = "/api/v1"
-PROBLEM_SCHEMA = {
-    "type": "object",
-    "properties": {"type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
-                   "detail": {"type": "string"}, "instance": {"type": "string"},
-                   "errors": {"type": "array", "items": {"type": "object"}}},
-    "required": ["title", "status", "detail"],
-}
 
 
 def _problem_responses() -> dict[int | str, dict[str, Any]]:
-    content = {"application/problem+json": {"schema": PROBLEM_SCHEMA}}
-    return {code: {"description": desc, "content": content} for code, desc in
-            ((401, "missing or invalid bearer token"), (403, "not allowed"), (404, "not found"),
-             (422, "invalid input"))}
+    return problem_responses({400: "the request cannot be read (e.g. a NUL character in a parameter)",
+                              401: "missing or invalid bearer token", 403: "not allowed", 404: "not found",
+                              422: "invalid input"})
 
 
 def install_api(app: FastAPI) -> None:

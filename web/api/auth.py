@@ -9,6 +9,8 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
+from web import ratelimit
+from web.deps import client_address
 from web.errors import Forbidden, Unauthorized
 from web.security import hash_token
 from web.store import users as user_store
@@ -19,7 +21,7 @@ _bearer = HTTPBearer(auto_error=False, description="A token from `caunoi tokens 
 
 # token -> user, kept briefly so that a busy client does not cost a database write per request
 # (last_used_at is refreshed once per TOKEN_CACHE_SECONDS); a revoked token or a disabled user
-# stops working within that time
+# stops working within that time (an expiring token is never kept past its expiry)
 TOKEN_CACHE_SECONDS = 10.0
 _TOKEN_CACHE_MAX = 10_000
 
@@ -39,7 +41,8 @@ def _token_user(request: Request, token_hash: str) -> UserRow | None:
         return None
     if len(cache) >= _TOKEN_CACHE_MAX:
         cache.clear()
-    cache[token_hash] = (now + TOKEN_CACHE_SECONDS, user)
+    keep = TOKEN_CACHE_SECONDS if user.token_expires_in is None else min(TOKEN_CACHE_SECONDS, user.token_expires_in)
+    cache[token_hash] = (now + keep, user)
     return user
 
 
@@ -58,7 +61,7 @@ async def optional_user(request: Request,
     if user is None:
         user = await run_in_threadpool(_token_user, request, token_hash)
     if user is None:
-        raise Unauthorized("the token is not valid (unknown, revoked, or its user is disabled)")
+        raise Unauthorized("the token is not valid (unknown, revoked, expired, or its user is disabled)")
     return user
 
 
@@ -68,6 +71,11 @@ async def required_user(user: Annotated[UserRow | None, Depends(optional_user)])
     return user
 
 
+def spend_search(request: Request, user: Annotated[UserRow | None, Depends(optional_user)]) -> None:
+    """A search spends the token user's budget, or anonymously the client address's (``web.ratelimit``)."""
+    ratelimit.spend_search(request.app.state.db, user.id if user else None, client_address(request))
+
+
 def require_staff(user: UserRow) -> None:
     if user.role not in ("officer", "admin"):
         raise Forbidden("only officers and admins may do this")
@@ -75,3 +83,4 @@ def require_staff(user: UserRow) -> None:
 
 OptionalUser = Annotated[UserRow | None, Depends(optional_user)]
 RequiredUser = Annotated[UserRow, Depends(required_user)]
+SearchAllowance = Depends(spend_search)  # for a route's ``dependencies=[...]``

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from web.api.auth import RequiredUser
+from web.api.auth import RequiredUser, SearchAllowance
 from web.api.models import MatchesOut, ScoreIn, ScoreOut, SearchOut
 from web.api.profiles import IdPath
 from web.errors import NotFound
@@ -51,7 +51,9 @@ async def get_matches(
     return {"id": profile_id, "matches": matches}
 
 
-@router.get("/search", response_model=SearchOut, summary="Semantic + lexical search over published profiles")
+@router.get("/search", response_model=SearchOut, summary="Semantic + lexical search over published profiles",
+            dependencies=[SearchAllowance],
+            responses={429: {"description": "too many searches from this client or account (see Retry-After)"}})
 def search(
     request: Request,
     q: Annotated[str, Query(min_length=1, max_length=500)],

@@ -7,6 +7,7 @@ browser's fonts; ids are salted with a fixed string so the same data gives the s
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
@@ -41,11 +42,17 @@ def _axes(fig: Figure):  # type: ignore[no-untyped-def]
     return ax
 
 
+def _wrap(label: str, width: int = 24) -> str:
+    """A long label (an event's name) on two lines at most, so that it does not squeeze its bar."""
+    return "\n".join(textwrap.wrap(label, width, max_lines=2, placeholder="…")) or label
+
+
 def bar_chart(items: Sequence[tuple[str, int]], empty: str, limit: int = 12) -> bytes:
     """Horizontal bars, largest on top: ``items`` are ``(label, count)``."""
-    items = list(items)[:limit]
+    items = [(_wrap(label), n) for label, n in list(items)[:limit]]
     with rc_context(_RC):
-        fig = Figure(figsize=(4.6, 0.5 + 0.34 * max(len(items), 2)))
+        rows = sum(label.count("\n") + 1 for label, _ in items)
+        fig = Figure(figsize=(4.6, 0.5 + 0.34 * max(rows, 2)))
         ax = _axes(fig)
         if not items:
             ax.text(0.5, 0.5, empty, ha="center", va="center", color=MUTED, transform=ax.transAxes)

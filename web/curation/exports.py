@@ -3,8 +3,9 @@ outcome report as CSV.
 
 CSV files are UTF-8 with a byte-order mark (Excel then shows Vietnamese correctly) and stable
 English column names; the participants CSV is the format the CSV import reads back. XLSX
-headers are translated with the ``tr`` callable given. Text cells that a spreadsheet would take
-for a formula (``= + - @``) are prefixed with an apostrophe.
+headers are translated with the ``tr`` callable given. Every cell, headers included (the Grid's
+are participant names), goes through ``web.spreadsheet.safe_cell``: text a spreadsheet would take
+for a formula gets a leading apostrophe, and XLSX text cells are written as text, never formulas.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from web.curation.outcomes import Dashboard, partner_country
 from web.curation.runs import load_run
 from web.db import Database
 from web.i18n import N_
+from web.spreadsheet import safe_cell
 from web.store import match_lists as list_store
 from web.store import meetings as meeting_store
 from web.store import runs as run_store
@@ -37,23 +39,14 @@ PARTICIPANT_COLUMNS = ("id", "side", "min", "max", "group", "name", "kind", "cou
 RULE_COLUMNS = ("a_id", "a_name", "b_id", "b_name", "kind", "reason", "note")
 OUTCOME_COLUMNS = ("occurred_on", "type", "event", "follows", "follows_id", "a_id", "a_name", "a_country", "b_id",
                    "b_name", "b_country", "partner_country", "sectors", "records", "notes")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 Tr = Callable[[str], str]
-
-
-def safe(value: Any) -> Any:
-    """``value`` with a leading apostrophe when a spreadsheet would read it as a formula."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(["" if v is None else safe(v) for v in row])
+    for row in (header, *rows):
+        writer.writerow(["" if v is None else safe_cell(v) for v in row])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
@@ -86,17 +79,26 @@ def _sheet(wb: Workbook, title: str, header: Sequence[str], rows: Iterable[Seque
     ws = wb.active if first else wb.create_sheet()
     assert ws is not None
     ws.title = title[:31]
-    ws.append(list(header))
-    for cell in ws[1]:
+    for cell in _append(ws, header):
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = PatternFill("solid", fgColor="9B1C1C")
     for row in rows:
-        ws.append([safe(v) for v in row])
+        _append(ws, row)
     ws.freeze_panes = "A2"
     for i, name in enumerate(header, start=1):
         width = max([len(str(name))] + [len(str(c.value or "")) for c in ws[get_column_letter(i)][1:200]])
         ws.column_dimensions[get_column_letter(i)].width = min(48, max(8, width + 2))
     return ws
+
+
+def _append(ws: Any, values: Sequence[Any]) -> Any:
+    """Add a row of escaped cells; return its cells."""
+    ws.append([safe_cell(v) for v in values])
+    cells = ws[ws.max_row]
+    for cell in cells:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"  # text stays text: openpyxl would store a value starting with = as a formula
+    return cells
 
 
 def _xlsx(wb: Workbook) -> bytes:

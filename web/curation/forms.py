@@ -5,20 +5,19 @@ Messages are English msgids (``N_``), translated where they are shown.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from web.i18n import N_
+from web.params import whole_number
 
 LIST_KINDS = ("event", "delegation", "cohort")
 FAIRNESS = ("none", "total", "mean")
 MAX_NAME = 200
 MAX_TEXT = 5000
 MAX_COUNT = 1000
-_INT = re.compile(r"^\d{1,4}$")
 
 
 class FieldErrors(dict[str, str]):
@@ -30,14 +29,10 @@ class FieldErrors(dict[str, str]):
 
 def parse_count(value: str | None, *, allow_empty: bool = True) -> int | None:
     """A whole number 0..1000 from a form field; empty gives None; anything else ValueError."""
-    text = (value or "").strip()
-    if not text:
-        if allow_empty:
-            return None
-        raise ValueError(text)
-    if not _INT.match(text) or int(text) > MAX_COUNT:
-        raise ValueError(text)
-    return int(text)
+    count = whole_number(value, low=0, high=MAX_COUNT)
+    if count is None and not allow_empty:
+        raise ValueError("a count is required")
+    return count
 
 
 def parse_date(value: str | None) -> date | None:

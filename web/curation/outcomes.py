@@ -18,6 +18,7 @@ import psycopg
 from web.db import Database
 from web.errors import Conflict, Invalid, NotFound
 from web.i18n import N_
+from web.params import first, whole_number
 from web.store import introductions as intro_store
 from web.store import match_lists as list_store
 from web.store import meetings as meeting_store
@@ -132,17 +133,17 @@ class DashboardFilter:
     @classmethod
     def parse(cls, params: Mapping[str, Sequence[str]]) -> DashboardFilter:
         """From query parameters ``since``, ``until`` (YYYY-MM-DD) and ``list``; bad values ignored."""
-        def first(name: str) -> str:
-            return ((params.get(name) or [""])[0] or "").strip()
-
         def day(name: str) -> date | None:
             try:
-                return date.fromisoformat(first(name)) if first(name) else None
+                return date.fromisoformat(first(params, name)) if first(params, name) else None
             except ValueError:
                 return None
 
-        raw_list = first("list")
-        return cls(day("since"), day("until"), int(raw_list) if raw_list.isdigit() else None)
+        try:
+            list_id = whole_number(first(params, "list"), low=1)
+        except ValueError:
+            list_id = None
+        return cls(day("since"), day("until"), list_id)
 
     def query(self) -> str:
         parts = [f"since={self.since}" if self.since else "", f"until={self.until}" if self.until else "",

@@ -18,6 +18,7 @@ from web.curation.lists import audit, load, load_draft
 from web.db import Database
 from web.errors import Conflict, Invalid, NotFound
 from web.i18n import N_
+from web.params import whole_number
 from web.store import match_lists as list_store
 from web.store import runs as store
 from web.store.runs import RunRow
@@ -46,6 +47,14 @@ def load_run(conn: psycopg.Connection, list_id: int, run_id: int) -> RunRow:
     if run is None or run.list_id != list_id:
         raise NotFound(N_("This assignment run does not exist."))
     return run
+
+
+def parent_run(value: str) -> int | None:
+    """The run a new run starts from, from a form's ``parent`` field (empty: none)."""
+    try:
+        return whole_number(value, low=1)
+    except ValueError:
+        raise NotFound(N_("This assignment run does not exist.")) from None
 
 
 def carried_over(conn: psycopg.Connection, run_id: int) -> tuple[set[Pair], set[Pair]]:

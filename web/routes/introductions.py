@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from web import session
-from web.deps import DB, MailerDep, PartyDep
+from web.deps import DB, MailerDep, PartyDep, RowId
 from web.i18n import N_
 from web.render import is_htmx, redirect, render
 from web.services import introductions
@@ -34,20 +34,20 @@ def request_intro(request: Request, db: DB, mailer: MailerDep, party: PartyDep,
 
 
 @router.get("/{intro_id}")
-def detail(request: Request, db: DB, party: PartyDep, intro_id: int) -> Response:
+def detail(request: Request, db: DB, party: PartyDep, intro_id: RowId) -> Response:
     view = introductions.get_for(db, party, intro_id)
     return render(request, "introductions/detail.html", {"i": view})
 
 
 @router.post("/{intro_id}/accept")
-def accept(request: Request, db: DB, mailer: MailerDep, party: PartyDep, intro_id: int) -> Response:
+def accept(request: Request, db: DB, mailer: MailerDep, party: PartyDep, intro_id: RowId) -> Response:
     introductions.accept(db, mailer, party, intro_id)
     session.flash(request, N_("Accepted. You can now see each other's contact details."))
     return redirect(request, f"/introductions/{intro_id}")
 
 
 @router.post("/{intro_id}/decline")
-def decline(request: Request, db: DB, mailer: MailerDep, party: PartyDep, intro_id: int,
+def decline(request: Request, db: DB, mailer: MailerDep, party: PartyDep, intro_id: RowId,
             reason: Annotated[str, Form()] = "", share_reason: Annotated[str, Form()] = "") -> Response:
     introductions.decline(db, mailer, party, intro_id, reason, share_reason == "on")
     session.flash(request, N_("Declined. The requester has been told politely."))
@@ -55,14 +55,14 @@ def decline(request: Request, db: DB, mailer: MailerDep, party: PartyDep, intro_
 
 
 @router.post("/{intro_id}/withdraw")
-def withdraw(request: Request, db: DB, mailer: MailerDep, party: PartyDep, intro_id: int) -> Response:
+def withdraw(request: Request, db: DB, mailer: MailerDep, party: PartyDep, intro_id: RowId) -> Response:
     introductions.withdraw(db, mailer, party, intro_id)
     session.flash(request, N_("Request withdrawn."))
     return redirect(request, f"/introductions/{intro_id}")
 
 
 @router.post("/{intro_id}/messages")
-def post_message(request: Request, db: DB, party: PartyDep, intro_id: int,
+def post_message(request: Request, db: DB, party: PartyDep, intro_id: RowId,
                  body: Annotated[str, Form()]) -> Response:
     introductions.post_message(db, party, intro_id, body)
     view = introductions.get_for(db, party, intro_id)

@@ -23,16 +23,25 @@ KINDS = ("startup", "incubator", "cluster", "partner")
 def _context(db: DB, record: dict[str, Any], profile_id: str | None, matching: Any) -> dict[str, Any]:
     percent, hints = editor.completeness(record)
     draft = dict(record, id=profile_id) if profile_id else record
-    results = matches.explain_results(db, editor.preview(matching, draft))
+    shown = editor.preview(matching, draft)
+    results = matches.explain_results(db, shown.results)
     return {"r": record, "profile_id": profile_id, "percent": percent, "hints": hints, "results": results,
-            "errors": {}, "extra_doc": False}
+            "preview_cut": shown.cut, "preview_busy": shown.busy, "errors": {}, "extra_doc": False}
 
 
 def _editor(request: Request, db: DB, record: dict[str, Any], profile_id: str | None, matching: Any,
-            errors: dict[str, list[str]] | None = None, status_code: int = 200, extra_doc: bool = False) -> Response:
+            errors: dict[str, list[str]] | None = None, status_code: int = 200, extra_doc: bool = False,
+            revision: int | None = None) -> Response:
     context = _context(db, record, profile_id, matching) | {"errors": errors or {}, "extra_doc": extra_doc,
-                                                            "suggestions": suggestions.suggest(record)}
+                                                            "suggestions": suggestions.suggest(record),
+                                                            "revision": revision}
     return render(request, "me/editor.html", context, status_code=status_code)
+
+
+def _form_profile_id(items: list[tuple[str, str]]) -> str | None:
+    """The profile a preview is of (the form's hidden ``profile_id``); None for a new one, as for a
+    blank id, which is no id once normalised."""
+    return (dict(items).get("profile_id") or "").strip() or None
 
 
 @router.get("/profiles")
@@ -50,17 +59,25 @@ def new_profile(request: Request, db: DB, user: User, matching: Matching, kind: 
 
 @router.get("/profiles/{profile_id}")
 def edit_profile(request: Request, db: DB, user: User, matching: Matching, profile_id: str) -> Response:
-    return _editor(request, db, editor.load_own(db, user, profile_id), profile_id, matching)
+    row = editor.load_own(db, user, profile_id)
+    return _editor(request, db, row.record, profile_id, matching, revision=row.revision)
 
 
 def _save(request: Request, db: DB, user: User, matching: Any, items: list[tuple[str, str]],
           profile_id: str | None) -> Response:
     record = editor.record_from_form(items)
-    if dict(items).get("action") == "add_document":
-        return _editor(request, db, record, profile_id, matching, extra_doc=True)
-    result: SaveResult = editor.save(db, matching, user, record, profile_id)
+    revision = editor.form_revision(items)
+    action = dict(items).get("action")
+    if action in ("add_document", "edit"):  # "edit": their version again, from the conflict page
+        return _editor(request, db, record, profile_id, matching, extra_doc=action == "add_document",
+                       revision=revision)
+    result: SaveResult = editor.save(db, matching, user, record, profile_id, revision)
+    if result.conflict is not None:
+        return render(request, "me/conflict.html", {"conflict": result.conflict, "profile_id": profile_id,
+                                                    "items": editor.resubmitted(items)}, status_code=409)
     if result.errors:
-        return _editor(request, db, result.record, profile_id, matching, result.errors, status_code=422)
+        return _editor(request, db, result.record, profile_id, matching, result.errors, status_code=422,
+                       revision=revision)
     session.flash(request, N_("Profile saved. Your matches are being updated."))
     return redirect(request, f"/me/profiles/{result.profile_id}")
 
@@ -73,7 +90,7 @@ def create_profile(request: Request, db: DB, user: User, matching: Matching, ite
 @router.post("/profiles/preview")
 def preview(request: Request, db: DB, user: User, matching: Matching, items: FormItems) -> Response:
     record = editor.record_from_form(items)
-    profile_id = dict(items).get("profile_id") or None
+    profile_id = _form_profile_id(items)
     return render(request, "me/editor.html", _context(db, record, profile_id, matching), block="preview")
 
 
@@ -81,7 +98,8 @@ def preview(request: Request, db: DB, user: User, matching: Matching, items: For
 def suggest(request: Request, db: DB, user: User, matching: Matching, items: FormItems) -> Response:
     """The suggestions panel again, for the description being written (htmx); the boxes ticked stay."""
     if not is_htmx(request):  # nothing calls this without JavaScript: answer with the editor itself
-        return _editor(request, db, editor.record_from_form(items), dict(items).get("profile_id") or None, matching)
+        return _editor(request, db, editor.record_from_form(items), _form_profile_id(items), matching,
+                       revision=editor.form_revision(items))
     record, ticked = editor.read_form(items)
     return render(request, "me/editor.html", {"suggestions": suggestions.suggest(record, ticked)},
                   block="suggestions")

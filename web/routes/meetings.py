@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from web import session
 from web.curation import meetings, outcomes
 from web.curation.outcomes import TYPE_LABELS
-from web.deps import DB, MailerDep, PartyDep, User
+from web.deps import DB, MailerDep, PartyDep, RowId, User
 from web.i18n import N_
 from web.render import redirect, render
 
@@ -26,13 +26,13 @@ def list_page(request: Request, db: DB, party: PartyDep) -> Response:
 
 
 @router.get("/meetings/{meeting_id}")
-def detail(request: Request, db: DB, party: PartyDep, meeting_id: int) -> Response:
+def detail(request: Request, db: DB, party: PartyDep, meeting_id: RowId) -> Response:
     view = meetings.meeting_for(db, party, meeting_id)
     return render(request, "meetings/detail.html", {"m": view, "types": TYPE_LABELS, "today": date.today()})
 
 
 @router.post("/meetings/{meeting_id}/answer")
-def answer(request: Request, db: DB, mailer: MailerDep, party: PartyDep, meeting_id: int,
+def answer(request: Request, db: DB, mailer: MailerDep, party: PartyDep, meeting_id: RowId,
            answer: Annotated[str, Form()]) -> Response:
     state = meetings.answer(db, mailer, party, meeting_id, answer)
     if state == "confirmed":
@@ -45,7 +45,7 @@ def answer(request: Request, db: DB, mailer: MailerDep, party: PartyDep, meeting
 
 
 @router.post("/meetings/{meeting_id}/outcomes")
-def record_for_meeting(request: Request, db: DB, user: User, meeting_id: int, type: Annotated[str, Form()],
+def record_for_meeting(request: Request, db: DB, user: User, meeting_id: RowId, type: Annotated[str, Form()],
                        occurred_on: Annotated[str, Form()], note: Annotated[str, Form()] = "") -> Response:
     outcomes.record(db, user, "meeting", meeting_id, type, occurred_on, note)
     session.flash(request, N_("Outcome recorded. Thank you: it helps the programme measure what works."))
@@ -53,7 +53,7 @@ def record_for_meeting(request: Request, db: DB, user: User, meeting_id: int, ty
 
 
 @router.get("/introductions/{intro_id}/outcomes")
-def introduction_outcomes(request: Request, db: DB, user: User, intro_id: int) -> Response:
+def introduction_outcomes(request: Request, db: DB, user: User, intro_id: RowId) -> Response:
     ref, rows = outcomes.list_for(db, user, "introduction", intro_id)
     return render(request, "meetings/intro_outcomes.html",
                   {"ref": ref, "outcomes": rows, "types": TYPE_LABELS, "today": date.today(),
@@ -61,7 +61,7 @@ def introduction_outcomes(request: Request, db: DB, user: User, intro_id: int) -
 
 
 @router.post("/introductions/{intro_id}/outcomes")
-def record_for_introduction(request: Request, db: DB, user: User, intro_id: int, type: Annotated[str, Form()],
+def record_for_introduction(request: Request, db: DB, user: User, intro_id: RowId, type: Annotated[str, Form()],
                             occurred_on: Annotated[str, Form()], note: Annotated[str, Form()] = "") -> Response:
     outcomes.record(db, user, "introduction", intro_id, type, occurred_on, note)
     session.flash(request, N_("Outcome recorded. Thank you: it helps the programme measure what works."))

@@ -17,7 +17,7 @@ from web import session
 from web.curation import exports, lists, meetings
 from web.curation.forms import FAIRNESS, LIST_KINDS, ListForm, form_from_row, parse_count, parse_list_form
 from web.curation.outcomes import TYPE_LABELS
-from web.deps import DB, FormItems, MailerDep, Officer, QueryParams, require_officer
+from web.deps import DB, FormItems, MailerDep, Officer, QueryParams, RowId, RowIdForm, require_officer
 from web.errors import Invalid
 from web.i18n import N_
 from web.render import is_htmx, redirect, render, translate
@@ -61,17 +61,17 @@ def create_list(request: Request, db: DB, user: Officer, items: FormItems) -> Re
 
 
 @router.get("/lists/{list_id}")
-def list_page(request: Request, db: DB, user: Officer, list_id: int) -> Response:
+def list_page(request: Request, db: DB, user: Officer, list_id: RowId) -> Response:
     return render(request, "officer/list.html", {"d": lists.detail(db, list_id), "tab": "overview"})
 
 
 @router.get("/lists/{list_id}/edit")
-def edit_list(request: Request, db: DB, user: Officer, list_id: int) -> Response:
+def edit_list(request: Request, db: DB, user: Officer, list_id: RowId) -> Response:
     return _form_page(request, form_from_row(lists.get_list(db, list_id)), list_id)
 
 
 @router.post("/lists/{list_id}/edit")
-def update_list(request: Request, db: DB, user: Officer, list_id: int, items: FormItems) -> Response:
+def update_list(request: Request, db: DB, user: Officer, list_id: RowId, items: FormItems) -> Response:
     form = parse_list_form(dict(items))
     if not form.ok:
         return _form_page(request, form, list_id, status_code=422)
@@ -81,7 +81,7 @@ def update_list(request: Request, db: DB, user: Officer, list_id: int, items: Fo
 
 
 @router.get("/lists/{list_id}/participants")
-def participants_page(request: Request, db: DB, user: Officer, list_id: int, params: QueryParams) -> Response:
+def participants_page(request: Request, db: DB, user: Officer, list_id: RowId, params: QueryParams) -> Response:
     query = DirectoryQuery.parse(params)
     preview = None
     if query.active:
@@ -94,7 +94,7 @@ def participants_page(request: Request, db: DB, user: Officer, list_id: int, par
 
 
 @router.post("/lists/{list_id}/participants/filter")
-def add_by_filter(request: Request, db: DB, user: Officer, list_id: int, items: FormItems) -> Response:
+def add_by_filter(request: Request, db: DB, user: Officer, list_id: RowId, items: FormItems) -> Response:
     params: dict[str, list[str]] = {}
     for key, value in items:
         params.setdefault(key, []).append(value)
@@ -104,7 +104,7 @@ def add_by_filter(request: Request, db: DB, user: Officer, list_id: int, items: 
 
 
 @router.post("/lists/{list_id}/participants/add")
-def add_by_hand(request: Request, db: DB, user: Officer, list_id: int, profile_id: Annotated[str, Form()],
+def add_by_hand(request: Request, db: DB, user: Officer, list_id: RowId, profile_id: Annotated[str, Form()],
                 side: Annotated[str, Form()] = "") -> Response:
     lists.add_by_hand(db, user, list_id, [profile_id], side or None)
     session.flash(request, N_("Participant added."))
@@ -112,7 +112,7 @@ def add_by_hand(request: Request, db: DB, user: Officer, list_id: int, profile_i
 
 
 @router.post("/lists/{list_id}/participants/import")
-def import_csv(request: Request, db: DB, user: Officer, list_id: int,
+def import_csv(request: Request, db: DB, user: Officer, list_id: RowId,
                file: Annotated[UploadFile | None, File()] = None, text: Annotated[str, Form()] = "") -> Response:
     data = text.encode("utf-8") if text.strip() else (file.file.read(1_000_001) if file is not None else b"")
     report = lists.import_csv(db, user, list_id, data)
@@ -132,7 +132,7 @@ def _count(value: str, name: str) -> int | None:
 
 
 @router.post("/lists/{list_id}/participants/{profile_id}")
-def update_participant(request: Request, db: DB, user: Officer, list_id: int, profile_id: str,
+def update_participant(request: Request, db: DB, user: Officer, list_id: RowId, profile_id: str,
                        side: Annotated[str, Form()], min_pairs: Annotated[str, Form()] = "",
                        max_pairs: Annotated[str, Form()] = "", group_label: Annotated[str, Form()] = "") -> Response:
     lists.update_participant(db, user, list_id, profile_id, side, _count(min_pairs, "min_pairs"),
@@ -142,7 +142,7 @@ def update_participant(request: Request, db: DB, user: Officer, list_id: int, pr
 
 
 @router.post("/lists/{list_id}/participants/{profile_id}/remove")
-def remove_participant(request: Request, db: DB, user: Officer, list_id: int, profile_id: str) -> Response:
+def remove_participant(request: Request, db: DB, user: Officer, list_id: RowId, profile_id: str) -> Response:
     lists.remove_participants(db, user, list_id, [profile_id])
     if is_htmx(request):
         return Response("", status_code=200)
@@ -151,13 +151,13 @@ def remove_participant(request: Request, db: DB, user: Officer, list_id: int, pr
 
 
 @router.get("/lists/{list_id}/rules")
-def rules_page(request: Request, db: DB, user: Officer, list_id: int) -> Response:
+def rules_page(request: Request, db: DB, user: Officer, list_id: RowId) -> Response:
     return render(request, "officer/rules.html", {"d": lists.detail(db, list_id), "tab": "rules",
                                                   "reasons": lists.PAIR_REASONS})
 
 
 @router.post("/lists/{list_id}/rules")
-def set_rule(request: Request, db: DB, user: Officer, list_id: int, a_id: Annotated[str, Form()],
+def set_rule(request: Request, db: DB, user: Officer, list_id: RowId, a_id: Annotated[str, Form()],
              b_id: Annotated[str, Form()], kind: Annotated[str, Form()], reason: Annotated[str, Form()] = "other",
              note: Annotated[str, Form()] = "") -> Response:
     lists.set_pair(db, user, list_id, a_id, b_id, kind, reason, note)
@@ -166,7 +166,7 @@ def set_rule(request: Request, db: DB, user: Officer, list_id: int, a_id: Annota
 
 
 @router.post("/lists/{list_id}/rules/clear")
-def clear_rule(request: Request, db: DB, user: Officer, list_id: int, a_id: Annotated[str, Form()],
+def clear_rule(request: Request, db: DB, user: Officer, list_id: RowId, a_id: Annotated[str, Form()],
                b_id: Annotated[str, Form()]) -> Response:
     lists.remove_pair(db, user, list_id, a_id, b_id)
     session.flash(request, N_("The pair is free again."))
@@ -174,7 +174,7 @@ def clear_rule(request: Request, db: DB, user: Officer, list_id: int, a_id: Anno
 
 
 @router.post("/lists/{list_id}/rules/already-met")
-def block_already_met(request: Request, db: DB, user: Officer, list_id: int) -> Response:
+def block_already_met(request: Request, db: DB, user: Officer, list_id: RowId) -> Response:
     n = lists.block_already_met(db, user, list_id)
     session.flash(request, N_("Pairs that already met are now blocked.") if n
                   else N_("No pair of this list has met before."))
@@ -182,34 +182,34 @@ def block_already_met(request: Request, db: DB, user: Officer, list_id: int) -> 
 
 
 @router.post("/lists/{list_id}/publish")
-def publish(request: Request, db: DB, mailer: MailerDep, user: Officer, list_id: int,
-            run_id: Annotated[int, Form()], force: Annotated[str, Form()] = "") -> Response:
+def publish(request: Request, db: DB, mailer: MailerDep, user: Officer, list_id: RowId,
+            run_id: RowIdForm, force: Annotated[str, Form()] = "") -> Response:
     meetings.publish(db, mailer, user, list_id, run_id, force=force == "on")
     session.flash(request, N_("Published. Participants can now accept or decline their meetings."))
     return redirect(request, f"/officer/lists/{list_id}/meetings")
 
 
 @router.post("/lists/{list_id}/close")
-def close(request: Request, db: DB, user: Officer, list_id: int) -> Response:
+def close(request: Request, db: DB, user: Officer, list_id: RowId) -> Response:
     meetings.close(db, user, list_id)
     session.flash(request, N_("List closed. Unanswered meetings have expired."))
     return redirect(request, f"/officer/lists/{list_id}/meetings")
 
 
 @router.get("/lists/{list_id}/meetings")
-def meetings_page(request: Request, db: DB, user: Officer, list_id: int) -> Response:
+def meetings_page(request: Request, db: DB, user: Officer, list_id: RowId) -> Response:
     context = {"d": lists.detail(db, list_id), "tab": "meetings", "meetings": meetings.list_meetings(db, list_id),
                "types": TYPE_LABELS, "today": date.today()}
     return render(request, "officer/meetings.html", context)
 
 
 @router.get("/lists/{list_id}/participants.csv")
-def export_list_csv(db: DB, list_id: int) -> Response:
+def export_list_csv(db: DB, list_id: RowId) -> Response:
     return attachment(exports.list_csv(db, list_id), "text/csv; charset=utf-8", f"match-list-{list_id}.csv")
 
 
 @router.get("/lists/{list_id}/list.xlsx")
-def export_list_xlsx(request: Request, db: DB, list_id: int) -> Response:
+def export_list_xlsx(request: Request, db: DB, list_id: RowId) -> Response:
     data = exports.list_xlsx(db, list_id, lambda msg: translate(request, msg))
     return attachment(data, XLSX, f"match-list-{list_id}.xlsx")
 

@@ -14,15 +14,18 @@ from matcher import labels
 from web import session
 from web.curation import charts, exports, outcomes
 from web.curation.outcomes import TYPE_LABELS, DashboardFilter
-from web.deps import DB, Locale, Officer, QueryParams, require_officer
+from web.deps import DB, Locale, Officer, QueryParams, RowId, require_officer
 from web.errors import NotFound
-from web.i18n import N_
-from web.render import redirect, render, translate
+from web.i18n import LOCALES, N_
+from web.render import redirect, render
 from web.routes.officer_runs import attachment
 
 router = APIRouter(dependencies=[Depends(require_officer)])
 CHARTS = ("time", "type", "event", "sector", "country")
+# a chart's URL names its language (``lang``): the browser keeps each one for a minute, so the
+# same URL must not answer in another language after the switch in the header
 SVG_HEADERS = {"Cache-Control": "private, max-age=60"}
+NO_OUTCOMES = N_("No outcome recorded yet.")
 
 
 @router.get("/dashboard")
@@ -38,15 +41,16 @@ def dashboard_csv(db: DB, params: QueryParams) -> Response:
 
 
 @router.get("/dashboard/charts/{name}.svg")
-def chart(request: Request, db: DB, locale: Locale, params: QueryParams, name: str) -> Response:
-    if name not in CHARTS:
+def chart(request: Request, db: DB, locale: Locale, params: QueryParams, name: str, lang: str = "") -> Response:
+    if name not in CHARTS or (lang and lang not in LOCALES):
         raise NotFound(N_("We could not find this page. It may have moved or never existed."))
+    locale = lang or locale
     board = outcomes.dashboard(db, DashboardFilter.parse(params))
 
     def tr(msg: str) -> str:
-        return translate(request, msg)
+        return str(request.app.state.templates.gettext(locale, msg))
 
-    empty = tr("No outcomes recorded yet.")
+    empty = tr(NO_OUTCOMES)
     if name == "time":
         series = [(tr(TYPE_LABELS[t]), [counts[m] for m in board.months]) for t, counts in board.by_month.items()]
         svg = charts.timeline_chart(board.months, series, empty)
@@ -55,7 +59,7 @@ def chart(request: Request, db: DB, locale: Locale, params: QueryParams, name: s
         if name == "type":
             items = [(tr(TYPE_LABELS[t]), n) for t, n in board.by_type]
         elif name == "event":
-            items = [(e or tr("Direct introductions"), n) for e, n in board.by_list]
+            items = [(e or tr(N_("Direct introductions")), n) for e, n in board.by_list]
         elif name == "sector":
             items = [(labels.label(labels.SECTORS, s, locale), n) for s, n in board.by_sector]
         else:
@@ -66,7 +70,7 @@ def chart(request: Request, db: DB, locale: Locale, params: QueryParams, name: s
 
 
 @router.post("/meetings/{meeting_id}/outcomes")
-def record_outcome(request: Request, db: DB, user: Officer, meeting_id: int, type: Annotated[str, Form()],
+def record_outcome(request: Request, db: DB, user: Officer, meeting_id: RowId, type: Annotated[str, Form()],
                    occurred_on: Annotated[str, Form()], note: Annotated[str, Form()] = "",
                    back: Annotated[str, Form()] = "") -> Response:
     outcomes.record(db, user, "meeting", meeting_id, type, occurred_on, note)

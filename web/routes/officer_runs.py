@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from web import session
 from web.curation import compare, exports, instance, lists, runs, views
-from web.deps import DB, Matching, Officer, require_officer
+from web.deps import DB, Matching, Officer, RowId, RowIdQuery, require_officer
 from web.i18n import N_
 from web.render import is_htmx, redirect, render, translate
 
@@ -33,14 +33,14 @@ def _run_url(list_id: int, run_id: int, view: str = "grid") -> str:
 
 
 @router.post("/lists/{list_id}/runs")
-def create_run(request: Request, db: DB, matching: Matching, user: Officer, list_id: int,
+def create_run(request: Request, db: DB, matching: Matching, user: Officer, list_id: RowId,
                parent: Annotated[str, Form()] = "") -> Response:
-    run_id = runs.run_assignment(db, matching, user, list_id, int(parent) if parent.isdigit() else None)
+    run_id = runs.run_assignment(db, matching, user, list_id, runs.parent_run(parent))
     return redirect(request, _run_url(list_id, run_id))
 
 
 @router.post("/lists/{list_id}/rescore")
-def rescore(request: Request, db: DB, matching: Matching, user: Officer, list_id: int) -> Response:
+def rescore(request: Request, db: DB, matching: Matching, user: Officer, list_id: RowId) -> Response:
     instance.rescore(db, matching, list_id)
     session.flash(request, N_("Every pair of the list was scored again."))
     return redirect(request, f"/officer/lists/{list_id}")
@@ -52,12 +52,12 @@ def _run_context(db: DB, list_id: int, run_id: int, view: str) -> dict[str, obje
 
 
 @router.get("/lists/{list_id}/runs/{run_id}")
-def run_page(request: Request, db: DB, user: Officer, list_id: int, run_id: int, view: str = "grid") -> Response:
+def run_page(request: Request, db: DB, user: Officer, list_id: RowId, run_id: RowId, view: str = "grid") -> Response:
     return render(request, "officer/run.html", _run_context(db, list_id, run_id, view), block="workspace")
 
 
 @router.post("/lists/{list_id}/runs/{run_id}/edit")
-def edit(request: Request, db: DB, user: Officer, list_id: int, run_id: int, action: Annotated[str, Form()],
+def edit(request: Request, db: DB, user: Officer, list_id: RowId, run_id: RowId, action: Annotated[str, Form()],
          pair: Annotated[str, Form()], other: Annotated[str, Form()] = "",
          view: Annotated[str, Form()] = "grid") -> Response:
     """One hand edit; ``pair`` is ``a|b``. ``toggle`` adds a pair that is not in the run, removes one that is."""
@@ -69,7 +69,7 @@ def edit(request: Request, db: DB, user: Officer, list_id: int, run_id: int, act
 
 
 @router.post("/lists/{list_id}/runs/{run_id}/relax")
-def relax(request: Request, db: DB, user: Officer, list_id: int, run_id: int,
+def relax(request: Request, db: DB, user: Officer, list_id: RowId, run_id: RowId,
           index: Annotated[int, Form()]) -> Response:
     runs.apply_relaxation(db, user, list_id, run_id, index)
     session.flash(request, N_("Changed. Run the assignment again to use the new limits."))
@@ -77,23 +77,24 @@ def relax(request: Request, db: DB, user: Officer, list_id: int, run_id: int,
 
 
 @router.get("/lists/{list_id}/compare")
-def compare_page(request: Request, db: DB, user: Officer, list_id: int, left: int, right: int) -> Response:
+def compare_page(request: Request, db: DB, user: Officer, list_id: RowId, left: RowIdQuery,
+                 right: RowIdQuery) -> Response:
     context = {"c": compare.compare(db, list_id, left, right), "d": lists.detail(db, list_id), "tab": "runs"}
     return render(request, "officer/compare.html", context)
 
 
 @router.get("/lists/{list_id}/runs/{run_id}/schedule.csv")
-def schedule_csv(db: DB, list_id: int, run_id: int) -> Response:
+def schedule_csv(db: DB, list_id: RowId, run_id: RowId) -> Response:
     return attachment(exports.schedule_csv(db, list_id, run_id), "text/csv; charset=utf-8",
                       f"schedule-{list_id}-run-{run_id}.csv")
 
 
 @router.get("/lists/{list_id}/runs/{run_id}/schedule.xlsx")
-def schedule_xlsx(request: Request, db: DB, list_id: int, run_id: int) -> Response:
+def schedule_xlsx(request: Request, db: DB, list_id: RowId, run_id: RowId) -> Response:
     data = exports.schedule_xlsx(db, list_id, run_id, lambda msg: translate(request, msg))
     return attachment(data, XLSX, f"schedule-{list_id}-run-{run_id}.xlsx")
 
 
 @router.get("/lists/{list_id}/runs/{run_id}/print")
-def print_view(request: Request, db: DB, user: Officer, list_id: int, run_id: int) -> Response:
+def print_view(request: Request, db: DB, user: Officer, list_id: RowId, run_id: RowId) -> Response:
     return render(request, "officer/print.html", _run_context(db, list_id, run_id, "grid"))

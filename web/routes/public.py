@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from web.deps import DB, Matching, MaybeUser, QueryParams
+from web.deps import DB, Matching, MaybeUser, QueryParams, SearchAllowance
 from web.i18n import LOCALES
 from web.render import redirect, render
+from web.routes.auth import role_pages
 from web.services import auth, directory
 from web.services.directory import DirectoryQuery
 
@@ -17,11 +18,12 @@ router = APIRouter()
 
 
 @router.get("/")
-def home(request: Request, db: DB) -> Response:
-    return render(request, "home.html", {"counts": directory.home_counts(db)})
+def home(request: Request, db: DB, user: MaybeUser) -> Response:
+    pages = role_pages(user) if user is not None else ()
+    return render(request, "home.html", {"counts": directory.home_counts(db), "my_pages": pages})
 
 
-@router.get("/directory")
+@router.get("/directory", dependencies=[SearchAllowance])
 def directory_page(request: Request, db: DB, matching: Matching, params: QueryParams) -> Response:
     page = directory.browse(db, matching, DirectoryQuery.parse(params))
     return render(request, "directory.html", {"d": page},
@@ -41,5 +43,4 @@ def set_locale(request: Request, db: DB, user: MaybeUser, lang: Annotated[str, F
         request.session["locale"] = lang
         if user is not None:
             auth.set_locale(db, user.id, lang)
-    target = next if next.startswith("/") and not next.startswith("//") else "/"
-    return redirect(request, target)
+    return redirect(request, next)  # a path on this site, else the home page (``render.site_path``)

@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
+
+from zxcvbn import zxcvbn
 
 from web.db import Database
 from web.errors import Conflict, Invalid, NotFound
+from web.i18n import N_
 from web.security import MIN_PASSWORD_LENGTH, generate_password, hash_password, new_api_token
 from web.store import profiles as profile_store
+from web.store import sessions as session_store
 from web.store import users as store
 from web.store.users import ROLES, UserRow
 
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# zxcvbn's scores run 0-4; 2 and up is "somewhat guessable: protection from unthrottled online
+# attacks" (over 10^8 guesses), below it a common password or a short variation of one
+MIN_PASSWORD_SCORE = 2
+_ZXCVBN_CHECKED = 72  # characters zxcvbn accepts (its max_length); longer passwords are judged by these
+# zxcvbn keeps each call's user inputs in a module-level dictionary: one call at a time
+_ZXCVBN_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -39,9 +51,18 @@ def check_role(role: str) -> str:
     return role
 
 
-def check_password(password: str) -> str:
+def check_password(password: str, user_inputs: Iterable[str | None] = ()) -> str:
+    """``password`` if it is long enough and not easily guessed (zxcvbn, also against the user's
+    own ``user_inputs``: e-mail address, name); the one password rule for the web, API and CLI."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise Invalid(f"the password must have at least {MIN_PASSWORD_LENGTH} characters", field="password")
+        raise Invalid(N_("The password must have at least 10 characters."), field="password")
+    inputs = [part for value in user_inputs if value for part in [value, *re.split(r"[@.\s]+", value)]
+              if len(part) >= 3]
+    with _ZXCVBN_LOCK:
+        score = zxcvbn(password[:_ZXCVBN_CHECKED], user_inputs=inputs)["score"]
+    if score < MIN_PASSWORD_SCORE:
+        raise Invalid(N_("This password is too common or too easy to guess. Choose a longer one, "
+                         "for example a few unrelated words."), field="password")
     return password
 
 
@@ -52,7 +73,7 @@ def create_user(db: Database, email: str, role: str = "member", password: str | 
     generated = None
     if password is None:
         password = generated = generate_password()
-    check_password(password)
+    check_password(password, (email, display_name))
     with db.connection() as conn, conn.transaction():
         if store.get_user_by_email(conn, email) is not None:
             raise Conflict(f"a user with e-mail {email} already exists", field="email")
@@ -81,22 +102,37 @@ def set_role(db: Database, email: str, role: str, actor: str = "cli", actor_id: 
 
 def set_disabled(db: Database, email: str, disabled: bool, actor: str = "cli", actor_id: int | None = None) -> UserRow:
     user = require_user(db, email)
-    with db.connection() as conn, conn.transaction():
-        store.update_user_disabled(conn, user.id, disabled)
-        profile_store.insert_audit(conn, "disable" if disabled else "enable", "user", str(user.id),
-                                   actor=actor, actor_id=actor_id)
+    disable_user(db, user.id, disabled, actor, actor_id)
     return require_user(db, email)
 
 
-def create_token(db: Database, email: str, name: str = "", actor: str = "cli") -> tuple[int, str]:
-    """Create an API token for a user; returns ``(token id, token)`` — the token is shown once."""
+def disable_user(db: Database, user_id: int, disabled: bool, actor: str, actor_id: int | None = None) -> None:
+    """Disable (or enable) a user. Disabling ends their web sessions at once; their API tokens stop
+    working within ``web.api.auth.TOKEN_CACHE_SECONDS``."""
+    with db.connection() as conn, conn.transaction():
+        if store.get_user(conn, user_id) is None:
+            raise NotFound(N_("This user does not exist."))
+        store.update_user_disabled(conn, user_id, disabled)
+        if disabled:
+            session_store.delete_user_sessions(conn, user_id)
+        profile_store.insert_audit(conn, "disable" if disabled else "enable", "user", str(user_id),
+                                   actor=actor, actor_id=actor_id)
+
+
+def create_token(db: Database, email: str, name: str = "", actor: str = "cli",
+                 expires_days: int | None = None) -> tuple[int, str]:
+    """Create an API token for a user, valid for ``expires_days`` (None: until revoked); returns
+    ``(token id, token)`` — the token is shown once."""
     user = require_user(db, email)
     if user.disabled:
         raise Invalid(f"user {email} is disabled")
+    if expires_days is not None and not 1 <= expires_days <= 3650:
+        raise Invalid("a token's lifetime is 1 to 3650 days", field="expires_days")
     token, token_hash = new_api_token()
     with db.connection() as conn, conn.transaction():
-        token_id = store.insert_token(conn, user.id, name, token_hash)
-        profile_store.insert_audit(conn, "create", "token", str(token_id), {"user": email, "name": name}, actor=actor)
+        token_id = store.insert_token(conn, user.id, name, token_hash, expires_days)
+        profile_store.insert_audit(conn, "create", "token", str(token_id),
+                                   {"user": email, "name": name, "expires_days": expires_days}, actor=actor)
     return token_id, token
 
 

@@ -1,11 +1,15 @@
-"""Administration: users and roles, the mail outbox, the audit log."""
+"""Administration: users, roles and disabling, the mail outbox, the audit log."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from web import ratelimit
 from web.db import Database
 from web.errors import Invalid, NotFound
 from web.i18n import N_
-from web.services.accounts import check_role
+from web.services.accounts import check_role, disable_user
 from web.store import audit as audit_store
 from web.store import outbox as outbox_store
 from web.store import profiles as profile_store
@@ -17,11 +21,28 @@ from web.store.users import UserRow
 PAGE = 100
 
 
-def list_users(db: Database) -> list[tuple[UserRow, list[str]]]:
-    """Every user with the ids of the profiles they own."""
+@dataclass(frozen=True)
+class UserLine:
+    user: UserRow
+    profiles: list[str]              # ids of the profiles they own
+    locked_until: datetime | None    # sign-in locked after failed attempts, until then
+
+
+def list_users(db: Database) -> list[UserLine]:
+    """Every user with the profiles they own and whether their sign-in is locked."""
+    now = datetime.now(UTC)
     with db.connection() as conn:
         users = user_store.list_users(conn)
-        return [(u, user_store.list_owned_profile_ids(conn, u.id)) for u in users]
+        locked = ratelimit.spent(conn, ratelimit.login_failures(db.settings), [u.email for u in users])
+        return [UserLine(u, user_store.list_owned_profile_ids(conn, u.id),
+                         now + timedelta(seconds=locked[u.email]) if u.email in locked else None) for u in users]
+
+
+def set_disabled(db: Database, admin: UserRow, user_id: int, disabled: bool) -> None:
+    """Disable a user (their sessions end at once) or enable them again."""
+    if user_id == admin.id and disabled:
+        raise Invalid(N_("You cannot disable your own account."))
+    disable_user(db, user_id, disabled, actor="web", actor_id=admin.id)
 
 
 def change_role(db: Database, admin: UserRow, user_id: int, role: str) -> None:

@@ -17,6 +17,10 @@ from web.store import users as user_store
 # the sample profiles the demo member accounts own (first existing one wins)
 DEMO_STARTUP_IDS = ("vn-mattran-vision-ai",)
 DEMO_PARTNER_IDS = ("kr-hanul-ai-chips",)
+STARTUP_EMAIL = "startup@demo.caunoi.example"
+PARTNER_EMAIL = "partner@demo.caunoi.example"
+OFFICER_EMAIL = "officer@demo.caunoi.example"
+ADMIN_EMAIL = "admin@demo.caunoi.example"
 
 
 @dataclass
@@ -49,12 +53,11 @@ def ensure_demo_accounts(db: Database) -> list[DemoAccount]:
         startup = _pick_profile(db, DEMO_STARTUP_IDS, "startup", "vn")
         partner = _pick_profile(db, DEMO_PARTNER_IDS, "partner", "foreign")
         accounts = [
-            DemoAccount("startup@demo.caunoi.example", generate_password(), "member",
-                        f"owns the Vietnamese startup {startup}", startup),
-            DemoAccount("partner@demo.caunoi.example", generate_password(), "member",
-                        f"owns the foreign partner {partner}", partner),
-            DemoAccount("officer@demo.caunoi.example", generate_password(), "officer", "programme officer"),
-            DemoAccount("admin@demo.caunoi.example", generate_password(), "admin", "administrator"),
+            DemoAccount(STARTUP_EMAIL, generate_password(), "member", f"owns the Vietnamese startup {startup}",
+                        startup),
+            DemoAccount(PARTNER_EMAIL, generate_password(), "member", f"owns the foreign partner {partner}", partner),
+            DemoAccount(OFFICER_EMAIL, generate_password(), "officer", "programme officer"),
+            DemoAccount(ADMIN_EMAIL, generate_password(), "admin", "administrator"),
         ]
     for acc in accounts:
         with db.connection() as conn:

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from web.db import Database
 from web.errors import NotFound, Unavailable
 from web.i18n import N_
+from web.params import first, page_number
 from web.services import visibility
 from web.store import directory as store
 from web.store import introductions as intro_store
@@ -41,10 +42,8 @@ class DirectoryQuery:
         def values(name: str) -> list[str]:
             return sorted({v.strip() for v in params.get(name, []) if v and v.strip()})[:50]
 
-        page_raw = (params.get("page") or ["1"])[0]
-        page = int(page_raw) if page_raw.isdigit() and 0 < int(page_raw) < 10_000 else 1
-        q = ((params.get("q") or [""])[0] or "").strip()[:300]
-        return cls(q, page, DirectoryFilter(**{name: values(name) for name in FACETS}))
+        page = page_number(first(params, "page"))
+        return cls(first(params, "q")[:300], page, DirectoryFilter(**{name: values(name) for name in FACETS}))
 
     def query_string(self, **changes: Any) -> str:
         """This query as a URL query string, with ``changes`` applied (``page=2``, ``q=""``)."""

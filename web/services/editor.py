@@ -16,10 +16,13 @@ from typing import Any
 
 from matcher.text import strip_diacritics
 from web.db import Database
-from web.errors import NotFound
+from web.errors import NotFound, Stale, Unavailable
 from web.i18n import N_
+from web.matching.budget import PREVIEW_PASSAGES, cut_record
 from web.services import profiles, suggestions
+from web.services.conflicts import EditConflict, differences
 from web.store import profiles as profile_store
+from web.store.profiles import ProfileRow
 from web.store.users import UserRow
 
 log = logging.getLogger(__name__)
@@ -44,6 +47,7 @@ class SaveResult:
     profile_id: str | None
     errors: dict[str, list[str]] = field(default_factory=dict)
     record: dict[str, Any] = field(default_factory=dict)
+    conflict: EditConflict | None = None  # saved by someone else since the form was loaded: nothing written
 
 
 def _split_commas(value: str) -> list[str]:
@@ -152,38 +156,79 @@ def completeness(record: dict[str, Any]) -> tuple[int, list[str]]:
     return round(100 * done / total), hints
 
 
-def load_own(db: Database, user: UserRow, profile_id: str) -> dict[str, Any]:
-    """The full record of a profile the user may edit (owners; officers and admins: any); NotFound otherwise."""
+def load_own(db: Database, user: UserRow, profile_id: str) -> ProfileRow:
+    """The stored profile (record and revision) of one the user may edit (owners; officers and
+    admins: any); NotFound otherwise."""
     with db.connection() as conn:
         row = profile_store.get_profile(conn, profile_id) if profiles.may_edit(conn, user, profile_id) else None
     if row is None:
         raise NotFound(N_("This profile does not exist or is not yours."))
-    return row.record
+    return row
+
+
+REVISION = "revision"  # the form's hidden field: the revision the form was loaded at
+_NOT_RESUBMITTED = {"csrf_token", REVISION, "action"}
+
+
+def form_revision(items: Iterable[tuple[str, str]]) -> int | None:
+    """The revision the form was loaded at (None: a new profile, or a form without one)."""
+    value = dict(items).get(REVISION, "")
+    return int(value) if isinstance(value, str) and re.fullmatch(r"\d{1,9}", value) else None
+
+
+def resubmitted(items: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The fields of a form as sent, to send again from the conflict page (which adds its own
+    token, revision and action): exactly what the user typed and ticked."""
+    return [(k, v) for k, v in items if isinstance(v, str) and k not in _NOT_RESUBMITTED]
 
 
 def save(db: Database, matching: Any, user: UserRow, record: dict[str, Any],
-         profile_id: str | None) -> SaveResult:
-    """Validate and store an edited (``profile_id``) or new profile; refresh its matches."""
+         profile_id: str | None, revision: int | None = None) -> SaveResult:
+    """Validate and store an edited (``profile_id``, loaded at ``revision``) or new profile; refresh
+    its matches. When the profile was saved by someone else after ``revision``, nothing is written
+    and the result's ``conflict`` holds both versions where they differ (none: the same is stored)."""
     if profile_id is not None:
         load_own(db, user, profile_id)
     record = dict(record, id=profile_id or new_profile_id(str(record.get("name") or "")))
     rec, errors = check_form(record)
     if errors:
         return SaveResult(None, errors, rec)
-    # a profile created from "My profiles" belongs to whoever created it, officers included
-    profiles.store_profile(db, rec, user, actor="web", claim=True)
+    try:
+        # a profile created from "My profiles" belongs to whoever created it, officers included
+        profiles.store_profile(db, rec, user, actor="web", claim=True,
+                               expected=None if revision is None or profile_id is None else {revision})
+    except Stale:
+        stored = load_own(db, user, rec["id"])
+        fields = differences(stored.record, rec)
+        if fields:
+            return SaveResult(None, {}, rec, EditConflict(stored.revision, fields))
     matching.refresh([rec["id"]])
     return SaveResult(rec["id"], {}, rec)
 
 
-def preview(matching: Any, record: dict[str, Any], k: int = 5) -> list[dict[str, Any]]:
-    """Top matches of an unsaved record (nothing when it is not yet rankable)."""
+@dataclass
+class Preview:
+    """The editor's live preview: the top matches; ``cut``: the texts were longer than a preview
+    reads (``PREVIEW_PASSAGES``: the page says so); ``busy``: the matching service could not
+    answer in time (the next edit tries again)."""
+
+    results: list[dict[str, Any]] = field(default_factory=list)
+    cut: bool = False
+    busy: bool = False
+
+
+def preview(matching: Any, record: dict[str, Any], k: int = 5) -> Preview:
+    """Top matches of an unsaved record (none when it is not yet rankable), ranked on the first
+    ``PREVIEW_PASSAGES`` passages of its texts."""
     rec, errors = check_form(dict(record, id=record.get("id") or "draft-preview"))
     if "description" in errors or "kind" in errors or "country" in errors:
-        return []
+        return Preview()
+    rec, cut = cut_record(rec, PREVIEW_PASSAGES)
     try:
         results = matching.rank_record(rec, k=k + 1)
+    except Unavailable:  # the pool is full or the time ran out: the form works on regardless
+        return Preview(cut=cut, busy=True)
     except Exception:  # the preview is a hint; an unrankable draft must not break the editor
         log.exception("preview ranking failed")
-        return []
-    return [r for r in results if r.get("id") != rec["id"]][:k]
+        return Preview(cut=cut)
+    return Preview([r for r in results if r.get("id") != rec["id"]][:k], cut)

@@ -9,14 +9,15 @@ them at once.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Container
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 
 from matcher.profile import FieldError, normalise_record, validate_record
 from web.db import Database
-from web.errors import Forbidden, Invalid, NotFound
+from web.errors import Forbidden, Invalid, NotFound, Stale
 from web.services.accounts import is_email
 from web.store import events
 from web.store import jobs as job_store
@@ -119,30 +120,60 @@ def import_records(db: Database, records: list[dict[str, Any]], *, actor: str = 
     return counts
 
 
-def save_profile(db: Database, raw: dict[str, Any], user: UserRow, *, actor: str = "api") -> tuple[dict[str, Any], bool]:
-    """Check and create or update one profile as ``user`` (the API); returns ``(record, created)``.
+@dataclass(frozen=True)
+class Saved:
+    """What a single save did: ``created`` the profile or not, and its ``revision`` now."""
+
+    created: bool
+    revision: int
+
+
+class _AnyRevision:
+    def __contains__(self, revision: object) -> bool:
+        return True
+
+
+#: ``expected`` for "whatever revision, as long as the profile exists" (HTTP's ``If-Match: *``)
+ANY_REVISION: Container[int] = _AnyRevision()
+
+
+def save_profile(db: Database, raw: dict[str, Any], user: UserRow, *, actor: str = "api",
+                 expected: Container[int] | None = None) -> tuple[dict[str, Any], Saved]:
+    """Check and create or update one profile as ``user`` (the API); returns ``(record, saved)``.
 
     Officers and admins create profiles on behalf of organisations: only a member who creates one
-    becomes its owner.
+    becomes its owner. ``expected``: as for ``store_profile``.
     """
     record = checked_record(raw)
-    return record, store_profile(db, record, user, actor=actor, claim=user.role == "member")
+    return record, store_profile(db, record, user, actor=actor, claim=user.role == "member", expected=expected)
 
 
-def store_profile(db: Database, record: dict[str, Any], user: UserRow, *, actor: str, claim: bool) -> bool:
-    """Create or update one checked record as ``user`` in one transaction; True when created.
+def store_profile(db: Database, record: dict[str, Any], user: UserRow, *, actor: str, claim: bool,
+                  expected: Container[int] | None = None) -> Saved:
+    """Create or update one checked record as ``user`` in one transaction.
 
     Members edit the profiles they own, officers and admins any; ``claim``: the user becomes the
-    owner of a profile they create.
+    owner of a profile they create. ``expected``: the revisions the writer last read (the editor's
+    form, an API client's ``If-Match``); unless the stored revision is one of them, nothing is
+    written and ``Stale`` is raised, so a save never silently reverts one made in between. The
+    check holds the row locked until the write commits: a concurrent save waits, then sees the new
+    revision. None: write whatever is stored (an import, an API client without ``If-Match``).
     """
     with db.connection() as conn, conn.transaction():
-        existing = store.get_profile(conn, record["id"])
-        if existing is not None and not may_edit(conn, user, record["id"]):
+        store.lock_writes(conn)
+        current = store.lock_revision(conn, record["id"])
+        if current is not None and not may_edit(conn, user, record["id"]):
             raise Forbidden(f"you may not edit profile {record['id']}")
+        if expected is not None and (current is None or current not in expected):
+            raise Stale(f"profile {record['id']} changed since you read it"
+                        + (f" (it is at revision {current})" if current is not None else " (it was deleted)"),
+                        current=current)
         write_profiles(conn, [record], actor=actor, actor_id=user.id, batch=False)
-        if existing is None and claim:
+        if current is None and claim:
             user_store.insert_owner(conn, user.id, record["id"])
-    return existing is None
+        revision = store.lock_revision(conn, record["id"])
+    assert revision is not None  # written in this transaction
+    return Saved(created=current is None, revision=revision)
 
 
 def delete_profile(db: Database, profile_id: str, user: UserRow | None, *, actor: str = "api") -> None:

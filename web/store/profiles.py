@@ -77,12 +77,25 @@ def text_rows(record: dict[str, Any], revision: int) -> list[tuple[Any, ...]]:
     return rows
 
 
+def lock_writes(conn: psycopg.Connection) -> None:
+    """Wait for, then hold until the transaction ends, the lock every profile write takes first
+    (an import, a save): writers queue instead of deadlocking over each other's rows."""
+    conn.execute("SELECT pg_advisory_xact_lock(%(k)s)", {"k": IMPORT_LOCK})
+
+
+def lock_revision(conn: psycopg.Connection, profile_id: str) -> int | None:
+    """The stored revision of a profile, its row locked until the transaction ends (None: no such
+    profile). Take ``lock_writes`` first, in the order ``upsert_profiles`` takes both."""
+    row = conn.execute("SELECT revision FROM profiles WHERE id = %(id)s FOR UPDATE", {"id": profile_id}).fetchone()
+    return int(row[0]) if row is not None else None
+
+
 def upsert_profiles(conn: psycopg.Connection, records: list[dict[str, Any]]) -> tuple[UpsertCounts, list[str]]:
     """Insert or update ``records`` by id (call inside a transaction); return counts and changed ids.
 
     An unchanged record (same content hash) is not touched: its revision stays.
     """
-    conn.execute("SELECT pg_advisory_xact_lock(%(k)s)", {"k": IMPORT_LOCK})
+    lock_writes(conn)
     conn.execute(
         "CREATE TEMP TABLE incoming (LIKE profiles INCLUDING DEFAULTS) ON COMMIT DROP"
     )

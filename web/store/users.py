@@ -1,4 +1,4 @@
-"""SQL for users, profile ownership and API tokens."""
+"""SQL for users, sign-ups awaiting confirmation, profile ownership and API tokens."""
 
 from __future__ import annotations
 
@@ -20,12 +20,10 @@ class UserRow:
     display_name: str | None
     locale: str | None
     disabled: bool
-    failed_logins: int
-    locked_until: datetime | None
     created_at: datetime
 
 
-_USER_COLS = "id, email, password_hash, role, display_name, locale, disabled, failed_logins, locked_until, created_at"
+_USER_COLS = "id, email, password_hash, role, display_name, locale, disabled, created_at"
 
 
 def insert_user(conn: psycopg.Connection, email: str, password_hash: str, role: str,
@@ -64,28 +62,56 @@ def update_user_disabled(conn: psycopg.Connection, user_id: int, disabled: bool)
 
 
 def update_user_password(conn: psycopg.Connection, user_id: int, password_hash: str) -> None:
-    conn.execute(
-        "UPDATE users SET password_hash = %(h)s, failed_logins = 0, locked_until = NULL WHERE id = %(id)s",
-        {"h": password_hash, "id": user_id},
-    )
+    conn.execute("UPDATE users SET password_hash = %(h)s WHERE id = %(id)s", {"h": password_hash, "id": user_id})
+
+
+def void_reset_tokens(conn: psycopg.Connection, user_id: int) -> None:
+    """Mark every outstanding password-reset token of a user used (its password has just changed)."""
+    conn.execute("UPDATE password_reset_tokens SET used_at = now() WHERE user_id = %(u)s AND used_at IS NULL",
+                 {"u": user_id})
 
 
 def update_user_locale(conn: psycopg.Connection, user_id: int, locale: str) -> None:
     conn.execute("UPDATE users SET locale = %(l)s WHERE id = %(id)s", {"l": locale, "id": user_id})
 
 
-def record_login_failure(conn: psycopg.Connection, user_id: int, max_failures: int, lock_minutes: int) -> None:
+@dataclass
+class RegistrationRow:
+    email: str
+    password_hash: str
+    display_name: str | None
+    locale: str | None
+
+
+def insert_registration(conn: psycopg.Connection, token_hash: str, email: str, password_hash: str,
+                        display_name: str | None, locale: str | None, hours: int) -> None:
+    """A sign-up waiting for its e-mailed confirmation (expired ones are deleted on the way)."""
+    conn.execute("DELETE FROM pending_registrations WHERE expires_at <= now()")
     conn.execute(
-        "UPDATE users SET failed_logins = failed_logins + 1,"
-        " locked_until = CASE WHEN failed_logins + 1 >= %(max)s"
-        "   THEN now() + make_interval(mins => %(mins)s) ELSE locked_until END"
-        " WHERE id = %(id)s",
-        {"id": user_id, "max": max_failures, "mins": lock_minutes},
+        "INSERT INTO pending_registrations (token_hash, email, password_hash, display_name, locale, expires_at)"
+        " VALUES (%(t)s, %(e)s, %(h)s, %(n)s, %(l)s, now() + make_interval(hours => %(hours)s))",
+        {"t": token_hash, "e": email, "h": password_hash, "n": display_name, "l": locale, "hours": hours},
     )
 
 
-def reset_login_failures(conn: psycopg.Connection, user_id: int) -> None:
-    conn.execute("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = %(id)s", {"id": user_id})
+def find_registration(conn: psycopg.Connection, token_hash: str) -> RegistrationRow | None:
+    with conn.cursor(row_factory=class_row(RegistrationRow)) as cur:
+        return cur.execute(
+            "SELECT email, password_hash, display_name, locale FROM pending_registrations"
+            " WHERE token_hash = %(t)s AND expires_at > now()", {"t": token_hash},
+        ).fetchone()
+
+
+def take_registration(conn: psycopg.Connection, token_hash: str) -> RegistrationRow | None:
+    """Use a valid sign-up token (once: deleted, with every other pending sign-up for its address)."""
+    with conn.cursor(row_factory=class_row(RegistrationRow)) as cur:
+        row = cur.execute(
+            "DELETE FROM pending_registrations WHERE token_hash = %(t)s AND expires_at > now()"
+            " RETURNING email, password_hash, display_name, locale", {"t": token_hash},
+        ).fetchone()
+    if row is not None:
+        conn.execute("DELETE FROM pending_registrations WHERE lower(email) = lower(%(e)s)", {"e": row.email})
+    return row
 
 
 def insert_owner(conn: psycopg.Connection, user_id: int, profile_id: str) -> None:
@@ -117,23 +143,36 @@ class TokenRow:
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    expires_at: datetime | None
 
 
-def insert_token(conn: psycopg.Connection, user_id: int, name: str, token_hash: str) -> int:
+@dataclass
+class TokenUser(UserRow):
+    """A token's user, and the seconds the token has left (None: it does not expire)."""
+
+    token_expires_in: float | None = None
+
+
+def insert_token(conn: psycopg.Connection, user_id: int, name: str, token_hash: str,
+                 expires_days: int | None = None) -> int:
     row = conn.execute(
-        "INSERT INTO api_tokens (user_id, name, token_hash) VALUES (%(u)s, %(n)s, %(h)s) RETURNING id",
-        {"u": user_id, "n": name, "h": token_hash},
+        "INSERT INTO api_tokens (user_id, name, token_hash, expires_at) VALUES (%(u)s, %(n)s, %(h)s,"
+        " now() + make_interval(days => %(d)s::int)) RETURNING id",
+        {"u": user_id, "n": name, "h": token_hash, "d": expires_days},
     ).fetchone()
     assert row is not None
     return int(row[0])
 
 
-def get_user_by_token_hash(conn: psycopg.Connection, token_hash: str) -> UserRow | None:
-    with conn.cursor(row_factory=class_row(UserRow)) as cur:
+def get_user_by_token_hash(conn: psycopg.Connection, token_hash: str) -> TokenUser | None:
+    """The user of a live token (not revoked, not expired, user not disabled), marking it used."""
+    with conn.cursor(row_factory=class_row(TokenUser)) as cur:
         return cur.execute(
             f"UPDATE api_tokens t SET last_used_at = now() FROM users u"
-            f" WHERE t.token_hash = %(h)s AND t.revoked_at IS NULL AND u.id = t.user_id AND NOT u.disabled"
-            f" RETURNING {', '.join('u.' + c.strip() for c in _USER_COLS.split(','))}",
+            f" WHERE t.token_hash = %(h)s AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())"
+            f" AND u.id = t.user_id AND NOT u.disabled"
+            f" RETURNING {', '.join('u.' + c.strip() for c in _USER_COLS.split(','))},"
+            f" extract(epoch FROM t.expires_at - now())::float8 AS token_expires_in",
             {"h": token_hash},
         ).fetchone()
 
@@ -141,7 +180,7 @@ def get_user_by_token_hash(conn: psycopg.Connection, token_hash: str) -> UserRow
 def list_tokens(conn: psycopg.Connection, user_id: int | None = None) -> list[TokenRow]:
     with conn.cursor(row_factory=class_row(TokenRow)) as cur:
         return cur.execute(
-            "SELECT id, user_id, name, created_at, last_used_at, revoked_at FROM api_tokens"
+            "SELECT id, user_id, name, created_at, last_used_at, revoked_at, expires_at FROM api_tokens"
             " WHERE (%(u)s::bigint IS NULL OR user_id = %(u)s) ORDER BY id",
             {"u": user_id},
         ).fetchall()

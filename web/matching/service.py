@@ -1,0 +1,359 @@
+"""``MatchingService``: the live index's lifecycle (load, follow changes, refit) and its queries."""
+
+from __future__ import annotations
+
+import gc
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+import psycopg
+
+from matcher.engine import Engine
+from matcher.render import render_explanation
+from web.db import Database
+from web.embedding import make_embedder
+from web.errors import Invalid, NotFound, Pending, Unavailable
+from web.matching.budget import (
+    PREVIEW_PASSAGES,
+    PREVIEW_SECONDS,
+    SEARCH_PASSAGES,
+    SEARCH_SECONDS,
+    cut_record,
+    cut_text,
+)
+from web.matching.live import LiveIndex
+from web.matching.records import engine_filters, ready_changes, ready_records
+from web.matching.requests import QUEUE, THREADS, RequestModel, RequestPool, machine_cores, request_model
+from web.matching.snapshot import with_encoder
+from web.settings import Settings
+from web.store import profiles as store
+from web.store.events import INDEX_CHANNEL, listen
+from web.store.vectors import PgVectorCache
+from web.warm import WarmRankings
+
+log = logging.getLogger(__name__)
+
+REFIT_MIN_CHANGES = 50
+REFIT_FRACTION = 0.2
+T = TypeVar("T")
+
+
+class WouldBlock(Exception):
+    """``MatchingService.rank(blocking=False)`` would have to wait: the index is loading, or an
+    unknown id is to be looked up in the database."""
+
+
+class MatchingService:
+    """Rankings for the web app and the API. Thread-safe; ``start()`` loads in the background.
+
+    ``request_threads``/``request_queue`` size each of the two pools that embed and score the
+    texts of searches and of previews (``web.matching.requests.RequestPool``)."""
+
+    def __init__(self, settings: Settings, db: Database, n_threads: int | None = 1,
+                 request_threads: int = THREADS, request_queue: int = QUEUE) -> None:
+        self.settings = settings
+        self.db = db
+        self.n_threads = n_threads
+        self.embedder = make_embedder(settings)
+        self.request_model = RequestModel(request_model(settings, self.embedder),
+                                          machine_cores(settings.data_dir / "embed-slots"), PgVectorCache(db))
+        self.searches = RequestPool("embed-search", self.request_model, request_threads, request_queue)
+        self.previews = RequestPool("embed-preview", self.request_model, request_threads, request_queue)
+        # every profile's default ranking, precomputed and kept exact across changes (web.warm)
+        self.warm = WarmRankings(settings.warm_rankings, settings.warm_shortlist)
+        self.live = LiveIndex(self.warm)
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._changes = 0  # since the last fit; under live.writing
+        self._refitting = False
+        self._unsettled = False  # loaded since the last _settle
+        self.loaded_at: float | None = None
+        self.load_error: str | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+    def new_engine(self) -> Engine:
+        return Engine(embedder=self.embedder, cache=PgVectorCache(self.db), cross_border=self.settings.cross_border,
+                      shortlist=self.settings.shortlist, n_threads=self.n_threads)
+
+    def load(self) -> None:
+        """(Re)fit on every ready profile and publish the new engine."""
+        started = time.monotonic()
+        blank = self.new_engine()
+        records = ready_records(self.db, self.embedder.name, blank.passage_words, blank.passage_chars)
+        engine = blank.fit(records) if records else None
+        with self.live.writing:
+            self.live.replace(engine, alive=self.contains)
+            self._changes = 0
+            self.loaded_at = time.time()
+            self.load_error = None
+        self._unsettled = True
+        if not self.warm.enabled:
+            self._settle()
+        log.info("matching index: %d profiles fitted in %.1f s", len(records), time.monotonic() - started)
+
+    def start(self) -> MatchingService:
+        """Load in the background and follow profile changes until ``stop()``."""
+        self._spawn("matching-load", self._load_then_listen)
+        if self.warm.enabled:
+            self._spawn("matching-warm", self._warm_loop)
+        self.request_model.warm_up()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.warm.wakeup.set()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self.searches.close()
+        self.previews.close()
+        self.request_model.close()
+
+    def _spawn(self, name: str, target: Any) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        self._threads.append(thread)
+        thread.start()
+
+    def _load_then_listen(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.load()
+                break
+            except Exception as exc:  # the database may still be starting; keep trying
+                self.load_error = f"{type(exc).__name__}: {exc}"
+                log.exception("matching index: load failed; retrying")
+                self._stop.wait(5)
+        self._listen()
+
+    def _listen(self) -> None:
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(self.db.resolve_url(), autocommit=True) as conn:
+                    listen(conn, INDEX_CHANNEL)
+                    # catch up on what changed while we were not listening
+                    self.refresh(self._ids_changed_since_load())
+                    while not self._stop.is_set():
+                        ids: list[str] = []
+                        for note in conn.notifies(timeout=1.0, stop_after=200):
+                            ids.extend(i for i in note.payload.split(",") if i)
+                        if ids:
+                            self.refresh(sorted(set(ids)))
+            except Exception:
+                log.exception("matching index: listener failed; reconnecting")
+                self._stop.wait(2)
+
+    def _ids_changed_since_load(self) -> list[str]:
+        if self.loaded_at is None:
+            return []
+        with self.db.connection() as conn:
+            return store.list_ids_updated_since(conn, self.loaded_at - 5)
+
+    @property
+    def ready(self) -> bool:
+        """Loaded (possibly empty: a fresh installation has nothing embedded yet)."""
+        return self.live.loaded
+
+    @property
+    def _engine(self) -> Engine | None:
+        """The published engine (tests compare with it)."""
+        return self.live.published
+
+    @property
+    def size(self) -> int:
+        engine = self.live.published
+        return len(engine.index_) if engine is not None else 0
+
+    def contains(self, profile_id: str) -> bool:
+        engine = self.live.published
+        return engine is not None and profile_id in engine.index_.row_of
+
+    # ------------------------------------------------------------------ updates
+    def refresh(self, profile_ids: Iterable[str]) -> None:
+        """Bring these profiles up to date in the index (added, replaced, removed, or left
+        pending while their embedding job has not run), then publish the result."""
+        ids = list(profile_ids)
+        if not ids or not self.live.loaded:
+            return
+        with self.live.writing:
+            due = self._refresh(ids)
+        if due:
+            self._spawn("matching-refit", self._refit)
+
+    def _refresh(self, ids: list[str]) -> bool:
+        """``refresh`` under ``live.writing``; returns whether a full refit is due."""
+        master = self.live.master
+        if master is None:  # the first embedded profiles: fit from scratch
+            return self._refit_due(force=True)
+        changed = []
+        for pid, record in ready_changes(self.db, self.embedder.name, ids, master.passage_words,
+                                         master.passage_chars).items():
+            if record is not None:
+                master.partial_fit(record)
+                changed.append(pid)
+            elif pid in master.index_.row_of:
+                master.remove(pid)
+                changed.append(pid)
+        if not changed:
+            return False
+        self.live.publish(changed)
+        self._changes += len(changed)
+        return self._refit_due()
+
+    def _refit_due(self, force: bool = False) -> bool:
+        master = self.live.master
+        size = len(master.index_) if master is not None else 0
+        if self._refitting or not (force or self._changes >= max(REFIT_MIN_CHANGES, REFIT_FRACTION * size)):
+            return False
+        self._refitting = True
+        return True
+
+    def _warm_loop(self) -> None:
+        """Compute the queued default rankings one at a time, no lock held while ranking; once they
+        are all done after a (re)load, ``_settle``."""
+        while not self._stop.is_set():
+            try:
+                if not self.live.compute_default():
+                    if self._unsettled:
+                        self._settle()
+                    self.warm.wakeup.wait(timeout=1.0)
+            except Exception:  # one bad profile must not stop the others
+                log.exception("matching index: a default ranking failed")
+
+    def _settle(self) -> None:
+        """Take what is alive now (the index, the stored rankings, the explanation caches: some 10^5
+        to 10^6 objects) out of the garbage collector's full collections (``gc.freeze``): a full
+        collection walks all of them, a pause of 150 ms and more of every thread in the process at
+        2k profiles (measured), which the requests of that moment wait out. The previous load's
+        objects, frozen too, get one last full collection here (a pause once per (re)load)."""
+        self._unsettled = False
+        started = time.monotonic()
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
+        log.info("matching index: %d objects settled in %.2f s", gc.get_freeze_count(), time.monotonic() - started)
+
+    def _refit(self) -> None:
+        try:
+            self.load()
+        except Exception:
+            log.exception("matching index: background refit failed")
+        finally:
+            self._refitting = False
+
+    # ------------------------------------------------------------------ queries
+    def _require(self, *profile_ids: str) -> Engine | None:
+        """The published engine (None when nothing is embedded yet), after checking the ids are in it."""
+        if not self.live.loaded:
+            raise Unavailable("the matching index is still loading; try again in a few seconds")
+        engine = self.live.published
+        for pid in profile_ids:
+            if engine is None or pid not in engine.index_.row_of:
+                with self.db.connection() as conn:
+                    exists = store.get_profile(conn, pid) is not None
+                if exists:
+                    raise Pending(f"profile {pid} is still being embedded; its matches appear within seconds")
+                raise NotFound(f"no profile with id {pid!r}")
+        return engine
+
+    def rank(self, profile_id: str, k: int = 10, filters: dict[str, Any] | None = None,
+             exclude: Iterable[str] | None = None, diversity: float | None = None,
+             blocking: bool = True) -> list[dict[str, Any]]:
+        """The ``k`` best partners of a fitted profile as match dicts (``Match.to_dict()``).
+
+        Results are cached per published index (each caller gets its own copy). Nothing here
+        waits for a lock; with ``blocking=False`` it raises ``WouldBlock`` rather than read the
+        database (the index is loading, or the id is not in it), for callers on an event loop to
+        retry in a thread."""
+        exclude = set(exclude or ()) - {profile_id} or None  # a profile is never its own match
+        if not blocking and not (self.live.loaded and self.contains(profile_id)):
+            raise WouldBlock
+        engine = self._require(profile_id)
+        assert engine is not None
+        if self.warm.covers(k, filters, exclude, diversity):
+            stored = self.warm.matches(profile_id, k)
+            if stored is not None:
+                return stored
+            full = _invalid_as_422(lambda: self.warm.compute(engine, profile_id))
+            self.live.keep_default(engine, profile_id, full)
+            return full[:k]
+        key = (profile_id, k, repr(sorted((filters or {}).items())), tuple(sorted(exclude or ())), diversity)
+        cached = self.live.cached(engine, key)
+        if cached is not None:
+            return cached
+        names = engine_filters(filters)
+        result = _invalid_as_422(lambda: [m.to_dict() for m in engine.rank(
+            profile_id, k=k, filters=names, exclude=exclude, diversity=diversity)])
+        self.live.remember(engine, key, result)
+        return result
+
+    def warm_json(self, profile_id: str, top: int) -> bytes | None:
+        """The API's answer for a default request (no filters) as JSON bytes when the profile's
+        ranking is stored (``web.warm``), else None (rank it: ``rank``). Takes no lock."""
+        if not self.live.loaded or top > self.warm.depth:
+            return None
+        return self.warm.json(profile_id, top)
+
+    def rank_record(self, record: dict[str, Any], k: int = 10, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Matches for an unsaved record (the editor's live preview): its texts cut to
+        ``PREVIEW_PASSAGES`` (``cut_record``), embedded and ranked on the request pool within
+        ``PREVIEW_SECONDS``; ``Unavailable`` when the pool is full or the time ran out."""
+        engine = self._require()
+        if engine is None:
+            return []
+        probe, _ = cut_record({key: value for key, value in record.items() if key != "id"}, PREVIEW_PASSAGES,
+                              engine.passage_words, engine.passage_chars)
+        names = engine_filters(filters)
+        exclude = [record["id"]] if record.get("id") else None
+
+        def task(encoder: Any) -> list[dict[str, Any]]:
+            ranked = with_encoder(engine, encoder).rank(probe, k=k, filters=names, exclude=exclude)
+            return [m.to_dict() for m in ranked]
+
+        return _invalid_as_422(lambda: self.previews.run(task, PREVIEW_SECONDS))
+
+    def search(self, text: str, k: int = 20, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Free-text search: the text cut to ``SEARCH_PASSAGES``, embedded and ranked on the request
+        pool within ``SEARCH_SECONDS``; ``Unavailable`` when the pool is full or the time ran out."""
+        engine = self._require()
+        if engine is None or not text.strip():
+            return []
+        query, _ = cut_text(text, SEARCH_PASSAGES, engine.passage_words, engine.passage_chars)
+        names = engine_filters(filters)
+
+        def task(encoder: Any) -> list[dict[str, Any]]:
+            return [m.to_dict() for m in with_encoder(engine, encoder).search(query, k=k, filters=names)]
+
+        return _invalid_as_422(lambda: self.searches.run(task, SEARCH_SECONDS))
+
+    def score(self, a: str, b: str) -> dict[str, Any]:
+        engine = self._require(a, b)
+        assert engine is not None
+        return engine.score(a, b).to_dict()
+
+    def explain_text(self, a: str, b: str, lang: str) -> str:
+        engine = self._require(a, b)
+        assert engine is not None
+        return render_explanation(engine.explain(a, b), lang)
+
+    def pair_scores(self, a_ids: list[str], b_ids: list[str]) -> dict[tuple[str, str], dict[str, Any]]:
+        """Every (a, b) pair scored and explained from a's side (for officers' assignments)."""
+        engine = self._require(*a_ids, *b_ids)
+        assert engine is not None
+        out: dict[tuple[str, str], dict[str, Any]] = {}
+        for a in a_ids:
+            candidates = [b for b in b_ids if b != a]
+            if not candidates:
+                continue
+            for match in engine.rank_candidates(a, candidates):
+                out[(a, match.id)] = match.to_dict()
+        return out
+
+
+def _invalid_as_422(compute: Callable[[], T]) -> T:
+    """``compute()``, with the engine's ``ValueError`` (a bad filter value, ...) as ``Invalid``."""
+    try:
+        return compute()
+    except ValueError as exc:
+        raise Invalid(str(exc)) from None
