@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from matcher.profile import KIND_ONLY_FIELDS
 from matcher.text import strip_diacritics
 from web.db import Database
 from web.errors import NotFound, Stale, Unavailable
@@ -33,6 +34,9 @@ INTS = ("founded", "employees")
 SCALARS = ("kind", "partner_type", "name", "country", "region", "description", "offers", "needs", "stage",
            "website", "contact_email")
 DOC_FIELDS = ("title", "text", "url", "year")
+# what the form edits; a stored profile's other fields (set by an import or the API: IP assets,
+# visibility, an expert's affiliation...) are kept on save, not dropped
+FORM_FIELDS = frozenset((*SCALARS, *LIST_CHECKBOXES, *LIST_COMMAS, *INTS, "documents", "id"))
 _DOC_KEY = re.compile(r"^doc_(title|text|url|year|remove)_(\d{1,2})$")
 ACCEPT = "accept_"  # prefix of the boxes the owner ticks to accept a suggestion: accept_sectors, ...
 # the form's own words, next to the field, for the problems people make most often: a record
@@ -170,6 +174,13 @@ REVISION = "revision"  # the form's hidden field: the revision the form was load
 _NOT_RESUBMITTED = {"csrf_token", REVISION, "action"}
 
 
+def kept_fields(stored: dict[str, Any], kind: Any) -> dict[str, Any]:
+    """The fields of a stored profile the editor's form does not show, to keep on save; those
+    that apply only to another kind than the one being saved are dropped (changing the kind)."""
+    return {k: v for k, v in stored.items()
+            if k not in FORM_FIELDS and KIND_ONLY_FIELDS.get(k, kind) == kind}
+
+
 def form_revision(items: Iterable[tuple[str, str]]) -> int | None:
     """The revision the form was loaded at (None: a new profile, or a form without one)."""
     value = dict(items).get(REVISION, "")
@@ -188,7 +199,7 @@ def save(db: Database, matching: Any, user: UserRow, record: dict[str, Any],
     its matches. When the profile was saved by someone else after ``revision``, nothing is written
     and the result's ``conflict`` holds both versions where they differ (none: the same is stored)."""
     if profile_id is not None:
-        load_own(db, user, profile_id)
+        record = {**kept_fields(load_own(db, user, profile_id).record, record.get("kind")), **record}
     record = dict(record, id=profile_id or new_profile_id(str(record.get("name") or "")))
     rec, errors = check_form(record)
     if errors:
