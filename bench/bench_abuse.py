@@ -1,9 +1,9 @@
 """Abuse benchmark (issue 12): authenticated filtered matches while anonymous clients flood search
 with unique long queries and one member previews a maximal profile, against the same load
-without abuse measured in the same run. One command, 127.0.0.1 only, about three minutes:
+without abuse measured in the same run. One command, 127.0.0.1 only, about 2.5 minutes:
 
     python bench/bench_abuse.py                      # 2k profiles, 100 req/s, 2 rounds of 12 s + 12 s
-    python bench/bench_abuse.py --flood-rate 10      # a heavier flood
+    python bench/bench_abuse.py --flood-rate 10      # a heavier flood (each client waits for its answers)
 
 1. the server of bench/bench_api.py: a fresh data folder with the embedded PostgreSQL, `caunoi
    synth` profiles imported, BENCHMARKS ONLY random low-rank vectors in the embedding cache for

@@ -36,8 +36,9 @@ async def get_matches(
 ) -> Any:
     # async, ranked on the event loop's thread: a ranking is a few ms of CPU under the GIL, so a
     # hop to the thread pool buys no parallelism and costs ~0.6 ms per request (measured). What
-    # could wait (an index update holding the lock, an unknown id read from the database) runs
-    # in the pool instead, so the loop never blocks on it.
+    # could wait (the index still loading, an unknown id read from the database) runs in the
+    # pool instead, so the loop never blocks on it; rankings read the published index and take
+    # no lock (web.matching.live).
     matching = request.app.state.matching
     filters = _filters(kind=kind, country=country.upper() if country else None, sector=sector, mode=mode, stage=stage)
     if not filters:  # the stored default ranking (web.warm), already JSON: the same bytes, no ranking

