@@ -128,28 +128,25 @@ def document_texts(record: Mapping[str, Any]) -> list[str]:
 
 
 # --------------------------------------------------------------------------- metrics
-def twin_ranks(dataset: EvalSet, scores: Scores) -> dict[str, int]:
-    """Rank (1 = first) of each query's twin in ``scores(query)``; 0 when it is missing."""
+def _target_ranks(dataset: EvalSet, scores: Scores, target: Callable[[str], str]) -> dict[str, int]:
+    """Rank (1 = first) of ``target(query)`` in each ``scores(query)``, ties by id; 0 when missing."""
     out = {}
     for q in dataset.queries:
         ids, s = scores(q)
         order = np.lexsort((np.array(ids), -np.asarray(s, dtype=np.float64)))
         ranked = [ids[i] for i in order]
-        target = dataset.pairs[q]
-        out[q] = ranked.index(target) + 1 if target in ranked else 0
+        out[q] = ranked.index(target(q)) + 1 if target(q) in ranked else 0
     return out
+
+
+def twin_ranks(dataset: EvalSet, scores: Scores) -> dict[str, int]:
+    """Rank (1 = first) of each query's twin in ``scores(query)``; 0 when it is missing."""
+    return _target_ranks(dataset, scores, dataset.pairs.__getitem__)
 
 
 def search_ranks(dataset: EvalSet, scores: Scores) -> dict[str, int]:
     """Rank (1 = first) of each search's right profile in ``scores(query id)``; 0 when missing."""
-    out = {}
-    for q in dataset.queries:
-        ids, s = scores(q)
-        order = np.lexsort((np.array(ids), -np.asarray(s, dtype=np.float64)))
-        ranked = [ids[i] for i in order]
-        target = dataset.searches[q][1]
-        out[q] = ranked.index(target) + 1 if target in ranked else 0
-    return out
+    return _target_ranks(dataset, scores, lambda q: dataset.searches[q][1])
 
 
 def expertise_loss(gold: Mapping[str, Mapping[str, int]], scores: Mapping[str, Mapping[str, float]]) -> float:
