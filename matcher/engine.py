@@ -416,5 +416,5 @@ class Engine:
             score=round(s, 6),
             fit=round(float(fit_percent(s)), 1),
             components={k: round(v, 6) for k, v in parts[0].items()},
-            explanation=self._explanation(q, scored, i, parts).to_dict() if explain else {},
+            explanation=self._explanation(q, scored, i, parts) if explain else None,
         )

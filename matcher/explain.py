@@ -4,12 +4,14 @@
 finds, in each direction, the best-matching passage pair (your need ↔ their offer, their need
 ↔ your offer), narrows each passage to its best sentence, and lists shared sectors,
 technologies and complementary cooperation modes. ``Explanation.render(lang)`` writes it in
-Vietnamese or English; quotes stay in their original language.
+Vietnamese or English; quotes stay in their original language. ``Explanation.to_dict()`` is the
+published JSON (with both renderings as its ``summary``) and ``Explanation.from_dict`` reads it back.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from typing import Any
@@ -17,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from matcher.domain import MODES, MUTUAL_MODES, mode_answer_matrix
+from matcher.evidence import DocumentRef, Evidence, Quote
 from matcher.features import PROVIDE_FIELDS, Passage, ProfileFeatures
 from matcher.glossary import concepts
 from matcher.render import render_explanation
@@ -66,7 +69,7 @@ class Explanation:
     score: float
     fit: float
     components: dict[str, float]
-    evidence: list[dict[str, Any]] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
     shared_sectors: list[str] = field(default_factory=list)
     shared_technologies: list[str] = field(default_factory=list)
     modes: dict[str, list[list[str]]] = field(default_factory=dict)
@@ -76,10 +79,25 @@ class Explanation:
     stage: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able form (the ``explanation`` of ``Match.to_dict()``), with rendered summaries."""
+        """JSON-able form (the ``explanation`` of ``Match.to_dict()``): the fields in order, then
+        ``"summary"``: ``{"vi": render("vi"), "en": render("en")}``."""
         out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out["evidence"] = [e.to_dict() for e in self.evidence]
         out["summary"] = {"vi": self.render("vi"), "en": self.render("en")}
         return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Explanation:
+        """The explanation ``to_dict()`` wrote (its ``summary`` is left out: ``render`` writes it
+        again, in the reader's language). Fields with a default may be absent; an unknown key or a
+        missing required one raises."""
+        names = {f.name for f in fields(cls)}
+        unknown = set(data) - names - {"summary"}
+        if unknown:
+            raise ValueError(f"unknown explanation keys {sorted(unknown)}; valid: {', '.join(sorted(names))}")
+        values = {k: v for k, v in data.items() if k in names}
+        values["evidence"] = [Evidence.from_dict(e) for e in data.get("evidence") or []]
+        return cls(**values)
 
     def render(self, lang: str = "en") -> str:
         """A short human text in ``lang`` (``"vi"`` or ``"en"``)."""
@@ -205,16 +223,16 @@ def _quote_of(p: Passage, record: dict[str, Any]) -> str:
     return p.text
 
 
-def _source(p: Passage, owner: ProfileFeatures) -> dict[str, Any]:
-    src: dict[str, Any] = {"profile": owner.id, "field": p.field}
+def _cited(p: Passage, owner: ProfileFeatures, text: str) -> Quote:
+    """``text`` (cut from passage ``p`` of ``owner``) with where it comes from."""
+    document = None
     if p.field == "documents" and p.doc >= 0:
         doc = (owner.record.get("documents") or [])[p.doc]
-        src["document"] = {k: doc[k] for k in ("title", "url", "year") if doc.get(k) is not None}
-        src["document"]["index"] = p.doc
-    return src
+        document = DocumentRef(p.doc, doc.get("title"), doc.get("url"), doc.get("year"))
+    return Quote(owner.id, p.field, text, document)
 
 
-def best_pair(asker: ProfileFeatures, giver: ProfileFeatures, direction: str) -> dict[str, Any] | None:
+def best_pair(asker: ProfileFeatures, giver: ProfileFeatures, direction: str) -> Evidence | None:
     """The asker's need passage and the giver's provide passage that match best (cosine), each
     narrowed to the sentence that best matches the other (``_best_sentences``), then to the list
     items of that sentence that carry the match (``_narrow``).
@@ -235,12 +253,12 @@ def best_pair(asker: ProfileFeatures, giver: ProfileFeatures, direction: str) ->
     i, j = np.unravel_index(int(np.argmax(sims)), sims.shape)
     need, offer = asker.needs[needs[i]], giver.provide[offers[j]]
     need_text, offer_text = _best_sentences(need.text, _quote_of(offer, giver.record))
-    return {
-        "direction": direction,
-        "similarity": round(float(sims[i, j]), 4),
-        "need": {**_source(need, asker), "text": _quote(_narrow(need_text, offer_text))},
-        "offer": {**_source(offer, giver), "text": _quote(_narrow(offer_text, need_text))},
-    }
+    return Evidence(
+        direction,
+        round(float(sims[i, j]), 4),
+        need=_cited(need, asker, _quote(_narrow(need_text, offer_text))),
+        offer=_cited(offer, giver, _quote(_narrow(offer_text, need_text))),
+    )
 
 
 @lru_cache(maxsize=1)

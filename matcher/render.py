@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from matcher.evidence import Evidence, Quote
 from matcher.labels import FIELDS, LANGS, MODES, PHRASES, SECTORS, label
 
 if TYPE_CHECKING:
@@ -19,21 +20,20 @@ def _p(key: str, lang: str, **kw: Any) -> str:
     return template.format(**kw)
 
 
-def _where(src: dict[str, Any], lang: str) -> str:
-    doc = src.get("document")
-    if doc is not None:
-        return _p("in_document", lang, title=doc.get("title") or _p("untitled", lang))
-    return _p("in_field", lang, field=label(FIELDS, src["field"], lang))
+def _where(quote: Quote, lang: str) -> str:
+    if quote.document is not None:
+        return _p("in_document", lang, title=quote.document.title or _p("untitled", lang))
+    return _p("in_field", lang, field=label(FIELDS, quote.field, lang))
 
 
-def _evidence_line(e: dict[str, Any], lang: str) -> str:
-    if e["direction"] == "your_need":
+def _evidence_line(e: Evidence, lang: str) -> str:
+    if e.direction == "your_need":
         head, verb = _p("your_need", lang), _p("they_offer", lang)
-    elif e["direction"] == "their_need":
+    elif e.direction == "their_need":
         head, verb = _p("their_need", lang), _p("you_offer", lang)
     else:
         head, verb = _p("query", lang), _p("found_in", lang)
-    return f"{head}: “{e['need']['text']}” ↔ {verb} ({_where(e['offer'], lang)}): “{e['offer']['text']}”"
+    return f"{head}: “{e.need.text}” ↔ {verb} ({_where(e.offer, lang)}): “{e.offer.text}”"
 
 
 def _modes_line(modes: dict[str, list[list[str]]], lang: str) -> list[str]:

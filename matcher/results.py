@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from matcher.explain import Explanation
 
 
 @dataclass(frozen=True)
@@ -13,7 +16,7 @@ class Match:
     """One proposed partner for a profile.
 
     ``to_dict()`` is the JSON contract of ``caunoi match --json`` and the API:
-    ``{"id", "score", "fit", "components", "explanation"}``.
+    ``{"id", "score", "fit", "components", "explanation"}``; ``from_dict`` reads it back.
 
     Attributes
     ----------
@@ -21,23 +24,32 @@ class Match:
     score : the raw fused score (sum of ``components``); comparable within one engine's weights.
     fit : the score on a fixed 0–100 display scale (``matcher.scoring.fit_percent``).
     components : ``{component name: contribution to score}``.
-    explanation : JSON-able dict (``Explanation.to_dict()``), ``{}`` when not requested.
+    explanation : why (``matcher.explain.Explanation``), None when not requested.
     """
 
     id: str
     score: float
     fit: float
     components: dict[str, float]
-    explanation: dict[str, Any]
+    explanation: Explanation | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON contract; ``"explanation"`` is ``Explanation.to_dict()`` (rendered in both
+        languages as its ``summary``), ``{}`` without one."""
         return {
             "id": self.id,
             "score": self.score,
             "fit": self.fit,
             "components": dict(self.components),
-            "explanation": self.explanation,
+            "explanation": self.explanation.to_dict() if self.explanation is not None else {},
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Match:
+        """The match ``to_dict()`` wrote."""
+        explanation = data["explanation"]
+        return cls(data["id"], data["score"], data["fit"], dict(data["components"]),
+                   Explanation.from_dict(explanation) if explanation else None)
 
 
 ORDER_DECIMALS = 4  # see Scored.order

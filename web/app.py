@@ -11,7 +11,6 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi.responses import PlainTextResponse
@@ -21,18 +20,14 @@ from web import handlers
 from web.db import Database
 from web.deps import refuse_unstorable, verify_csrf
 from web.i18n import Renderer
-from web.matching import MatchingService
+from web.matching import MatchingContract, MatchingService
+from web.matching.build import build_matching
 from web.middleware import SecurityHeadersMiddleware, SessionMiddleware
 from web.services.mail import Mailer
 from web.settings import Settings
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
-
-
-def build_matching(settings: Settings, db: Database) -> MatchingService:
-    """The matching service the settings describe (not started: ``start_background`` does that)."""
-    return MatchingService(settings, db)
 
 
 class Background:
@@ -67,7 +62,8 @@ def start_background(settings: Settings, db: Database, matching: MatchingService
     return bg
 
 
-def create_app(settings: Settings, database: Database | None = None, matching: Any = None) -> FastAPI:
+def create_app(settings: Settings, database: Database | None = None,
+               matching: MatchingContract | None = None) -> FastAPI:
     """Build the app. ``database`` may be given already open (tests share one); ``matching`` replaces
     the matching service built from the settings (tests)."""
 

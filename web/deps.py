@@ -10,6 +10,7 @@ from web import ratelimit
 from web.db import Database
 from web.errors import Forbidden, Malformed, NotFound, Unauthorized
 from web.i18n import N_
+from web.matching.contract import MatchingContract
 from web.params import BIGINT_MAX, page_number
 from web.services.introductions import Party
 from web.services.mail import Mailer
@@ -61,8 +62,8 @@ def get_mailer(request: Request) -> Mailer:
     return request.app.state.mailer  # type: ignore[no-any-return]
 
 
-def get_matching(request: Request) -> Any:
-    return request.app.state.matching
+def get_matching(request: Request) -> MatchingContract:
+    return request.app.state.matching  # type: ignore[no-any-return]
 
 
 def current_user(request: Request) -> UserRow | None:
@@ -130,7 +131,7 @@ def get_page(page: str = "") -> int:
 DB = Annotated[Database, Depends(get_db)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
 MailerDep = Annotated[Mailer, Depends(get_mailer)]
-Matching = Annotated[Any, Depends(get_matching)]
+Matching = Annotated[MatchingContract, Depends(get_matching)]
 MaybeUser = Annotated[UserRow | None, Depends(current_user)]
 User = Annotated[UserRow, Depends(require_user)]
 Admin = Annotated[UserRow, Depends(require_admin)]

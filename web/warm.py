@@ -4,9 +4,11 @@ A ranking costs ~10 ms of one core (first stage, full score of the shortlist, ex
 docs/performance.md); serving a stored one costs a dictionary lookup and a decompression. So
 ``MatchingService`` computes each profile's *default* ranking (no filters, no exclusions, the
 best ``depth`` matches with explanations) in a background thread, keeps it here as compressed
-JSON, and answers requests that ask for no more (``top <= depth``, no filters) from it; any other
-request is ranked on the spot. A stored ranking is exactly what ``Engine.rank`` would return now,
-because a change to one profile ``p`` can only change the rankings that
+JSON (``Match.to_dict()``: the API's answer as it is sent, read back into ``Match`` for the web
+pages; kept in memory only, so there is no stored format to version), and answers requests
+that ask for no more (``top <= depth``, no filters) from it; any other request is ranked on the
+spot. A stored ranking is exactly what ``Engine.rank`` would return now, because a change to
+one profile ``p`` can only change the rankings that
 
 * contain ``p`` (its score changed, or it was removed), or
 * ``p`` now enters: its score in that ranking (``Engine.scores_towards``, one exhaustive pass
@@ -35,6 +37,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from matcher.results import Match
+
 if TYPE_CHECKING:
     from matcher.engine import Engine
 
@@ -47,9 +51,15 @@ Towards = tuple[np.ndarray, np.ndarray]  # Engine.scores_towards: (ids, scores)
 Reach = list[tuple[str, bool, Towards | None]]
 
 
-def encode_match(match: dict[str, Any]) -> bytes:
-    """One match as the API writes it (``JSONResponse``'s settings: UTF-8, no NaN, compact)."""
-    return json.dumps(match, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+def encode_match(match: Match) -> bytes:
+    """One match as the API writes it (``Match.to_dict()`` with ``JSONResponse``'s settings: UTF-8,
+    no NaN, compact)."""
+    return json.dumps(match.to_dict(), ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+
+
+def decode_match(piece: bytes) -> Match:
+    """``encode_match`` read back."""
+    return Match.from_dict(json.loads(piece))
 
 
 @dataclass(frozen=True)
@@ -107,9 +117,9 @@ class WarmRankings:
                 return stale
         return stored
 
-    def matches(self, profile_id: str, top: int) -> list[dict[str, Any]] | None:
+    def matches(self, profile_id: str, top: int) -> list[Match] | None:
         stored = self._get(profile_id)
-        return None if stored is None else [json.loads(p) for p in stored.pieces(top)]
+        return None if stored is None else [decode_match(p) for p in stored.pieces(top)]
 
     def json(self, profile_id: str, top: int) -> bytes | None:
         """``{"id": ..., "matches": [...]}`` of the best ``top`` as bytes, or None if not stored."""
@@ -126,13 +136,13 @@ class WarmRankings:
                 "stale": len(self._stale)}
 
     # -------------------------------------------------------------- writing
-    def put(self, profile_id: str, matches: list[dict[str, Any]]) -> None:
+    def put(self, profile_id: str, matches: list[Match]) -> None:
         """Store a ranking computed with ``k = depth`` (best first)."""
         pieces = [encode_match(m) for m in matches]
         ends = tuple(int(e) for e in np.cumsum([len(p) for p in pieces]))
         full = len(matches) >= self.depth
-        threshold = float(matches[-1]["score"]) if full else -math.inf
-        ids = frozenset(str(m["id"]) for m in matches)
+        threshold = float(matches[-1].score) if full else -math.inf
+        ids = frozenset(m.id for m in matches)
         self._stored[profile_id] = Stored(ids, threshold, zlib.compress(b"".join(pieces), 6), ends)
         self._stale.pop(profile_id, None)
 
@@ -207,9 +217,9 @@ class WarmRankings:
         size = len(engine.index_)
         return sum(self.invalidate(pid, present, towards, size) for pid, present, towards in reach)
 
-    def compute(self, engine: Engine, profile_id: str) -> list[dict[str, Any]]:
+    def compute(self, engine: Engine, profile_id: str) -> list[Match]:
         """The default ranking of one profile, as stored (``depth`` matches, ``shortlist``)."""
-        return [m.to_dict() for m in engine.rank(profile_id, k=self.depth, shortlist=self.shortlist)]
+        return engine.rank(profile_id, k=self.depth, shortlist=self.shortlist)
 
     def compute_next(self, engine: Engine) -> str | None:
         """Compute and store the next queued ranking; returns its id, None when nothing is queued."""

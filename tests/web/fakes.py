@@ -1,4 +1,5 @@
-"""A stand-in for ``web.matching.MatchingService`` in tests (same methods, same result shapes).
+"""A stand-in for ``web.matching.MatchingService`` in tests: it keeps ``MatchingContract`` (checked
+by mypy at the bottom of this module) and answers with the same types.
 
 It scores by shared sectors and complementary cooperation modes over the stored records, and
 searches by words in common: for tests that need predictable rankings without the embedding model.
@@ -8,12 +9,19 @@ Always ready, with nothing precomputed.
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
+from matcher.evidence import Evidence, Quote
+from matcher.explain import Explanation
+from matcher.results import Match
 from web.db import Database
 from web.matching import WouldBlock
 from web.store import profiles as profile_store
 from web.warm import WarmRankings
+
+if TYPE_CHECKING:
+    from web.matching.contract import MatchingContract, Pair
 
 
 def _words(text: str) -> set[str]:
@@ -55,7 +63,7 @@ class FakeMatching:
         with self.db.connection() as conn:
             return profile_store.list_records(conn)
 
-    def _score(self, a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    def _score(self, a: dict[str, Any], b: dict[str, Any]) -> Match:
         sectors = len(set(a.get("sectors", [])) & set(b.get("sectors", [])))
         modes = len(set(a.get("cooperation_sought", [])) & set(b.get("cooperation_offered", []))) + len(
             set(b.get("cooperation_sought", [])) & set(a.get("cooperation_offered", [])))
@@ -65,38 +73,39 @@ class FakeMatching:
         if a.get("cooperation_sought") and set(a["cooperation_sought"]) & set(b.get("cooperation_sought", [])):
             components["competition"] = -0.05
         score = sum(components.values())
-        # the shape of matcher.explain.Explanation.to_dict()
-        explanation = {"evidence": [{"direction": "your_need",
-                                     "need": {"field": "needs", "text": a.get("needs") or a.get("description", "")},
-                                     "offer": {"field": "offers", "text": b.get("offers") or b.get("description", "")}}],
-                       "shared_sectors": sorted(set(a.get("sectors", [])) & set(b.get("sectors", []))),
-                       "shared_technologies": [], "competitor": "competition" in components,
-                       "summary": {"vi": f"Phù hợp với {b['name']}.", "en": f"A match with {b['name']}."}}
-        return {"id": b["id"], "score": score, "fit": max(0, min(100, round(100 * score))),
-                "components": components, "explanation": explanation}
+        fit = max(0, min(100, round(100 * score)))
+        need = Quote(a.get("id") or "", "needs" if a.get("needs") else "description",
+                     a.get("needs") or a.get("description", ""))
+        offer = Quote(b["id"], "offers" if b.get("offers") else "description", b.get("offers") or b.get("description", ""))
+        explanation = Explanation(a.get("id") or "", b["id"], b["name"], score, fit, components,
+                                  evidence=[Evidence("your_need", 1.0, need, offer)],
+                                  shared_sectors=sorted(set(a.get("sectors", [])) & set(b.get("sectors", []))),
+                                  competitor="competition" in components)
+        return Match(b["id"], score, fit, components, explanation)
 
-    def rank_record(self, record: dict[str, Any], k: int = 10, filters: dict | None = None) -> list[dict[str, Any]]:
+    def rank_record(self, record: dict[str, Any], k: int = 10, filters: dict | None = None) -> list[Match]:
         self.calls.append(("rank_record", record.get("id")))
         side = record.get("country") == "VN"
         out = [self._score(record, other) for other in self._records()
                if other["id"] != record.get("id") and (other.get("country") == "VN") != side
                and _passes(other, filters)]
-        out = [r for r in out if r["score"] > 0]
-        return sorted(out, key=lambda r: (-r["score"], r["id"]))[:k]
+        out = [m for m in out if m.score > 0]
+        return sorted(out, key=lambda m: (-m.score, m.id))[:k]
 
     def rank(self, profile_id: str, k: int = 10, filters: dict | None = None,
-             exclude: set[str] | None = None, blocking: bool = True) -> list[dict[str, Any]]:
+             exclude: Iterable[str] | None = None, blocking: bool = True) -> list[Match]:
         if not blocking:  # this double reads the database on every call, like an index miss
             raise WouldBlock
         self.calls.append(("rank", profile_id))
         records = {r["id"]: r for r in self._records()}
-        results = self.rank_record(records[profile_id], k=k + len(exclude or ()), filters=filters)
-        return [r for r in results if r["id"] not in (exclude or set())][:k]
+        excluded = set(exclude or ())
+        results = self.rank_record(records[profile_id], k=k + len(excluded), filters=filters)
+        return [m for m in results if m.id not in excluded][:k]
 
     def warm_json(self, profile_id: str, top: int) -> bytes | None:
         return None  # nothing precomputed: every request goes through rank()
 
-    def search(self, text: str, k: int = 20, filters: dict | None = None) -> list[dict[str, Any]]:
+    def search(self, text: str, k: int = 20, filters: dict | None = None) -> list[Match]:
         self.calls.append(("search", text))
         query = _words(text)
         hits = []
@@ -104,11 +113,24 @@ class FakeMatching:
             body = " ".join(str(rec.get(f, "")) for f in ("name", "description", "offers", "needs"))
             n = len(query & _words(body))
             if n and _passes(rec, filters):
-                hits.append({"id": rec["id"], "score": n / max(1, len(query))})
-        return sorted(hits, key=lambda h: (-h["score"], h["id"]))[:k]
+                score = n / max(1, len(query))
+                hits.append(Match(rec["id"], score, round(100 * score), {"lexical": score}))
+        return sorted(hits, key=lambda h: (-h.score, h.id))[:k]
+
+    def score(self, a: str, b: str) -> Match:
+        records = {r["id"]: r for r in self._records()}
+        return self._score(records[a], records[b])
+
+    def pair_scores(self, a_ids: list[str], b_ids: list[str]) -> dict[Pair, Match]:
+        records = {r["id"]: r for r in self._records()}
+        return {(a, b): self._score(records[a], records[b]) for a in a_ids for b in b_ids if a != b}
 
     def explain_text(self, a_id: str, b_id: str, lang: str) -> str:
         return f"{a_id} ↔ {b_id} ({lang})"
 
-    def refresh(self, profile_ids: list[str]) -> None:
+    def refresh(self, profile_ids: Iterable[str]) -> None:
         self.refreshed.extend(profile_ids)
+
+
+if TYPE_CHECKING:
+    _KEEPS_THE_CONTRACT: type[MatchingContract] = FakeMatching  # checked by mypy (pyproject.toml lists this file)

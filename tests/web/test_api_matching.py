@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from markupsafe import escape
 
-from tests.web.webkit import wait_until
+from tests.web.webkit import member, sign_in, wait_until
 from web.app import create_app
 from web.db import Database
 from web.embedding import embed_profiles_handler
@@ -139,3 +141,20 @@ def test_default_rankings_are_precomputed_and_served_as_the_engine_ranks(client:
     # a filtered request is ranked on the spot, from the same engine
     r = client.get("/api/v1/profiles/vn-chipviet/matches", params={"kind": "partner"}, headers=auth)
     assert [m["id"] for m in r.json()["matches"]][0] == "kr-hanpack"
+    # asked again: from the result cache, read back into matches, the same JSON
+    assert client.get("/api/v1/profiles/vn-chipviet/matches", params={"kind": "partner"}, headers=auth).json() == r.json()
+
+
+def test_the_matches_page_quotes_the_evidence_the_engine_gives(client: TestClient, db: Database) -> None:
+    """With the real engine, from the stored ranking: the top card quotes the need and the offer of
+    its match's first evidence."""
+    matching = client.app.state.matching  # type: ignore[attr-defined]
+    assert wait_until(lambda: matching.warm_json("vn-chipviet", 1) is not None)
+    member(db, "a@x.example", owns=("vn-chipviet",))
+    sign_in(client, "a@x.example")
+    page = client.get("/matches").text
+    top = matching._engine.rank("vn-chipviet", k=1)[0]
+    evidence = top.explanation.evidence[0]
+    card = re.search(rf'<article class="card" id="match-{top.id}"(.*?)</article>', page, re.S)
+    assert card is not None and 'class="pair"' in card.group(1)
+    assert str(escape(evidence.need.text[:60])) in card.group(1) and str(escape(evidence.offer.text[:60])) in card.group(1)

@@ -19,6 +19,7 @@ from tests.web.curation_support import (
     import_event,
     make_people,
 )
+from web.cli import main
 from web.curation import compare, lists, runs, views
 from web.curation.forms import parse_list_form
 from web.curation.instance import ensure_scores, load_instance
@@ -222,17 +223,31 @@ def test_the_diversity_rule_limits_one_group_per_partner(db: Database, event) ->
     assert view.violations == []
 
 
-def test_caunoi_assign_solves_a_stored_list(db: Database, event, settings: Settings,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def caunoi_assign(settings: Settings, list_id: int) -> Any:
+    return CliRunner().invoke(main, ["--data-dir", str(settings.data_dir), "--database-url",
+                                     str(settings.database_url), "assign", str(list_id), "--json"])
+
+
+def test_caunoi_assign_solves_a_stored_list(db: Database, event, settings: Settings) -> None:
     people, matching, _ = event
     list_id = make_list(db, people)
     run_id = runs.run_assignment(db, matching, people.officer, list_id)
-    monkeypatch.setenv("CAUNOI_DATABASE_URL", settings.database_url or "")
-    monkeypatch.setenv("CAUNOI_DATA_DIR", str(settings.data_dir))
-    from web.cli_assign import assign
-
-    res = CliRunner().invoke(assign, [str(list_id), "--json"])
+    res = caunoi_assign(settings, list_id)
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
     assert out["objective"] == pytest.approx(views.run_view(db, list_id, run_id).run.solver_objective)
     assert load_instance(db, None, list_id).kwargs()["capacities"]["vn-chipviet"] == (1, 2)
+
+
+def test_caunoi_assign_scores_an_unscored_list_with_a_loaded_service_then_stops_it(
+        db: Database, event, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    people, matching, _ = event
+    list_id = make_list(db, people)
+    calls: list[str] = []
+    matching.load = lambda: calls.append("load")
+    matching.stop = lambda: calls.append("stop")
+    monkeypatch.setattr("web.cli.context.build_matching", lambda settings, db: matching)
+    res = caunoi_assign(settings, list_id)
+    assert res.exit_code == 0, res.output
+    assert calls == ["load", "stop"] and matching.calls
+    assert json.loads(res.stdout)["status"] == "optimal"

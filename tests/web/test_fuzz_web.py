@@ -140,17 +140,6 @@ def cases(ep: Endpoint, index: int) -> list[Case]:
     return out
 
 
-class FuzzMatching(FakeMatching):
-    """The test double of the matching service, with the pair scores the officer pages read."""
-
-    def pair_scores(self, a_ids: list[str], b_ids: list[str]) -> dict[tuple[str, str], dict[str, Any]]:
-        records = {r["id"]: r for r in self._records()}
-        return {(a, b): self._score(records[a], records[b]) for a in a_ids for b in b_ids}
-
-    def score(self, a: str, b: str) -> dict[str, Any]:
-        return next(iter(self.pair_scores([a], [b]).values()))
-
-
 @dataclass
 class Site:
     clients: dict[str, TestClient]
@@ -183,7 +172,7 @@ def site(database: Database, settings: Settings) -> Iterator[Site]:
     with ExitStack() as stack:
         db = Database(roomy).open(migrate=False)  # the services read the limits from the database's settings
         stack.callback(db.close)
-        app = create_app(roomy, database=db, matching=FuzzMatching(db))
+        app = create_app(roomy, database=db, matching=FakeMatching(db))
         clients = {role: stack.enter_context(TestClient(app, raise_server_exceptions=False, client=(f"10.0.0.{i}", 50000)))
                    for i, role in enumerate(ROLES)}
         tokens = {"anonymous": csrf(clients["anonymous"], "/login")}

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from matcher.engine import Engine
+from matcher.results import Match
 from matcher.structured import encode_structured, mode_rivalry, mode_rivalry_towards
 from matcher.synth import synthesize
 from tests.matcher.conftest import FakeEmbedder
@@ -35,18 +36,18 @@ def _fill(warm: WarmRankings, engine: Engine) -> int:
     return n
 
 
-def _fresh(engine: Engine, pid: str) -> list[dict[str, Any]]:
-    return [m.to_dict() for m in engine.rank(pid, k=DEPTH)]
+def _fresh(engine: Engine, pid: str) -> list[Match]:
+    return engine.rank(pid, k=DEPTH)
 
 
-def _same(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> bool:
+def _same(a: list[Match], b: list[Match]) -> bool:
     """The same matches in the same order, scores equal up to float32 rounding (BLAS may round
     differently once the index's arrays have grown)."""
-    return [m["id"] for m in a] == [m["id"] for m in b] and all(
-        abs(x["score"] - y["score"]) < 1e-4 for x, y in zip(a, b, strict=True))
+    return [m.id for m in a] == [m.id for m in b] and all(
+        abs(x.score - y.score) < 1e-4 for x, y in zip(a, b, strict=True))
 
 
-def _stored_all(warm: WarmRankings, engine: Engine) -> dict[str, list[dict[str, Any]]]:
+def _stored_all(warm: WarmRankings, engine: Engine) -> dict[str, list[Match]]:
     out = {}
     for pid in engine.ids_:
         stored = warm.matches(pid, DEPTH)
@@ -89,7 +90,7 @@ def test_stored_rankings_stay_equal_to_fresh_ones_through_changes(shortlist: int
     counts: dict[str, int] = {}
     for matches in before.values():
         for m in matches:
-            counts[m["id"]] = counts.get(m["id"], 0) + 1
+            counts[m.id] = counts.get(m.id, 0) + 1
     popular = max(counts, key=counts.__getitem__)
     records = {r["id"]: r for r in (engine.index_.meta[engine.index_.row_of[p]][0] for p in ids)}
 
@@ -111,12 +112,12 @@ def test_stored_rankings_stay_equal_to_fresh_ones_through_changes(shortlist: int
         stored = _stored_all(warm, engine)
         stale = [pid for pid in engine.ids_ if not _same(stored[pid], _fresh(engine, pid))]
         assert len(stale) <= (0 if shortlist > len(ids) else len(ids) // 50), f"stale after {action} {changed}: {stale}"
-        assert not any(changed in {m["id"] for m in stored[p]} for p in stored) or action != "remove"
+        assert not any(changed in {m.id for m in stored[p]} for p in stored) or action != "remove"
     # the changes mattered: the near-copy and the removal moved many rankings (the test could fail)
     after = _stored_all(warm, engine)
     moved = sum(not _same(after[p], before[p]) for p in after if p in before)
     assert moved > 10 and max(recomputed) > 10
-    assert json.loads(warm.json(ids[3], 3) or b"") == {"id": ids[3], "matches": after[ids[3]][:3]}
+    assert json.loads(warm.json(ids[3], 3) or b"") == {"id": ids[3], "matches": [m.to_dict() for m in after[ids[3]][:3]]}
 
 
 def test_many_changes_at_once_recompute_everything(engine: Engine) -> None:
@@ -137,7 +138,7 @@ def test_a_deeper_shortlist_for_stored_rankings_is_a_per_call_override(engine: E
         engine.shortlist = default
     assert deep == exhaustive and engine.shortlist == 80
     warm = WarmRankings(DEPTH, shortlist=10_000)
-    assert [m["id"] for m in warm.compute(engine, pid)] == exhaustive
+    assert [m.id for m in warm.compute(engine, pid)] == exhaustive
 
 
 def test_after_a_refit_the_previous_rankings_are_served_until_recomputed(engine: Engine) -> None:

@@ -4,30 +4,79 @@ hide (stored as feedback); a selector for users owning several profiles."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
+from matcher.evidence import DocumentRef, Evidence, Quote
+from matcher.explain import Explanation
+from matcher.results import Match
 from tests.web.fakes import FakeMatching
 from tests.web.webkit import load_small, member, post, sign_in, web_client
 from web.db import Database
 from web.errors import Pending, Unavailable
-from web.services.matches import BAR_FULL, bars, best_pair, fit_of
+from web.services.matches import BAR_FULL, bars, headline
 from web.settings import Settings
 
+# their need ↔ our offer, quoted from one of our documents
+THEIR_NEED = Evidence("their_need", 0.7, Quote("kr-hanpack", "needs", "Chip design engineers."),
+                      Quote("vn-chipviet", "documents", "20 engineers design chips.", DocumentRef(0, "Team sheet")))
+YOUR_NEED = Evidence("your_need", 0.6, Quote("vn-chipviet", "needs", "Chip packaging."),
+                     Quote("kr-hanpack", "offers", "Packaging lines."))
 
-def test_explanations_are_read_defensively() -> None:
-    assert [b.key for b in bars({"modes": 0.5, "sectors": 0.25, "competition": -0.1, "zero": 0.0, "x": "?"})] == [
+
+def _why(candidate: str, evidence: list[Evidence], **fields: Any) -> Explanation:
+    return Explanation("vn-chipviet", candidate, candidate, 1.0, 50.0, {}, evidence=evidence, **fields)
+
+
+def test_bars_show_the_largest_raising_components_then_the_largest_lowering_one() -> None:
+    assert [b.key for b in bars({"modes": 0.5, "sectors": 0.25, "competition": -0.1, "zero": 0.0})] == [
         "modes", "sectors", "competition"]
     many = {f"c{i}": 1.0 - i / 10 for i in range(6)} | {"n1": -0.3, "n2": -0.1}
     assert [b.key for b in bars(many)] == ["c0", "c1", "c2", "c3", "n1"]
     assert bars({"a": 1.0, "b": -0.5})[1].negative
-    assert bars(None) == []
-    engine = {"evidence": [{"direction": "their_need", "need": {"text": "chip design"},
-                            "offer": {"text": "20 engineers", "document": {"title": "Team sheet"}}}]}
-    assert best_pair(engine) == {"need": "chip design", "offer": "20 engineers", "direction": "their_need",
-                                 "document": "Team sheet"}
-    assert best_pair({"deep": [{"your_need": "x", "their_offer": "y"}]}) == {"need": "x", "offer": "y"}
-    assert best_pair({"summary": "no pair"}) is None
-    assert fit_of({"fit": 87.6}) == 88 and fit_of({"score": 0.42}) == 42 and fit_of({"fit": 140}) == 100
+    assert bars({}) == []
+
+
+def test_the_pair_a_card_shows_is_the_first_evidence_of_the_explanation() -> None:
+    assert headline(_why("kr-hanpack", [THEIR_NEED, YOUR_NEED])) == THEIR_NEED
+    assert headline(_why("kr-hanpack", [YOUR_NEED, THEIR_NEED])) == YOUR_NEED
+    assert headline(_why("sg-lionfund", [])) is None
+    assert headline(None) is None
+
+
+class _EvidenceMatching(FakeMatching):
+    """A proposal quoting their need and our document, one explained without evidence, one unexplained."""
+
+    def rank(self, profile_id: str, k: int = 10, filters: dict | None = None,
+             exclude: Iterable[str] | None = None, blocking: bool = True) -> list[Match]:
+        return [
+            Match("kr-hanpack", 5.0, 87.6, {"sectors": 1.5}, _why("kr-hanpack", [THEIR_NEED], shared_technologies=["OSAT"])),
+            Match("sg-lionfund", 1.0, 13.0, {"sectors": 1.5}, _why("sg-lionfund", [], competitor=True)),
+            Match("vn-agrisense", 0.5, 8.0, {"sectors": 1.5}),
+        ]
+
+
+def test_cards_show_the_need_and_offer_of_the_evidence_and_no_pair_without_one(
+        db: Database, settings: Settings) -> None:
+    """The card quotes the evidence's need and offer passages under the labels of its direction
+    (with the document's title), shows the fit of the match rounded; a match explained without
+    evidence, or not explained, shows no pair."""
+    load_small(db)
+    member(db, "a@x.example", owns=("vn-chipviet",))
+    english = settings.model_copy(update={"default_locale": "en"})
+    with web_client(english, db, _EvidenceMatching(db)) as c:
+        sign_in(c, "a@x.example")
+        page = c.get("/matches").text
+    cards = {m.group(1): m.group(2) for m in re.finditer(r'<article class="card" id="match-([\w-]+)"(.*?)</article>',
+                                                           page, re.S)}
+    quoted = cards["kr-hanpack"]
+    assert 'class="pair"' in quoted and ">88</text>" in quoted
+    assert re.search(r'<div class="need"><b>They need</b>\s*Chip design engineers\.</div>', quoted)
+    assert re.search(r'<div class="offer"><b>You offer · Team sheet</b>\s*20 engineers design chips\.</div>', quoted)
+    assert '<li class="chip chip-gold">OSAT</li>' in quoted and "competitors" not in quoted
+    for bare in (cards["sg-lionfund"], cards["vn-agrisense"]):
+        assert 'class="pair"' not in bare and "Matched on sectors and cooperation modes." in bare
+    assert "they may be competitors" in cards["sg-lionfund"]
 
 
 def test_matches_show_fit_bars_and_the_best_pair_with_actions(db: Database, settings: Settings) -> None:
@@ -90,7 +139,7 @@ class _NotYetMatching(FakeMatching):
         self.error = error
 
     def rank(self, profile_id: str, k: int = 10, filters: dict | None = None,
-             exclude: set[str] | None = None, blocking: bool = True) -> list[dict[str, Any]]:
+             exclude: Iterable[str] | None = None, blocking: bool = True) -> list[Match]:
         raise self.error
 
 
@@ -128,14 +177,10 @@ class _FixedMatching(FakeMatching):
     """Two proposals with known components: one strong, one weak whose modes lower the fit."""
 
     def rank(self, profile_id: str, k: int = 10, filters: dict | None = None,
-             exclude: set[str] | None = None, blocking: bool = True) -> list[dict[str, Any]]:
-        pair = {"evidence": [{"direction": "your_need", "need": {"field": "needs", "text": "Chip packaging."},
-                              "offer": {"field": "offers", "text": "Packaging lines."}}]}
+             exclude: Iterable[str] | None = None, blocking: bool = True) -> list[Match]:
         return [
-            {"id": "kr-hanpack", "score": 7.5, "fit": 65, "explanation": pair,
-             "components": {"dense_reciprocal": 6.0, "sectors": 1.5}},
-            {"id": "sg-lionfund", "score": 1.1, "fit": 13, "explanation": {},
-             "components": {"sectors": 1.5, "modes": -0.4}},
+            Match("kr-hanpack", 7.5, 65, {"dense_reciprocal": 6.0, "sectors": 1.5}, _why("kr-hanpack", [YOUR_NEED])),
+            Match("sg-lionfund", 1.1, 13, {"sectors": 1.5, "modes": -0.4}),
         ]
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from web.deps import get_matching
 from web.store import jobs as job_store
 
 router = APIRouter()
@@ -24,7 +25,7 @@ def readiness(request: Request) -> tuple[bool, dict[str, Any]]:
     except Exception as exc:  # any failure to reach it is "not ready", with the reason
         checks["database"] = f"unreachable: {type(exc).__name__}"
         return False, checks
-    matching = request.app.state.matching
+    matching = get_matching(request)
     loaded = matching.ready
     checks["index"] = {"loaded": loaded, "profiles": matching.size if loaded else 0}
     if matching.warm.enabled:  # informative only: a missing ranking is computed on request

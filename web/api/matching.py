@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from web.api.auth import RequiredUser, SearchAllowance
 from web.api.models import MatchesOut, ScoreIn, ScoreOut, SearchOut
 from web.api.profiles import IdPath
+from web.deps import get_matching
 from web.errors import NotFound
 from web.matching import WouldBlock
 from web.store import profiles as store
@@ -39,7 +40,7 @@ async def get_matches(
     # could wait (the index still loading, an unknown id read from the database) runs in the
     # pool instead, so the loop never blocks on it; rankings read the published index and take
     # no lock (web.matching.live).
-    matching = request.app.state.matching
+    matching = get_matching(request)
     filters = _filters(kind=kind, country=country.upper() if country else None, sector=sector, mode=mode, stage=stage)
     if not filters:  # the stored default ranking (web.warm), already JSON: the same bytes, no ranking
         body = matching.warm_json(profile_id, top)
@@ -49,7 +50,7 @@ async def get_matches(
         matches = matching.rank(profile_id, k=top, filters=filters or None, blocking=False)
     except WouldBlock:
         matches = await run_in_threadpool(matching.rank, profile_id, k=top, filters=filters or None)
-    return {"id": profile_id, "matches": matches}
+    return {"id": profile_id, "matches": [m.to_dict() for m in matches]}
 
 
 @router.get("/search", response_model=SearchOut, summary="Semantic + lexical search over published profiles",
@@ -64,13 +65,13 @@ def search(
     sector: Annotated[str | None, Query(max_length=40)] = None,
 ) -> dict[str, Any]:
     filters = _filters(kind=kind, country=country.upper() if country else None, sector=sector)
-    hits = request.app.state.matching.search(q, k=top, filters=filters or None)
+    hits = get_matching(request).search(q, k=top, filters=filters or None)
     with request.app.state.db.connection() as conn:
         results = []
         for hit in hits:
-            row = store.get_profile(conn, hit["id"])
+            row = store.get_profile(conn, hit.id)
             if row is not None:
-                results.append({"id": hit["id"], "score": hit["score"], "name": row.name, "kind": row.kind,
+                results.append({"id": hit.id, "score": hit.score, "name": row.name, "kind": row.kind,
                                 "country": row.country})
     return {"q": q, "results": results}
 
@@ -81,5 +82,5 @@ def score(request: Request, body: ScoreIn, user: RequiredUser) -> dict[str, Any]
         for pid in (body.a, body.b):
             if store.get_profile(conn, pid) is None:
                 raise NotFound(f"no profile with id {pid!r}")
-    result = request.app.state.matching.score(body.a, body.b)
+    result = get_matching(request).score(body.a, body.b).to_dict()
     return {"a": body.a, "b": body.b, **{k: result[k] for k in ("score", "fit", "components", "explanation")}}

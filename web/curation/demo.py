@@ -15,11 +15,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 from web.curation import lists, meetings, outcomes, runs
 from web.curation.forms import parse_list_form
 from web.db import Database
+from web.matching.contract import MatchingContract
 from web.services import introductions
 from web.services.demo import OFFICER_EMAIL, PARTNER_EMAIL, STARTUP_EMAIL, DemoAccount
 from web.services.introductions import Party
@@ -108,7 +108,7 @@ class Story:
                 f"{self.meetings} meetings, {self.outcomes} outcomes (marked {MARK})")
 
 
-def seed_story(db: Database, mailer: Mailer, accounts: list[DemoAccount], matching: Callable[[], Any]) -> Story:
+def seed_story(db: Database, mailer: Mailer, accounts: list[DemoAccount], matching: Callable[[], MatchingContract]) -> Story:
     """Add the demo story where it is missing. ``matching()`` gives the service that scores the
     event's pairs (``pair_scores``); it is called only when those scores are needed."""
     users = _users(db, accounts)
@@ -222,7 +222,7 @@ def _new_list(db: Database, story: Story, officer: UserRow, values: dict[str, st
 
 
 def _event(db: Database, mailer: Mailer, story: Story, officer: UserRow, a_ids: list[str], b_ids: list[str],
-           matching: Callable[[], Any]) -> None:
+           matching: Callable[[], MatchingContract]) -> None:
     """The past event: the officer blocks the pairs that already met, gives the demo startup and
     partner two meetings each, solves, takes the weakest other pair out and solves again around
     it, publishes; the participants answer; outcomes follow."""

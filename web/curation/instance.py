@@ -14,16 +14,17 @@ as blocked pairs, so that a participant with too few candidates is reported by t
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
 
+from matcher.results import Match
 from web.db import Database
-from web.errors import DomainError, Invalid, NotFound, Unavailable
+from web.errors import Invalid, NotFound, Unavailable
 from web.i18n import N_
+from web.matching.contract import MatchingContract, Pair
 from web.store import list_scores as score_store
 from web.store import match_lists as list_store
 from web.store.list_scores import ScoreRow
@@ -31,8 +32,6 @@ from web.store.match_lists import MatchListRow, ParticipantRow
 
 SCORE_CHUNK = 40
 SIDE_NAMES = ("startup", "partner")
-
-Pair = tuple[str, str]
 
 
 def weight(fit: float) -> float:
@@ -49,13 +48,6 @@ def jsonable(value: Any) -> Any:
         return str(obj)
 
     return json.loads(json.dumps(value, default=default, ensure_ascii=False))
-
-
-def _fit(result: dict[str, Any]) -> float:
-    fit = result.get("fit")
-    if not isinstance(fit, int | float) or not math.isfinite(fit):
-        fit = 100.0 * float(result.get("score") or 0.0)
-    return max(0.0, min(100.0, float(fit)))
 
 
 @dataclass
@@ -125,8 +117,27 @@ def _missing(participants: list[ParticipantRow], fresh: list[ScoreRow]) -> tuple
     return a_ids, b_ids, missing
 
 
-def ensure_scores(db: Database, matching: Any, list_id: int) -> int:
-    """Score every pair of the list that has no fresh score; returns how many were scored."""
+def unscored_pairs(db: Database, list_id: int) -> set[Pair]:
+    """The (a, b) pairs of the list's participants that have no fresh score."""
+    with db.connection() as conn:
+        people = list_store.list_participants(conn, list_id)
+        fresh = score_store.list_fresh_scores(conn, list_id)
+    return _missing(people, fresh)[2]
+
+
+def _score_row(a_id: str, b_id: str, revision: dict[str, int], match: Match | None) -> dict[str, Any]:
+    """The ``match_list_scores`` row of a pair. A pair the service left out cannot be matched: fit
+    0, no components, explanation JSON null (never stuck unscored)."""
+    row: dict[str, Any] = {"a_id": a_id, "b_id": b_id, "a_revision": revision[a_id], "b_revision": revision[b_id]}
+    if match is None:
+        return {**row, "score": 0.0, "fit": 0.0, "components": {}, "explanation": None}
+    return {**row, "score": match.score, "fit": match.fit, "components": jsonable(match.components),
+            "explanation": jsonable(match.explanation.to_dict() if match.explanation is not None else {})}
+
+
+def ensure_scores(db: Database, matching: MatchingContract | None, list_id: int) -> int:
+    """Score every pair of the list that has no fresh score; returns how many were scored.
+    ``matching`` may be None when every pair is known to be scored (``Unavailable`` otherwise)."""
     with db.connection() as conn:
         people = list_store.list_participants(conn, list_id)
         fresh = score_store.list_fresh_scores(conn, list_id)
@@ -142,24 +153,15 @@ def ensure_scores(db: Database, matching: Any, list_id: int) -> int:
     for start in range(0, len(miss_a), SCORE_CHUNK):
         chunk = miss_a[start:start + SCORE_CHUNK]
         results = matching.pair_scores(chunk, miss_b)
-        rows = []
-        for a_id in chunk:
-            for b_id in miss_b:
-                if (a_id, b_id) not in missing:
-                    continue
-                # a pair the service leaves out cannot be matched: fit 0 (never stuck unscored)
-                res = results.get((a_id, b_id)) or {"score": 0.0, "fit": 0.0}
-                rows.append({"a_id": a_id, "b_id": b_id, "a_revision": revision[a_id], "b_revision": revision[b_id],
-                             "score": float(res.get("score") or 0.0), "fit": _fit(res),
-                             "components": jsonable(res.get("components") or {}),
-                             "explanation": jsonable(res.get("explanation"))})
+        rows = [_score_row(a_id, b_id, revision, results.get((a_id, b_id)))
+                for a_id in chunk for b_id in miss_b if (a_id, b_id) in missing]
         with db.connection() as conn, conn.transaction():
             score_store.upsert_scores(conn, list_id, rows)
         stored += len(rows)
     return stored
 
 
-def rescore(db: Database, matching: Any, list_id: int) -> int:
+def rescore(db: Database, matching: MatchingContract, list_id: int) -> int:
     """Forget the list's scores and compute them again (after the matching model changed)."""
     with db.connection() as conn:
         score_store.delete_scores(conn, list_id)
@@ -183,41 +185,11 @@ def build_instance(conn: psycopg.Connection, row: MatchListRow) -> Instance:
                     {(p.a_id, p.b_id) for p in pairs if p.kind == "forced"})
 
 
-def load_instance(db: Database, matching: Any, list_id: int) -> Instance:
-    """Score what is missing, then build the instance."""
+def load_instance(db: Database, matching: MatchingContract | None, list_id: int) -> Instance:
+    """Score what is missing (``ensure_scores``), then build the instance."""
     ensure_scores(db, matching, list_id)
     with db.connection() as conn:
         row = list_store.get_match_list(conn, list_id)
         if row is None:
             raise NotFound(N_("This match list does not exist."))
         return build_instance(conn, row)
-
-
-def load_list_instance(list_id: str) -> dict[str, Any]:
-    """For ``caunoi assign LIST_ID``: the stored list as keyword arguments of ``assign_pairs``.
-
-    Settings come from the environment (the CLI sets them); missing scores are computed with the
-    matching service built from those settings.
-    """
-    import click
-
-    from web.settings import Settings
-
-    if not list_id.isdigit():
-        raise click.ClickException(f"list id {list_id!r} is not a number")
-    settings = Settings()
-    db = Database(settings).open()
-    try:
-        matching = None
-        with db.connection() as conn:
-            people = list_store.list_participants(conn, int(list_id))
-            fresh = score_store.list_fresh_scores(conn, int(list_id))
-        if _missing(people, fresh)[2]:
-            from web.app import build_matching
-
-            matching = build_matching(settings, db)
-        return load_instance(db, matching, int(list_id)).kwargs()
-    except DomainError as exc:
-        raise click.ClickException(exc.message) from None
-    finally:
-        db.close()

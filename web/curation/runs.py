@@ -13,11 +13,12 @@ from typing import Any
 import psycopg
 
 from matcher.assign import assign_pairs
-from web.curation.instance import Instance, Pair, build_instance, ensure_scores, jsonable
+from web.curation.instance import Instance, build_instance, ensure_scores, jsonable
 from web.curation.lists import audit, load, load_draft
 from web.db import Database
 from web.errors import Conflict, Invalid, NotFound
 from web.i18n import N_
+from web.matching.contract import MatchingContract, Pair
 from web.params import whole_number
 from web.store import match_lists as list_store
 from web.store import runs as store
@@ -76,7 +77,7 @@ def _parameters(inst: Instance, pins: set[Pair], removed: set[Pair], parent: int
             "removed": sorted(map(list, removed)), "parent": parent}
 
 
-def run_assignment(db: Database, matching: Any, user: UserRow | None, list_id: int,
+def run_assignment(db: Database, matching: MatchingContract, user: UserRow | None, list_id: int,
                    parent_run: int | None = None) -> int:
     """Solve the list (scoring missing pairs first) and store the run; returns its id. An
     infeasible list is stored too: its explanation says which constraints bind."""

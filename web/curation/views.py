@@ -8,11 +8,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from matcher.evidence import Evidence
+from matcher.explain import Explanation
 from web.curation.instance import Instance
 from web.curation.lists import load
 from web.curation.runs import GROUP_KINDS, MAX_KINDS, MIN_KINDS, load_run
 from web.db import Database
-from web.services.matches import Bar, bars, best_pair
+from web.services.matches import Bar, bars, headline
 from web.store import list_scores as score_store
 from web.store import match_lists as list_store
 from web.store import runs as store
@@ -35,13 +37,17 @@ class PairView:
     pinned: bool
     source: str
     bars: list[Bar] = field(default_factory=list)
-    reason: dict[str, str] | None = None
-    summary: dict[str, str] = field(default_factory=dict)      # the engine's explanation, per language
+    reason: Evidence | None = None                  # the need ↔ offer pair (``services.matches.headline``)
+    explanation: Explanation | None = None          # the engine's, as stored with the list's scores
 
     @property
     def key(self) -> str:
         """A stable element id / form value for the pair."""
         return f"{self.a_id}|{self.b_id}"
+
+    def summary(self, lang: str) -> str:
+        """The engine's explanation in words, in ``lang`` ("" without one)."""
+        return self.explanation.render(lang) if self.explanation is not None else ""
 
 
 @dataclass
@@ -126,17 +132,17 @@ class RunView:
         return sum(p.pinned for p in self.pairs)
 
 
-def _summary(explanation: Any) -> dict[str, str]:
-    summary = explanation.get("summary") if isinstance(explanation, dict) else None
-    return {str(k): str(v) for k, v in summary.items()} if isinstance(summary, dict) else {}
+def stored_explanation(stored: Any) -> Explanation | None:
+    """A pair's explanation as ``match_list_scores`` keeps it (``Explanation.to_dict()``; empty or
+    null for a pair the matching service left out)."""
+    return Explanation.from_dict(stored) if stored else None
 
 
 def pair_view(p: RunPairRow, inst: Instance | None) -> PairView:
     score = inst.scores.get((p.a_id, p.b_id)) if inst else None
+    explanation = stored_explanation(score.explanation) if score else None
     return PairView(p.a_id, p.b_id, p.a_name, p.b_name, p.a_country, p.b_country, p.fit, p.score, p.pinned,
-                    p.source, bars(score.components) if score else [],
-                    best_pair(score.explanation) if score else None,
-                    _summary(score.explanation) if score else {})
+                    p.source, bars(score.components) if score else [], headline(explanation), explanation)
 
 
 def _cell(inst: Instance, assigned: dict[tuple[str, str], PairView], a_id: str, b_id: str) -> Cell:

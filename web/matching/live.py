@@ -17,8 +17,9 @@ from collections import OrderedDict
 from typing import Any
 
 from matcher.engine import Engine
+from matcher.results import Match
 from web.matching.snapshot import snapshot
-from web.warm import WarmRankings
+from web.warm import WarmRankings, encode_match
 
 RESULT_CACHE_SIZE = 4096
 
@@ -71,18 +72,19 @@ class LiveIndex:
             self.warm.apply(published, changed, reach)
 
     # ------------------------------------------------------------------ readers' results
-    def cached(self, engine: Engine, key: tuple[Any, ...]) -> list[dict[str, Any]] | None:
+    def cached(self, engine: Engine, key: tuple[Any, ...]) -> list[Match] | None:
         with self._lock:
             raw = self._results.get(key) if engine is self._published else None
             if raw is not None:
                 self._results.move_to_end(key)
-        return None if raw is None else json.loads(raw)
+        return None if raw is None else [Match.from_dict(m) for m in json.loads(raw)]
 
-    def remember(self, engine: Engine, key: tuple[Any, ...], result: list[dict[str, Any]]) -> None:
+    def remember(self, engine: Engine, key: tuple[Any, ...], result: list[Match]) -> None:
         """Cache ``result``, ranked on ``engine``, if ``engine`` is still the published one. As JSON
-        bytes: thousands of rankings as dicts are millions of objects for the garbage collector to
-        walk (full collections of 150–300 ms every few seconds under load, measured), bytes none."""
-        raw = json.dumps(result, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+        bytes (``web.warm.encode_match``): thousands of rankings as objects are millions of objects
+        for the garbage collector to walk (full collections of 150–300 ms every few seconds under
+        load, measured), bytes none; each reader also gets its own copy."""
+        raw = b"[" + b",".join(encode_match(m) for m in result) + b"]"
         with self._lock:
             if engine is self._published:
                 self._results[key] = raw
@@ -101,7 +103,7 @@ class LiveIndex:
             self.keep_default(engine, pid, self.warm.compute(engine, pid))
         return True
 
-    def keep_default(self, engine: Engine, profile_id: str, ranking: list[dict[str, Any]]) -> None:
+    def keep_default(self, engine: Engine, profile_id: str, ranking: list[Match]) -> None:
         """Store a default ranking computed on ``engine``; queue it again if ``engine`` was replaced."""
         with self._lock:
             if engine is self._published:

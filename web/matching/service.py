@@ -7,12 +7,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import psycopg
 
 from matcher.engine import Engine
 from matcher.render import render_explanation
+from matcher.results import Match
 from web.db import Database
 from web.embedding import make_embedder
 from web.errors import Invalid, NotFound, Pending, Unavailable
@@ -24,6 +25,8 @@ from web.matching.budget import (
     cut_record,
     cut_text,
 )
+from web.matching.contract import MatchingContract, Pair
+from web.matching.engine_config import build_engine
 from web.matching.live import LiveIndex
 from web.matching.records import engine_filters, ready_changes, ready_records
 from web.matching.requests import QUEUE, THREADS, RequestModel, RequestPool, machine_cores, request_model
@@ -75,8 +78,8 @@ class MatchingService:
 
     # ------------------------------------------------------------------ lifecycle
     def new_engine(self) -> Engine:
-        return Engine(embedder=self.embedder, cache=PgVectorCache(self.db), cross_border=self.settings.cross_border,
-                      shortlist=self.settings.shortlist, n_threads=self.n_threads)
+        """An unfitted engine as the settings describe it, on this service's ``n_threads``."""
+        return build_engine(self.settings, self.db, n_threads=self.n_threads)
 
     def load(self) -> None:
         """(Re)fit on every ready profile and publish the new engine."""
@@ -259,8 +262,8 @@ class MatchingService:
 
     def rank(self, profile_id: str, k: int = 10, filters: dict[str, Any] | None = None,
              exclude: Iterable[str] | None = None, diversity: float | None = None,
-             blocking: bool = True) -> list[dict[str, Any]]:
-        """The ``k`` best partners of a fitted profile as match dicts (``Match.to_dict()``).
+             blocking: bool = True) -> list[Match]:
+        """The ``k`` best partners of a fitted profile, explained.
 
         Results are cached per published index (each caller gets its own copy). Nothing here
         waits for a lock; with ``blocking=False`` it raises ``WouldBlock`` rather than read the
@@ -283,8 +286,8 @@ class MatchingService:
         if cached is not None:
             return cached
         names = engine_filters(filters)
-        result = _invalid_as_422(lambda: [m.to_dict() for m in engine.rank(
-            profile_id, k=k, filters=names, exclude=exclude, diversity=diversity)])
+        result = _invalid_as_422(lambda: engine.rank(profile_id, k=k, filters=names, exclude=exclude,
+                                                     diversity=diversity))
         self.live.remember(engine, key, result)
         return result
 
@@ -295,7 +298,7 @@ class MatchingService:
             return None
         return self.warm.json(profile_id, top)
 
-    def rank_record(self, record: dict[str, Any], k: int = 10, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    def rank_record(self, record: dict[str, Any], k: int = 10, filters: dict[str, Any] | None = None) -> list[Match]:
         """Matches for an unsaved record (the editor's live preview): its texts cut to
         ``PREVIEW_PASSAGES`` (``cut_record``), embedded and ranked on the request pool within
         ``PREVIEW_SECONDS``; ``Unavailable`` when the pool is full or the time ran out."""
@@ -307,13 +310,12 @@ class MatchingService:
         names = engine_filters(filters)
         exclude = [record["id"]] if record.get("id") else None
 
-        def task(encoder: Any) -> list[dict[str, Any]]:
-            ranked = with_encoder(engine, encoder).rank(probe, k=k, filters=names, exclude=exclude)
-            return [m.to_dict() for m in ranked]
+        def task(encoder: Any) -> list[Match]:
+            return with_encoder(engine, encoder).rank(probe, k=k, filters=names, exclude=exclude)
 
         return _invalid_as_422(lambda: self.previews.run(task, PREVIEW_SECONDS))
 
-    def search(self, text: str, k: int = 20, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    def search(self, text: str, k: int = 20, filters: dict[str, Any] | None = None) -> list[Match]:
         """Free-text search: the text cut to ``SEARCH_PASSAGES``, embedded and ranked on the request
         pool within ``SEARCH_SECONDS``; ``Unavailable`` when the pool is full or the time ran out."""
         engine = self._require()
@@ -322,32 +324,32 @@ class MatchingService:
         query, _ = cut_text(text, SEARCH_PASSAGES, engine.passage_words, engine.passage_chars)
         names = engine_filters(filters)
 
-        def task(encoder: Any) -> list[dict[str, Any]]:
-            return [m.to_dict() for m in with_encoder(engine, encoder).search(query, k=k, filters=names)]
+        def task(encoder: Any) -> list[Match]:
+            return with_encoder(engine, encoder).search(query, k=k, filters=names)
 
         return _invalid_as_422(lambda: self.searches.run(task, SEARCH_SECONDS))
 
-    def score(self, a: str, b: str) -> dict[str, Any]:
+    def score(self, a: str, b: str) -> Match:
         engine = self._require(a, b)
         assert engine is not None
-        return engine.score(a, b).to_dict()
+        return engine.score(a, b)
 
     def explain_text(self, a: str, b: str, lang: str) -> str:
         engine = self._require(a, b)
         assert engine is not None
         return render_explanation(engine.explain(a, b), lang)
 
-    def pair_scores(self, a_ids: list[str], b_ids: list[str]) -> dict[tuple[str, str], dict[str, Any]]:
-        """Every (a, b) pair scored and explained from a's side (for officers' assignments)."""
+    def pair_scores(self, a_ids: list[str], b_ids: list[str]) -> dict[Pair, Match]:
+        """Every (a, b) pair (a != b) scored and explained from a's side (for officers' assignments)."""
         engine = self._require(*a_ids, *b_ids)
         assert engine is not None
-        out: dict[tuple[str, str], dict[str, Any]] = {}
+        out: dict[Pair, Match] = {}
         for a in a_ids:
             candidates = [b for b in b_ids if b != a]
             if not candidates:
                 continue
             for match in engine.rank_candidates(a, candidates):
-                out[(a, match.id)] = match.to_dict()
+                out[(a, match.id)] = match
         return out
 
 
@@ -357,3 +359,7 @@ def _invalid_as_422(compute: Callable[[], T]) -> T:
         return compute()
     except ValueError as exc:
         raise Invalid(str(exc)) from None
+
+
+if TYPE_CHECKING:
+    _KEEPS_THE_CONTRACT: type[MatchingContract] = MatchingService  # checked by mypy

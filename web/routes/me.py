@@ -12,6 +12,7 @@ from web import session
 from web.deps import DB, FormItems, Matching, User
 from web.errors import Invalid
 from web.i18n import N_
+from web.matching.contract import MatchingContract
 from web.render import is_htmx, redirect, render
 from web.services import editor, matches, suggestions
 from web.services.editor import SaveResult
@@ -20,7 +21,7 @@ router = APIRouter(prefix="/me")
 KINDS = ("startup", "incubator", "cluster", "partner")
 
 
-def _context(db: DB, record: dict[str, Any], profile_id: str | None, matching: Any) -> dict[str, Any]:
+def _context(db: DB, record: dict[str, Any], profile_id: str | None, matching: MatchingContract) -> dict[str, Any]:
     percent, hints = editor.completeness(record)
     draft = dict(record, id=profile_id) if profile_id else record
     shown = editor.preview(matching, draft)
@@ -29,7 +30,7 @@ def _context(db: DB, record: dict[str, Any], profile_id: str | None, matching: A
             "preview_cut": shown.cut, "preview_busy": shown.busy, "errors": {}, "extra_doc": False}
 
 
-def _editor(request: Request, db: DB, record: dict[str, Any], profile_id: str | None, matching: Any,
+def _editor(request: Request, db: DB, record: dict[str, Any], profile_id: str | None, matching: MatchingContract,
             errors: dict[str, list[str]] | None = None, status_code: int = 200, extra_doc: bool = False,
             revision: int | None = None) -> Response:
     context = _context(db, record, profile_id, matching) | {"errors": errors or {}, "extra_doc": extra_doc,
@@ -63,7 +64,7 @@ def edit_profile(request: Request, db: DB, user: User, matching: Matching, profi
     return _editor(request, db, row.record, profile_id, matching, revision=row.revision)
 
 
-def _save(request: Request, db: DB, user: User, matching: Any, items: list[tuple[str, str]],
+def _save(request: Request, db: DB, user: User, matching: MatchingContract, items: list[tuple[str, str]],
           profile_id: str | None) -> Response:
     record = editor.record_from_form(items)
     revision = editor.form_revision(items)

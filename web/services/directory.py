@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from web.db import Database
 from web.errors import NotFound, Unavailable
 from web.i18n import N_
+from web.matching.contract import MatchingContract
 from web.params import first, page_number
 from web.services import visibility
 from web.store import directory as store
@@ -81,14 +82,14 @@ class DirectoryPage:
     search_ready: bool = True
 
 
-def browse(db: Database, matching: Any, query: DirectoryQuery) -> DirectoryPage:
+def browse(db: Database, matching: MatchingContract | None, query: DirectoryQuery) -> DirectoryPage:
     """One page of the directory for ``query``: search-ranked when ``q`` is set, else by name."""
     filters = query.filters
     ids: list[str] | None = None
-    searching = bool(query.q and matching is not None)
+    searching = False
     if query.q:
-        ids = _search(matching, query) if searching else []
-        searching = searching and ids is not None
+        ids = _search(matching, query) if matching is not None else []
+        searching = matching is not None and ids is not None
         ids = ids or []
     filters.ids = ids
     with db.connection() as conn:
@@ -105,7 +106,7 @@ def browse(db: Database, matching: Any, query: DirectoryQuery) -> DirectoryPage:
     return DirectoryPage(query, rows, total, pages, facets, search_ready=searching or not query.q)
 
 
-def _search(matching: Any, query: DirectoryQuery) -> list[str] | None:
+def _search(matching: MatchingContract, query: DirectoryQuery) -> list[str] | None:
     """Ids ranked by the matching service (None while its index is still loading)."""
     filters = query.filters
     engine = {name: getattr(filters, name) for name in _ENGINE_FILTERS if getattr(filters, name)}
@@ -113,8 +114,8 @@ def _search(matching: Any, query: DirectoryQuery) -> list[str] | None:
         hits = matching.search(query.q, k=SEARCH_DEPTH, filters=engine or None)
     except Unavailable:  # the index is still loading
         return None
-    top = max((float(h.get("score") or 0) for h in hits), default=0.0)
-    return [str(h["id"]) for h in hits if top > 0 and float(h.get("score") or 0) >= SEARCH_RELATIVE_FLOOR * top]
+    top = max((h.score for h in hits), default=0.0)
+    return [h.id for h in hits if top > 0 and h.score >= SEARCH_RELATIVE_FLOOR * top]
 
 
 def home_counts(db: Database) -> dict[str, int]:

@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from matcher.profile import KIND_ONLY_FIELDS
+from matcher.results import Match
 from matcher.text import strip_diacritics
 from web.db import Database
 from web.errors import NotFound, Stale, Unavailable
 from web.i18n import N_
 from web.matching.budget import PREVIEW_PASSAGES, cut_record
+from web.matching.contract import MatchingContract
 from web.services import profiles, suggestions
 from web.services.conflicts import EditConflict, differences
 from web.store import profiles as profile_store
@@ -193,7 +195,7 @@ def resubmitted(items: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     return [(k, v) for k, v in items if isinstance(v, str) and k not in _NOT_RESUBMITTED]
 
 
-def save(db: Database, matching: Any, user: UserRow, record: dict[str, Any],
+def save(db: Database, matching: MatchingContract, user: UserRow, record: dict[str, Any],
          profile_id: str | None, revision: int | None = None) -> SaveResult:
     """Validate and store an edited (``profile_id``, loaded at ``revision``) or new profile; refresh
     its matches. When the profile was saved by someone else after ``revision``, nothing is written
@@ -223,12 +225,12 @@ class Preview:
     reads (``PREVIEW_PASSAGES``: the page says so); ``busy``: the matching service could not
     answer in time (the next edit tries again)."""
 
-    results: list[dict[str, Any]] = field(default_factory=list)
+    results: list[Match] = field(default_factory=list)
     cut: bool = False
     busy: bool = False
 
 
-def preview(matching: Any, record: dict[str, Any], k: int = 5) -> Preview:
+def preview(matching: MatchingContract, record: dict[str, Any], k: int = 5) -> Preview:
     """Top matches of an unsaved record (none when it is not yet rankable), ranked on the first
     ``PREVIEW_PASSAGES`` passages of its texts."""
     rec, errors = check_form(dict(record, id=record.get("id") or "draft-preview"))
@@ -242,4 +244,4 @@ def preview(matching: Any, record: dict[str, Any], k: int = 5) -> Preview:
     except Exception:  # the preview is a hint; an unrankable draft must not break the editor
         log.exception("preview ranking failed")
         return Preview(cut=cut)
-    return Preview([r for r in results if r.get("id") != rec["id"]][:k], cut)
+    return Preview([m for m in results if m.id != rec["id"]][:k], cut)

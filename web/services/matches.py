@@ -1,18 +1,22 @@
 """My matches: ranked proposals for one of the user's profiles, shaped for display, and feedback.
 
-The matching service's explanation dict comes from the engine; it is read defensively here
-(components as ``{name: contribution}``, and the best need ↔ offer pair wherever it appears).
+The matching service answers with ``matcher.results.Match``; a card reads its fields: the fit, the
+components as bars, the first evidence of its ``Explanation`` as the need ↔ offer pair.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
+from matcher.evidence import Evidence
+from matcher.explain import Explanation
 from matcher.labels import component_label
+from matcher.results import Match
 from web.db import Database
 from web.errors import Invalid, NotFound, Pending, Unavailable
 from web.i18n import N_
+from web.matching.contract import MatchingContract
 from web.store import directory as directory_store
 from web.store import feedback as feedback_store
 from web.store import introductions as intro_store
@@ -43,96 +47,48 @@ class Bar:
 
 @dataclass
 class MatchView:
+    """One card: the proposed profile, its fit (0-100), bars, the need ↔ offer ``pair`` (the
+    explanation's first evidence; None without one), shared technologies, the competitor note."""
+
     id: str
     profile: DirectoryRow
     fit: int
     bars: list[Bar]
-    pair: dict[str, str] | None
+    pair: Evidence | None
+    technologies: list[str] = field(default_factory=list)
+    competitor: bool = False
     verdict: str | None = None
     intro_state: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
-def bars(components: Any, positive: int = 4, negative: int = 1) -> list[Bar]:
+def bars(components: Mapping[str, float], positive: int = 4, negative: int = 1) -> list[Bar]:
     """The largest components that raise the fit, then the largest that lower it (a picture to
     glance at, not a full account), with widths on the fixed scale ``BAR_FULL``."""
-    if not isinstance(components, dict):
-        return []
-    items = [(str(k), float(v)) for k, v in components.items() if isinstance(v, int | float) and abs(v) > 1e-9]
+    items = [(k, float(v)) for k, v in components.items() if abs(v) > 1e-9]
     items.sort(key=lambda kv: (-abs(kv[1]), kv[0]))
     shown = [kv for kv in items if kv[1] > 0][:positive] + [kv for kv in items if kv[1] < 0][:negative]
     return [Bar(k, v, max(3, min(100, round(100 * abs(v) / BAR_FULL))), v < 0) for k, v in shown]
 
 
-def _text(value: Any) -> str | None:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict):
-        for key in ("text", "sentence", "passage", "body"):
-            if isinstance(value.get(key), str):
-                return value[key]
-    return None
+def headline(explanation: Explanation | None) -> Evidence | None:
+    """The need ↔ offer pair a card shows: the explanation's first evidence (your need ↔ their
+    offer when there is one, else their need ↔ your offer); None without evidence."""
+    return explanation.evidence[0] if explanation is not None and explanation.evidence else None
 
 
-def best_pair(explanation: Any, depth: int = 0) -> dict[str, str] | None:
-    """The first ``{need, offer}`` pair of texts found in an explanation (any nesting), or None."""
-    if depth > 4:
-        return None
-    if isinstance(explanation, dict):
-        need_key = next((k for k in explanation if "need" in str(k).lower() and _text(explanation[k])), None)
-        offer_key = next((k for k in explanation if "offer" in str(k).lower() and _text(explanation[k])), None)
-        if need_key and offer_key:
-            pair = {"need": _text(explanation[need_key]) or "", "offer": _text(explanation[offer_key]) or ""}
-            direction = explanation.get("direction")
-            if isinstance(direction, str):
-                pair["direction"] = direction
-            for side in (need_key, offer_key):
-                doc = explanation[side].get("document") if isinstance(explanation[side], dict) else None
-                if isinstance(doc, dict) and isinstance(doc.get("title"), str):
-                    pair["document"] = doc["title"]
-            return pair
-        children: list[Any] = list(explanation.values())
-    elif isinstance(explanation, list):
-        children = explanation
-    else:
-        return None
-    for child in children:
-        found = best_pair(child, depth + 1)
-        if found:
-            return found
-    return None
+def view(match: Match, row: DirectoryRow) -> MatchView:
+    """The card of ``match``, whose profile's public columns are ``row``."""
+    card = MatchView(row.id, row, round(match.fit), bars(match.components), headline(match.explanation))
+    if match.explanation is not None:
+        card.technologies = match.explanation.shared_technologies[:4]
+        card.competitor = match.explanation.competitor
+    return card
 
 
-def extras(explanation: Any) -> dict[str, Any]:
-    """Optional parts of an engine explanation worth showing: shared technology tags, a competitor flag."""
-    if not isinstance(explanation, dict):
-        return {}
-    techs = explanation.get("shared_technologies")
-    return {
-        "technologies": [str(t) for t in techs][:4] if isinstance(techs, list) else [],
-        "competitor": bool(explanation.get("competitor")),
-    }
-
-
-def fit_of(result: dict[str, Any]) -> int:
-    fit = result.get("fit")
-    if isinstance(fit, int | float):
-        return max(0, min(100, round(fit)))
-    return max(0, min(100, round(100 * float(result.get("score") or 0))))
-
-
-def shape(results: list[dict[str, Any]], rows: list[DirectoryRow]) -> list[MatchView]:
+def shape(results: list[Match], rows: list[DirectoryRow]) -> list[MatchView]:
     """Matching results joined with the public columns of their profiles (unknown ids dropped)."""
     by_id = {r.id: r for r in rows}
-    out = []
-    for res in results:
-        row = by_id.get(str(res.get("id")))
-        if row is None:
-            continue
-        expl = res.get("explanation")
-        out.append(MatchView(row.id, row, fit_of(res), bars(res.get("components")), best_pair(expl),
-                             extra=extras(expl)))
-    return out
+    return [view(m, by_id[m.id]) for m in results if m.id in by_id]
 
 
 def owned_profiles(db: Database, user: UserRow) -> list[DirectoryRow]:
@@ -142,7 +98,7 @@ def owned_profiles(db: Database, user: UserRow) -> list[DirectoryRow]:
     return sorted(rows, key=lambda r: r.name.lower())
 
 
-def for_profile(db: Database, matching: Any, user: UserRow, profile_id: str,
+def for_profile(db: Database, matching: MatchingContract, user: UserRow, profile_id: str,
                 k: int = 20) -> tuple[list[MatchView], bool]:
     """Ranked, explained proposals for ``profile_id`` (owned by ``user``), hidden ones left out, and
     whether they are still pending (the profile is being embedded or the index is loading)."""
@@ -156,7 +112,7 @@ def for_profile(db: Database, matching: Any, user: UserRow, profile_id: str,
         results = matching.rank(profile_id, k=k, exclude=hidden | {profile_id})
     except (Pending, Unavailable):  # the profile is still being embedded, or the index is loading
         return [], True
-    ids = [str(r.get("id")) for r in results]
+    ids = [m.id for m in results]
     with db.connection() as conn:
         rows = directory_store.list_profile_names(conn, ids) if ids else []
     views = shape(results, rows)
@@ -181,9 +137,9 @@ def set_feedback(db: Database, user: UserRow, profile_id: str, target_id: str, v
             feedback_store.upsert_feedback(conn, user.id, profile_id, target_id, verdict)
 
 
-def explain_results(db: Database, results: list[dict[str, Any]]) -> list[MatchView]:
+def explain_results(db: Database, results: list[Match]) -> list[MatchView]:
     """``shape`` with the profiles' public columns looked up."""
-    ids = [str(r.get("id")) for r in results]
+    ids = [m.id for m in results]
     with db.connection() as conn:
         rows = directory_store.list_profile_names(conn, ids) if ids else []
     return shape(results, rows)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from web.cli import CliError, Context, emit_json, pass_ctx
+from web.cli.context import CliError, Context, emit_json, pass_ctx
 from web.db import DatabaseError, apply_migrations, backup, migration_status, restore
 
 

@@ -22,6 +22,9 @@ from typing import Any
 import click
 
 from matcher.assign import AssignmentResult, assign_pairs
+from web.cli.context import Context, pass_ctx
+from web.curation.instance import load_instance, unscored_pairs
+from web.errors import DomainError
 
 
 class CsvError(click.ClickException):
@@ -146,15 +149,17 @@ def _from_files(scores, capacity, blocked, forced) -> dict[str, Any]:
     }
 
 
-def _from_list(list_id: str) -> dict[str, Any]:
+def _from_list(ctx: Context, list_id: str) -> dict[str, Any]:
+    """The stored list as keyword arguments of ``assign_pairs``; pairs not scored yet are scored
+    first, with the matching service loaded for them only."""
+    if not list_id.isdigit():
+        raise click.ClickException(f"list id {list_id!r} is not a number")
     try:
-        from web.curation import load_list_instance
-    except ImportError as exc:
-        click.echo(
-            f"Error: loading stored list {list_id!r} needs web.curation.load_list_instance ({exc})", err=True
-        )
-        raise SystemExit(2) from None
-    return dict(load_list_instance(list_id))
+        with ctx.matching() as matching:
+            needed = matching() if unscored_pairs(ctx.db, int(list_id)) else None
+            return load_instance(ctx.db, needed, int(list_id)).kwargs()
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
 
 
 @click.command("assign")
@@ -165,16 +170,17 @@ def _from_list(list_id: str) -> dict[str, Any]:
 @click.option("--forced", type=click.Path(dir_okay=False), help="CSV a,b of pairs always assigned.")
 @click.option("--fairness", is_flag=True, help="Lift the worst-off a-side participant's total first.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def assign(list_id, scores, capacity, blocked, forced, fairness, as_json) -> None:
+@pass_ctx
+def assign(ctx: Context, list_id, scores, capacity, blocked, forced, fairness, as_json) -> None:
     """Assign pairs under capacities, minima, blocked and forced pairs, maximising the total score.
 
-    Give the CSV files, or LIST_ID to solve a stored match list (loaded through
-    web.curation.load_list_instance, which returns the keyword arguments of assign_pairs).
+    Give the CSV files, or LIST_ID to solve a stored match list (its pairs scored first where
+    they have no fresh score).
     """
     if list_id is not None:
         if scores or capacity:
             raise click.UsageError("give LIST_ID or --scores/--capacity, not both")
-        instance = _from_list(list_id)
+        instance = _from_list(ctx, list_id)
     else:
         if not scores or not capacity:
             raise click.UsageError("--scores and --capacity are required without LIST_ID")

@@ -8,7 +8,7 @@ import time
 
 import click
 
-from web.cli import Context, emit_json, pass_ctx
+from web.cli.context import Context, emit_json, pass_ctx
 from web.store import jobs as job_store
 
 

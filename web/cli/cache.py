@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from web.cli import CliError, Context, pass_ctx
+from web.cli.context import CliError, Context, pass_ctx
 from web.db import Database
 from web.embedding import make_embedder
 from web.store.vectors import select_model_vectors, upsert_vectors

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from web.cli import CliError, Context, pass_ctx
+from web.cli.cache import seed_cache
+from web.cli.context import CliError, Context, pass_ctx
 from web.importer import ImportFailed, load_files
 from web.samples import REPO_PROFILES, sample_files
 from web.services.profiles import import_records
@@ -41,7 +42,6 @@ def serve_cmd(ctx: Context, host: str | None, port: int | None, workers: int | N
 
 def _embed_before_serving(ctx: Context, folder: Path) -> None:
     """Seed the vector cache from the shipped file, then embed whatever is still missing."""
-    from web.cli_cache import seed_cache
     from web.embedding import build_worker, make_embedder
 
     seed = folder / "ecosystem.vectors.npz"
@@ -60,25 +60,13 @@ def _embed_before_serving(ctx: Context, folder: Path) -> None:
 def _seed_story(ctx: Context, accounts: list[DemoAccount]) -> None:
     """The demo's activity (``web.curation.demo``). Its mail stays in the outbox, whatever the SMTP
     settings; a matching service is loaded only when the event's pairs still need scores."""
-    from web.app import build_matching
     from web.curation.demo import seed_story
     from web.i18n import Renderer
     from web.services.mail import Mailer
 
-    loaded = []
-
-    def matching() -> object:
-        service = build_matching(ctx.settings, ctx.db)
-        service.load()
-        loaded.append(service)
-        return service
-
-    try:
-        mailer = Mailer(ctx.settings.model_copy(update={"smtp_host": None}), Renderer())
+    mailer = Mailer(ctx.settings.model_copy(update={"smtp_host": None}), Renderer())
+    with ctx.matching() as matching:
         click.echo(seed_story(ctx.db, mailer, accounts, matching).summary())
-    finally:
-        for service in loaded:
-            service.stop()
 
 
 @click.command("demo")

@@ -10,17 +10,17 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import click
 
 from matcher.engine import Engine
 from matcher.evaluation import engine_ranker, evaluate
 from matcher.render import render_explanation
-from web.cli import CliError, Context, emit_json, pass_ctx
+from matcher.results import Match
+from web.cli.context import CliError, Context, emit_json, pass_ctx
 from web.embedding import embed_records, make_embedder
+from web.matching.build import build_engine
 from web.store import profiles as store
-from web.store.vectors import PgVectorCache
 
 EMBED_CHUNK = 16
 
@@ -41,8 +41,7 @@ def fitted_engine(ctx: Context, quiet: bool = False) -> Engine:
             with ctx.connection() as conn, conn.transaction():
                 embed_records(conn, embedder, chunk)
             bar.update(len(chunk))
-    return Engine(embedder=embedder, cache=PgVectorCache(ctx.db), cross_border=ctx.settings.cross_border,
-                  shortlist=ctx.settings.shortlist).fit(records)
+    return build_engine(ctx.settings, ctx.db).fit(records)
 
 
 def _names(ctx: Context) -> dict[str, str]:
@@ -50,12 +49,13 @@ def _names(ctx: Context) -> dict[str, str]:
         return {r.id: r.name for r in store.list_profiles(conn)}
 
 
-def _print_matches(ctx: Context, engine: Engine, query: str, matches: list[Any], lang: str) -> None:
+def _print_matches(ctx: Context, engine: Engine, query: str, matches: list[Match], lang: str) -> None:
     names = _names(ctx)
     click.echo(f"{query} — {names.get(query, '')}")
     for rank, m in enumerate(matches, start=1):
         click.echo(f"\n{rank:>3}. {m.id}  {names.get(m.id, '')}  fit {m.fit:.0f}  score {m.score:.3f}")
-        for line in render_explanation(engine.explain(query, m.id), lang).splitlines()[1:]:
+        explanation = m.explanation if m.explanation is not None else engine.explain(query, m.id)
+        for line in render_explanation(explanation, lang).splitlines()[1:]:
             click.echo(f"     {line}")
 
 

@@ -9,7 +9,7 @@ import click
 import numpy as np
 
 from matcher.synth import random_vectors, synthesize
-from web.cli import CliError
+from web.cli.context import CliError
 from web.importer import ImportFailed, load_files
 from web.samples import REPO_PROFILES, sample_files
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from web.cli import CliError, Context, emit_json, pass_ctx
+from web.cli.context import CliError, Context, emit_json, pass_ctx
 from web.errors import NotFound
 from web.importer import FORMATS, ImportFailed, export_lines, load_files
 from web.services.profiles import delete_profile, import_records

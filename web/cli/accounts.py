@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import click
 
-from web.cli import CliError, Context, emit_json, pass_ctx
+from web.cli.context import CliError, Context, emit_json, pass_ctx
 from web.errors import DomainError
 from web.services import accounts
 from web.store import users as user_store
