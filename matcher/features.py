@@ -1,16 +1,22 @@
 """From a profile record to what the scorers compare: passages, vectors, lexical rows, structure.
 
-A profile's texts are split per field. Texts that *ask* (``needs``) are embedded with role
-``"query"``; texts that are *searched* (``offers``, ``description``, each document as
-"title. text") with role ``"passage"``. That one role per field is all the comparisons need:
+A profile's texts are split per field: texts that *ask* (``needs``, a search box) and texts that
+are *searched* (``offers``, ``description``, each document as "title. text"). Both are embedded
+with the e5 role ``"query"`` (``NEED_ROLE``, ``OFFER_ROLE``), the symmetric form e5 recommends
+for comparing texts of the same kind (its paper's bitext mining and STS use ``query:`` on both
+sides). The comparisons:
 
-need ↔ offer      their needs (query) against your offers/description/documents (passage),
-                  both ways: the asymmetric retrieval e5 was trained for;
-need ↔ need       query against query, offer ↔ offer passage against passage: same-role,
-                  symmetric comparisons, used to spot competitors;
-domain            description ↔ description, passage against passage.
+need ↔ offer      their needs against your offers/description/documents, both ways;
+need ↔ need       and offer ↔ offer: same-field comparisons, used to spot competitors;
+domain            description ↔ description.
 
-So every passage is embedded exactly once, and the cache key's role part is the field's role.
+Measured (bench/quality.py, full size, 2026-12-03): ``passage:`` for the searched side, the
+asymmetric retrieval form, lost against ``query:`` on real cross-lingual text: a search by the
+first sentence of a paragraph's translation put the right profile first 0.66 of the time with
+``passage:`` vectors and 0.79 with ``query:`` (raw whole-text e5 0.79), Tatoeba twins 0.956 vs
+0.962, at no extra embedding cost; docs/evaluation.md, "One role for every passage".
+
+Every passage is embedded exactly once; the cache key's role part is ``NEED_ROLE`` or ``OFFER_ROLE``.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from matcher.accents import restore_if_unaccented
-from matcher.embed import Embedder
+from matcher.embed import Embedder, Role
 from matcher.freetext import split_description
 from matcher.lexical import LexicalModel, lexical_document
 from matcher.space import Alignment, fit_alignment
@@ -37,6 +43,11 @@ from matcher.text import (
 )
 
 PROVIDE_FIELDS = ("offers", "description", "documents")
+
+# The embedder role of what a profile asks (needs, a search) and of what it offers (offers,
+# description, documents); see the module docstring for why both are "query".
+NEED_ROLE: Role = "query"
+OFFER_ROLE: Role = "query"
 
 
 @dataclass(frozen=True)
@@ -162,7 +173,7 @@ def embedding_texts(
     free_text: bool = False,
 ) -> tuple[list[str], list[str]]:
     """(need texts, provide texts) exactly as ``Featurizer.embed`` hands them to the embedder
-    (role ``query`` and ``passage``): what a background worker must embed ahead of the engine."""
+    (roles ``NEED_ROLE`` and ``OFFER_ROLE``): what a background worker must embed ahead of the engine."""
     needs, provide = profile_passages(record, max_words, max_chars, free_text)
     return [embedding_text(p.text) for p in needs], [embedding_text(p.text) for p in provide]
 
@@ -215,8 +226,8 @@ class Featurizer:
     def embed(self, records: Sequence[dict[str, Any]]) -> RawEmbeddings:
         """Passages of ``records`` and their embedder vectors (through the cache), not aligned."""
         split = [profile_passages(r, self.max_words, self.max_chars, self.free_text) for r in records]
-        need_vecs = self.encoder.encode([embedding_text(p.text) for needs, _ in split for p in needs], role="query")
-        prov_vecs = self.encoder.encode([embedding_text(p.text) for _, prov in split for p in prov], role="passage")
+        need_vecs = self.encoder.encode([embedding_text(p.text) for needs, _ in split for p in needs], role=NEED_ROLE)
+        prov_vecs = self.encoder.encode([embedding_text(p.text) for _, prov in split for p in prov], role=OFFER_ROLE)
         return split, need_vecs, prov_vecs
 
     def fit_alignment(self, raw: RawEmbeddings, enabled: bool = True) -> Featurizer:
@@ -288,7 +299,7 @@ class Featurizer:
         needs = [Passage(p, "search") for p in split_passages(text, self.max_words, self.max_chars)]
         if not needs:
             raise ValueError("search text is empty")
-        nv = self.encoder.encode([embedding_text(p.text) for p in needs], role="query")
+        nv = self.encoder.encode([embedding_text(p.text) for p in needs], role=NEED_ROLE)
         if self.alignment is not None:
             nv = self.alignment.transform(nv, "query")
         dim = self.encoder.dim

@@ -72,16 +72,16 @@ class Weights:
     kinds : how well the two kinds of organisation pair (startup ↔ partner, peer clusters ...).
     """
 
-    dense_reciprocal: float = 1.54
+    dense_reciprocal: float = 1.53
     lexical_reciprocal: float = 0.46
     dense_domain: float = 0.18
-    lexical_domain: float = 0.19
+    lexical_domain: float = 0.2
     competition: float = 0.54
-    sectors: float = 1.65
-    modes: float = 0.55
+    sectors: float = 1.64
+    modes: float = 0.54
     stage: float = 1.09
     countries: float = 0.54
-    languages: float = 0.11
+    languages: float = 0.1
     kinds: float = 1.09
 
     GROUPS = {

@@ -15,7 +15,7 @@ import psycopg
 
 from matcher.cache import CachedEncoder
 from matcher.embed import Embedder, get_embedder
-from matcher.features import embedding_texts
+from matcher.features import NEED_ROLE, OFFER_ROLE, embedding_texts
 from web.settings import Settings
 from web.store import profiles as store
 from web.store.events import notify_index
@@ -51,8 +51,8 @@ def embed_records(conn: psycopg.Connection, embedder: Embedder, records: list[di
         n, p = embedding_texts(record)
         needs.extend(n)
         provide.extend(p)
-    encoder.encode(needs, role="query")
-    encoder.encode(provide, role="passage")
+    encoder.encode(needs, role=NEED_ROLE)
+    encoder.encode(provide, role=OFFER_ROLE)
     return encoder.n_embedded
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from matcher.embed import text_hash
-from matcher.features import profile_passages
+from matcher.features import NEED_ROLE, OFFER_ROLE, profile_passages
 from matcher.profile import side_of
 from web.importer import load_files
 from web.samples import sample_files
@@ -56,6 +56,6 @@ def test_shipped_vector_seed_covers_every_sample_passage() -> None:
     missing = 0
     for record in records():
         needs, provide = profile_passages(record)
-        missing += sum((text_hash(p.text), "query") not in keys for p in needs)
-        missing += sum((text_hash(p.text), "passage") not in keys for p in provide)
+        missing += sum((text_hash(p.text), NEED_ROLE) not in keys for p in needs)
+        missing += sum((text_hash(p.text), OFFER_ROLE) not in keys for p in provide)
     assert missing == 0

@@ -15,9 +15,11 @@ import psycopg
 import pytest
 
 from matcher.embed import text_hash
-from matcher.features import profile_passages
+from matcher.features import NEED_ROLE, OFFER_ROLE, profile_passages
+from matcher.text import DEFAULT_PASSAGE_CHARS, DEFAULT_PASSAGE_WORDS
 from tests.web.webkit import wait_until
 from web.db import Database
+from web.embedding import make_embedder
 from web.importer import load_files
 from web.services.profiles import EMBED_JOB, import_records
 from web.settings import Settings
@@ -46,10 +48,31 @@ def test_import_queues_one_job_per_changed_profile_and_worker_embeds_them(db: Da
     expected = set()
     for r in records:
         needs, provide = profile_passages(r)
-        expected |= {(text_hash(p.text), "query") for p in needs} | {(text_hash(p.text), "passage") for p in provide}
+        expected |= {(text_hash(p.text), NEED_ROLE) for p in needs} | {(text_hash(p.text), OFFER_ROLE) for p in provide}
     with db.connection() as conn:
         rows = conn.execute("SELECT text_hash, role FROM embedding_cache").fetchall()
     assert expected <= set(rows)
+
+
+def test_loading_the_index_queues_published_profiles_whose_vectors_are_missing(db: Database, settings: Settings) -> None:
+    """Vectors of another model or role (the engine's roles changed on 2026-12-03) do not count:
+    such profiles are queued again at load instead of waiting, invisible, for their next edit."""
+    from web.embedding import embed_profiles_handler
+    from web.matching.records import ready_records
+
+    import_records(db, load_files([DATA / "small.json"]))
+    Worker(db, {EMBED_JOB: embed_profiles_handler(settings)}).drain()
+    model = make_embedder(settings).name
+    assert len(ready_records(db, model, DEFAULT_PASSAGE_WORDS, DEFAULT_PASSAGE_CHARS)) == 6
+    assert counts(db)["queued"] == 0
+    with db.connection() as conn:  # as a database embedded before the roles changed
+        conn.execute("UPDATE embedding_cache SET role = 'passage' WHERE role = %(r)s", {"r": OFFER_ROLE})
+    assert ready_records(db, model, DEFAULT_PASSAGE_WORDS, DEFAULT_PASSAGE_CHARS) == []
+    assert counts(db)["queued"] == 6
+    ready_records(db, model, DEFAULT_PASSAGE_WORDS, DEFAULT_PASSAGE_CHARS)  # a job already queued is not doubled
+    assert counts(db)["queued"] == 6
+    Worker(db, {EMBED_JOB: embed_profiles_handler(settings)}).drain()
+    assert len(ready_records(db, model, DEFAULT_PASSAGE_WORDS, DEFAULT_PASSAGE_CHARS)) == 6
 
 
 def test_a_failing_job_is_retried_with_backoff_then_marked_failed(db: Database) -> None:
@@ -126,6 +149,6 @@ def test_kill_9_during_a_1000_profile_job_loses_nothing_and_duplicates_nothing(d
     with db.connection() as conn:
         assert conn.execute("SELECT count(*) FROM jobs WHERE attempts <> 1").fetchone()[0] == 0
         hashes = [text_hash(r["description"]) for r in records]
-        n_vectors = conn.execute("SELECT count(*) FROM embedding_cache WHERE role = 'passage'"
-                                 " AND text_hash = ANY(%(h)s)", {"h": hashes}).fetchone()[0]
+        n_vectors = conn.execute("SELECT count(*) FROM embedding_cache WHERE role = %(r)s"
+                                 " AND text_hash = ANY(%(h)s)", {"r": OFFER_ROLE, "h": hashes}).fetchone()[0]
     assert n_vectors == 1000  # one description passage per profile, each embedded and stored once

@@ -3,15 +3,19 @@ embedded: loading embeds nothing), and the web/API filter names in the engine's 
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import psycopg
 
 from matcher.embed import text_hash
-from matcher.features import embedding_texts
+from matcher.features import NEED_ROLE, OFFER_ROLE, embedding_texts
 from web.db import Database
 from web.errors import Invalid
+from web.store import jobs as job_store
 from web.store import profiles as store
+
+log = logging.getLogger(__name__)
 
 # web filter names -> engine filter names
 _FILTER_NAMES = {"kind": "kind", "country": "country", "sector": "sector", "mode": "cooperation_mode",
@@ -50,15 +54,26 @@ def passage_hashes(record: dict[str, Any], words: int, chars: int) -> list[str]:
 
 def is_embedded(record: dict[str, Any], keys: set[tuple[str, str]], words: int, chars: int) -> bool:
     needs, provide = embedding_texts(record, words, chars)
-    return all((text_hash(t), "query") in keys for t in needs) and all((text_hash(t), "passage") in keys for t in provide)
+    return all((text_hash(t), NEED_ROLE) in keys for t in needs) and all((text_hash(t), OFFER_ROLE) in keys for t in provide)
 
 
 def ready_records(db: Database, model: str, words: int, chars: int) -> list[dict[str, Any]]:
-    """Published records whose every passage (split by ``words``/``chars``) ``model`` has embedded."""
+    """Published records whose every passage (split by ``words``/``chars``) ``model`` has embedded.
+
+    The others are queued for the embedding worker (a job already queued is not doubled): a
+    profile whose vectors are missing for any reason (another model configured, the engine's
+    embedding role changed, a cache restored from elsewhere) would otherwise wait, invisible,
+    for its next edit."""
     with db.connection() as conn:
         records = store.list_published_records(conn)
         keys = embedded_keys(conn, model)
-    return [r for r in records if is_embedded(r, keys, words, chars)]
+        ready = [is_embedded(r, keys, words, chars) for r in records]
+        waiting = [str(r["id"]) for r, ok in zip(records, ready, strict=True) if not ok]
+        if waiting:
+            job_store.insert_jobs(conn, job_store.EMBED_JOB, waiting)
+            log.info("matching index: %d published profiles lack vectors of %s; queued for embedding",
+                     len(waiting), model)
+    return [r for r, ok in zip(records, ready, strict=True) if ok]
 
 
 def ready_changes(db: Database, model: str, ids: list[str], words: int, chars: int) -> dict[str, dict[str, Any] | None]:

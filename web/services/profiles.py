@@ -28,7 +28,7 @@ from web.store.users import UserRow
 
 # records per COPY of an import: bounds the temporary table, and moves the progress bar
 IMPORT_CHUNK = 1000
-EMBED_JOB = "embed_profile"
+EMBED_JOB = job_store.EMBED_JOB
 #: the problem ``record_problems`` reports for a contact e-mail that is not an address (the schema
 #: gives only its length)
 BAD_EMAIL = FieldError("contact_email", "is not an e-mail address (name@example.org)")

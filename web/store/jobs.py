@@ -12,6 +12,9 @@ from psycopg.types.json import Jsonb
 
 from web.store.events import JOBS_CHANNEL, notify
 
+#: the job that embeds a profile's passages (key: the profile id)
+EMBED_JOB = "embed_profile"
+
 
 @dataclass
 class JobRow:
