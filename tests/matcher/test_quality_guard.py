@@ -2,7 +2,8 @@
 
 Runs ``bench/quality.py --small`` on the dev set and on real external text from
 ``../shared/evaldata`` (Tatoeba and IWSLT'15 vi-en twins, with unaccented variants, and the
-reviewer-expertise set): on every set the full engine must not fall below the best raw channel
+reviewer-expertise set), and on the search sets (profiles looked up by a title or a sentence of
+their translation): on every set the full engine must not fall below the best raw channel
 (dense, dense with CSLS, lexical) by more than two paired standard errors of that set.
 """
 
@@ -37,8 +38,9 @@ def test_engine_is_never_below_its_best_single_channel_on_real_text() -> None:
     harness = _harness()
     # the harness's own vector cache (keyed by text hash, role and model, so it cannot serve a
     # wrong vector): the first run embeds ~3,000 texts, later runs only score
-    table = harness.main(["--small", "--sets", "dev,tatoeba,iwslt,reviewers"])
-    assert {"dev", "tatoeba", "tatoeba-unaccented", "iwslt-para", "reviewers"} <= set(table)
+    table = harness.main(["--small", "--sets", "dev,tatoeba,iwslt,reviewers,search"])
+    assert {"dev", "tatoeba", "tatoeba-unaccented", "iwslt-para", "reviewers", "search-titles", "search-para-vi",
+            "search-dev-messy"} <= set(table)
     failures = [
         f"{name}: engine {row['methods']['engine']['value']:.3f} vs {row['best_single']} "
         f"{row['methods'][row['best_single']]['value']:.3f} (gap {row['gap']:+.3f}, noise {row['noise']:.3f})"
