@@ -9,6 +9,7 @@ from fastapi import Depends, Form, Path, Query, Request
 from web import ratelimit
 from web.db import Database
 from web.errors import Forbidden, Malformed, NotFound, Unauthorized
+from web.handlers import is_api
 from web.i18n import N_
 from web.matching.contract import MatchingContract
 from web.params import BIGINT_MAX, page_number
@@ -39,7 +40,7 @@ async def refuse_unstorable(request: Request) -> None:
 async def verify_csrf(request: Request) -> None:
     """Every unsafe request of the web app carries the session's token (form field ``csrf_token``
     or header ``X-CSRF-Token``). ``/api/`` routes authenticate with bearer tokens and are exempt."""
-    if request.method in SAFE_METHODS or request.url.path.startswith("/api/"):
+    if request.method in SAFE_METHODS or is_api(request):
         return
     sent = request.headers.get("X-CSRF-Token")
     if not sent and request.headers.get("content-type", "").startswith(_FORM_TYPES):

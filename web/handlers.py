@@ -4,7 +4,8 @@ Domain errors (``web.errors``), HTTP errors, invalid requests, values the databa
 unexpected exceptions all end here, first described as a ``Failure``, then rendered: RFC 9457
 problem+json under ``/api/``; for the web, a redirect to the sign-in page for a visitor who must
 sign in, an htmx fragment (retargeted to the page's message area) for htmx requests, otherwise a
-friendly page in the visitor's language. Never a stack trace.
+friendly page in the visitor's language. Never a stack trace. The API's OpenAPI document
+describes its errors with ``problem_responses``, beside the code that writes them.
 """
 
 from __future__ import annotations
@@ -102,6 +103,22 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
         out.append({"field": ".".join(loc[1:]) or ".".join(loc), "in": loc[0] if loc else "",
                     "reason": err.get("msg", "")})
     return out
+
+
+#: the body ``problem`` writes, as the API's OpenAPI document describes it
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "properties": {"type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+                   "detail": {"type": "string"}, "instance": {"type": "string"},
+                   "errors": {"type": "array", "items": {"type": "object"}}},
+    "required": ["title", "status", "detail"],
+}
+
+
+def problem_responses(described: dict[int, str]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for these statuses, each a problem+json with its description."""
+    content = {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}}
+    return {code: {"description": desc, "content": content} for code, desc in described.items()}
 
 
 def problem(request: Request, failure: Failure) -> JSONResponse:

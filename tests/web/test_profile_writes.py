@@ -75,6 +75,36 @@ def test_a_bad_contact_email_is_refused_by_the_import_the_api_and_the_editor(
     assert scalar(db, "SELECT count(*) FROM profiles") == 0
 
 
+def test_a_bad_contact_email_is_refused_by_the_command_line_naming_the_record_and_the_field(
+        db: Database, settings: Settings, tmp_path: Path) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text(json.dumps({**NEW, "contact_email": "lienhe at moi"}, ensure_ascii=False) + "\n", encoding="utf-8")
+    result = cli(settings, "import", str(path))
+    assert result.exit_code == 1
+    assert f"{path}, line 1, id 'vn-moi': contact_email: is not an e-mail address" in result.stderr
+    assert scalar(db, "SELECT count(*) FROM profiles") == 0
+
+
+def test_the_write_path_checks_every_record_whatever_its_caller_checked(db: Database) -> None:
+    """A record handed straight to either door of the write path (the batch and the single save)
+    is checked there: refused naming the record and the field, nothing written."""
+    owner = member(db, "m@x.example")
+    bad = {**NEW, "contact_email": "lienhe at moi"}
+    refusals = []
+    with pytest.raises(profiles.InvalidProfile) as batch:
+        profiles.import_records(db, [{**NEW, "id": "vn-tot"}, bad])
+    refusals.append(batch.value)
+    with pytest.raises(profiles.InvalidProfile) as single:
+        profiles.save_profile(db, bad, owner, actor="web", claim=True)
+    refusals.append(single.value)
+    for refused in refusals:
+        assert refused.errors == [{"field": "contact_email", "reason": profiles.BAD_EMAIL.reason}]
+        assert refused.message.startswith("profile vn-moi is not valid: contact_email: ")
+    for table in ("profiles", "jobs", "profile_owners"):
+        assert scalar(db, f"SELECT count(*) FROM {table}") == 0
+    assert scalar(db, "SELECT count(*) FROM audit_log WHERE entity = 'profile'") == 0
+
+
 def test_the_import_the_api_and_the_editor_share_one_write_path(
         db: Database, client: TestClient, listener: Callable[[str], list[str]]) -> None:
     """Each stores the profile, audits it, queues its embedding and wakes the workers."""

@@ -144,16 +144,16 @@ def test_an_owner_edits_their_profile(db: Database, settings: Settings) -> None:
 def test_saving_in_the_editor_keeps_the_fields_the_form_does_not_show(db: Database, settings: Settings) -> None:
     """IP assets, visibility and other fields set by an import or the API survive an edit in the
     web form (which has no inputs for them); only what the form shows is replaced."""
-    from web.services.profiles import write_profiles
+    from web.services.profiles import import_records
 
     load_small(db)
     member(db, "m@x.example", owns=("vn-agrisense",))
-    with db.connection() as conn, conn.transaction():
+    with db.connection() as conn:
         stored = profile_store.get_profile(conn, "vn-agrisense")
-        assert stored is not None
-        extra = {"visibility": "anonymous",
-                 "ip_assets": [{"title": "Shrimp-pond oxygen sensor", "asset_type": "patent", "trl": 6}]}
-        write_profiles(conn, [{**stored.record, **extra}], actor="test", actor_id=None, batch=False)
+    assert stored is not None
+    extra = {"visibility": "anonymous",
+             "ip_assets": [{"title": "Shrimp-pond oxygen sensor", "asset_type": "patent", "trl": 6}]}
+    import_records(db, [{**stored.record, **extra}], actor="test")
     with web_client(settings, db) as c:
         sign_in(c, "m@x.example")
         r = post(c, "/me/profiles/vn-agrisense", {"kind": "startup", "name": "AgriSense Việt Nam", "country": "VN",

@@ -8,7 +8,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 
 from web.api import health, matching, profiles
-from web.api.problems import problem_responses
+from web.handlers import problem_responses
 
 API_PREFIX = "/api/v1"
 

@@ -7,6 +7,7 @@ import binascii
 import json
 import re
 from collections.abc import Container
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
@@ -16,8 +17,8 @@ from starlette.concurrency import run_in_threadpool
 from matcher.schema import load_schema
 from web.api.auth import OptionalUser, RequiredUser
 from web.api.models import ProfilePage, ProfileSaved
-from web.api.problems import problem_responses
 from web.errors import Invalid, NotFound, Stale, UnsupportedMediaType
+from web.handlers import problem_responses
 from web.params import load_json
 from web.services import profiles as profile_service
 from web.services.visibility import record_for, records_for
@@ -123,15 +124,16 @@ async def put_profile(request: Request, profile_id: IdPath, user: RequiredUser, 
     expected = expected_revisions(if_match) if if_match is not None else None
     try:
         # in a worker thread: the save may wait for the write lock (an import, a concurrent save),
-        # which must not stall every other request on this event loop
-        record, saved = await run_in_threadpool(profile_service.save_profile, request.app.state.db, body, user,
-                                                expected=expected)
+        # which must not stall every other request on this event loop. Officers and admins create
+        # profiles on behalf of organisations: only a member who creates one becomes its owner.
+        saved = await run_in_threadpool(partial(profile_service.save_profile, request.app.state.db, body, user,
+                                                actor="api", claim=user.role == "member", expected=expected))
     except Stale as exc:
         if exc.current is not None:
             exc.headers["ETag"] = etag(exc.current)
         raise
     with request.app.state.db.connection() as conn:
-        shown = record_for(conn, user, record)
+        shown = record_for(conn, user, saved.record)
     return JSONResponse({"profile": shown, "created": saved.created}, status_code=201 if saved.created else 200,
                         headers={"ETag": etag(saved.revision)})
 

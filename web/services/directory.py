@@ -82,14 +82,14 @@ class DirectoryPage:
     search_ready: bool = True
 
 
-def browse(db: Database, matching: MatchingContract | None, query: DirectoryQuery) -> DirectoryPage:
+def browse(db: Database, matching: MatchingContract, query: DirectoryQuery) -> DirectoryPage:
     """One page of the directory for ``query``: search-ranked when ``q`` is set, else by name."""
     filters = query.filters
     ids: list[str] | None = None
     searching = False
     if query.q:
-        ids = _search(matching, query) if matching is not None else []
-        searching = matching is not None and ids is not None
+        ids = _search(matching, query)
+        searching = ids is not None
         ids = ids or []
     filters.ids = ids
     with db.connection() as conn:

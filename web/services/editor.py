@@ -208,8 +208,8 @@ def save(db: Database, matching: MatchingContract, user: UserRow, record: dict[s
         return SaveResult(None, errors, rec)
     try:
         # a profile created from "My profiles" belongs to whoever created it, officers included
-        profiles.store_profile(db, rec, user, actor="web", claim=True,
-                               expected=None if revision is None or profile_id is None else {revision})
+        profiles.save_profile(db, rec, user, actor="web", claim=True,
+                              expected=None if revision is None or profile_id is None else {revision})
     except Stale:
         stored = load_own(db, user, rec["id"])
         fields = differences(stored.record, rec)
