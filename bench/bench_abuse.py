@@ -222,8 +222,8 @@ def main() -> None:
     t0 = time.perf_counter()
     caunoi(env, "synth", "--n", str(args.profiles), "-o", str(synth))
     caunoi(env, "import", str(synth))
-    from web.db import Database
-    from web.embedding import make_embedder
+    from web.db.pool import Database
+    from web.matching.embedding import make_embedder
     from web.services.accounts import create_user
     from web.settings import Settings
 

@@ -9,7 +9,7 @@ What it does, all on 127.0.0.1:
    of every profile (the model would need hours for 10k profiles; the serving path is the same);
 3. `caunoi serve --workers 2` in a subprocess (in-process embedding worker off, BLAS pinned to one
    thread per worker), waited for until /readyz answers 200 and reports every profile's default
-   ranking precomputed (web.warm; the time this takes is reported; `--cold` turns the
+   ranking precomputed (web.matching.warm; the time this takes is reported; `--cold` turns the
    precomputation off, so that every request ranks on the spot);
 4. from this (second) process, an open-loop load at a constant rate: every request is scheduled
    at a fixed time and its latency is measured from that time (no coordinated omission);
@@ -54,7 +54,7 @@ def free_port() -> int:
 
 def seed_random_vectors(env: dict[str, str], synth_file: Path, model: str) -> int:
     """BENCHMARKS ONLY: one random low-rank vector per passage key, stored in the cache."""
-    from web.db import Database
+    from web.db.pool import Database
     from web.settings import Settings
     from web.store.vectors import upsert_vectors
 
@@ -156,7 +156,7 @@ def main() -> None:
     t0 = time.perf_counter()
     caunoi(env, "synth", "--n", str(args.profiles), "-o", str(synth))
     caunoi(env, "import", str(synth))
-    from web.embedding import make_embedder
+    from web.matching.embedding import make_embedder
     from web.settings import Settings
 
     model = make_embedder(Settings()).name

@@ -37,7 +37,7 @@ def stop_server(server: subprocess.Popen[str], env: dict[str, str]) -> None:
     """SIGTERM a `caunoi serve` subprocess, as systemd or docker would, and wait for it; then check
     that the embedded PostgreSQL of its data folder stopped with it (a benchmark leaves nothing
     running), stopping it (the last process to leave does) and saying so if it did not."""
-    from web.db import embedded_running
+    from web.db.server import embedded_running
 
     server.terminate()
     server.wait(timeout=60)

@@ -288,7 +288,7 @@ class Engine:
     def scores_towards(self, profile_id: str) -> tuple[np.ndarray, np.ndarray]:
         """``(ids, scores)``: the fused score every other live profile gives ``profile_id`` in its
         own ranking, ``score(id -> profile_id)``, shapes (n,), for keeping precomputed rankings
-        exact when one profile changes (``web.warm``). Rules are not applied except excluded
+        exact when one profile changes (``web.matching.warm``). Rules are not applied except excluded
         pairs: a superset of the rankings ``profile_id`` can appear in.
 
         One exhaustive pass with ``profile_id`` as the query, turned round: the raw channels of a

@@ -14,7 +14,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from web.db import Database, apply_migrations, start_embedded
+from web.db.migrate import apply_migrations
+from web.db.pool import Database
+from web.db.server import start_embedded
 from web.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent

@@ -16,13 +16,13 @@ from fastapi import Depends, FastAPI
 from fastapi.responses import PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 
-from web import handlers
-from web.db import Database
-from web.deps import refuse_unstorable, verify_csrf
+from web.db.pool import Database
+from web.http import handlers
+from web.http.deps import refuse_unstorable, verify_csrf
+from web.http.middleware import SecurityHeadersMiddleware, SessionMiddleware
 from web.i18n import Renderer
 from web.matching import MatchingContract, MatchingService
 from web.matching.build import build_matching
-from web.middleware import SecurityHeadersMiddleware, SessionMiddleware
 from web.services.mail import Mailer
 from web.settings import Settings
 
@@ -53,7 +53,7 @@ def start_background(settings: Settings, db: Database, matching: MatchingService
     if matching is not None:
         bg.matching = matching.start()
     if settings.in_process_worker:
-        from web.embedding import build_worker
+        from web.jobs.embed import build_worker
 
         worker = build_worker(settings, db)
         thread = threading.Thread(target=worker.run_forever, args=(bg.stop_event,), name="embed-worker", daemon=True)
@@ -96,12 +96,12 @@ def create_app(settings: Settings, database: Database | None = None,
     def healthz() -> PlainTextResponse:
         return PlainTextResponse("ok")
 
-    from web.routes import admin, auth, introductions, matches, me, meetings, officer, public
+    from web.http.pages import admin, auth, introductions, matches, me, meetings, officer, public
 
     for module in (public, auth, me, matches, introductions, meetings, admin, officer):
         app.include_router(module.router)
 
-    from web.api import install_api
+    from web.http.api import install_api
 
     install_api(app)
     return app

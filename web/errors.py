@@ -1,6 +1,6 @@
 """Domain errors: each names what went wrong, carries its HTTP status and a message safe to show.
 
-The one converter (``web.handlers``) turns them into problem+json for the API and a page or
+The one converter (``web.http.handlers``) turns them into problem+json for the API and a page or
 fragment for the web, with the title of their status; the CLI prints the message. Code that
 reacts to an error catches its class, never a status number.
 """

@@ -1,5 +1,5 @@
 """The one input-parsing layer: numbers and pages from query strings and forms, and JSON read from
-a request body or an import file (``web.deps`` applies it to requests: the guard against U+0000,
+a request body or an import file (``web.http.deps`` applies it to requests: the guard against U+0000,
 row ids in paths, page numbers).
 
 Why each rule exists: ``str.isdigit()`` passes '²' and '٣', which ``int()`` refuses or reads as

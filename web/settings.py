@@ -41,7 +41,7 @@ class Settings(BaseSettings):
         "and slower (recall@10 vs exhaustive on 10k synthetic profiles: 0.84 at 200, 0.93 at 400, 0.97 at 800; docs/performance.md)."))
     warm_rankings: int = Field(default=20, ge=0, le=100, description=(
         "Best matches precomputed per profile in the background and kept exact as profiles change, so that a default "
-        "request (no filters, top up to this) is served without ranking; 0 turns it off (web.warm)."))
+        "request (no filters, top up to this) is served without ranking; 0 turns it off (web.matching.warm)."))
     warm_shortlist: int = Field(default=1600, ge=10, le=100_000, description=(
         "The first stage's shortlist for those precomputed rankings (background work, so larger than CAUNOI_SHORTLIST: "
         "recall@10 vs exhaustive on 10k synthetic profiles 0.998 at 1600; docs/performance.md)."))

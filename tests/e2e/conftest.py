@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.web.server import live_server
-from web.db import Database
+from web.db.pool import Database
 from web.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]

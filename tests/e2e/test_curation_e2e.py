@@ -16,8 +16,8 @@ from openpyxl import load_workbook
 from tests.e2e.conftest import SHOTS, settle, shoot
 from tests.web.curation_support import EVENT, PARTNERS, STARTUPS
 from tests.web.webkit import PASSWORD, member
-from web.db import Database
-from web.importer import load_files
+from web.db.pool import Database
+from web.interchange.importer import load_files
 from web.services.profiles import import_records
 
 pytestmark = pytest.mark.e2e

@@ -13,7 +13,7 @@ from tests.e2e.conftest import shoot
 from tests.web.fakes import FakeMatching
 from tests.web.server import live_server
 from tests.web.webkit import PASSWORD, load_small, member
-from web.db import Database
+from web.db.pool import Database
 from web.settings import Settings
 from web.store import profiles as profile_store
 

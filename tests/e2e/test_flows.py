@@ -12,7 +12,7 @@ import pytest
 
 from tests.e2e.conftest import settle, shoot
 from tests.web.webkit import PASSWORD, load_small, member, scalar
-from web.db import Database
+from web.db.pool import Database
 
 pytestmark = pytest.mark.e2e
 expect = pytest.importorskip("playwright.sync_api").expect

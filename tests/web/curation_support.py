@@ -12,8 +12,8 @@ from typing import Any
 from matcher.evidence import Evidence, Quote
 from matcher.explain import Explanation
 from matcher.results import Match
-from web.db import Database
-from web.importer import load_files
+from web.db.pool import Database
+from web.interchange.importer import load_files
 from web.matching.contract import Pair
 from web.services.accounts import add_owner, create_user
 from web.services.profiles import import_records

@@ -7,11 +7,11 @@ from functools import cache
 from typing import Any
 
 from tests.web.curation_support import FakeMatching as PairScores
-from web.curation.demo import Story, seed_story
-from web.db import Database
+from web.db.pool import Database
 from web.i18n import Renderer
-from web.importer import load_files
-from web.samples import REPO_PROFILES, sample_files
+from web.interchange.importer import load_files
+from web.interchange.samples import REPO_PROFILES, sample_files
+from web.services.curation.demo import Story, seed_story
 from web.services.demo import DemoAccount, ensure_demo_accounts
 from web.services.mail import Mailer
 from web.services.profiles import import_records

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 from matcher.evidence import Evidence, Quote
 from matcher.explain import Explanation
 from matcher.results import Match
-from web.db import Database
+from web.db.pool import Database
 from web.matching import WouldBlock
+from web.matching.warm import WarmRankings
 from web.store import profiles as profile_store
-from web.warm import WarmRankings
 
 if TYPE_CHECKING:
     from web.matching.contract import MatchingContract, Pair

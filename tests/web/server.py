@@ -14,7 +14,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from web.app import create_app
-from web.db import Database
+from web.db.pool import Database
 from web.settings import Settings
 
 

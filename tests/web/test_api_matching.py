@@ -13,13 +13,13 @@ from markupsafe import escape
 
 from tests.web.webkit import member, sign_in, wait_until
 from web.app import create_app
-from web.db import Database
-from web.embedding import embed_profiles_handler
-from web.importer import load_files
+from web.db.pool import Database
+from web.interchange.importer import load_files
+from web.jobs.embed import embed_profiles_handler
+from web.jobs.worker import Worker
 from web.services.accounts import create_token, create_user
 from web.services.profiles import EMBED_JOB, import_records
 from web.settings import Settings
-from web.worker import Worker
 
 DATA = Path(__file__).parent / "data"
 

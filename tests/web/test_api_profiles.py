@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from web.app import create_app
-from web.db import Database
-from web.importer import load_files
+from web.db.pool import Database
+from web.interchange.importer import load_files
 from web.services.accounts import create_token, create_user
 from web.services.profiles import import_records
 from web.settings import Settings

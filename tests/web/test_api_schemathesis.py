@@ -20,13 +20,13 @@ from schemathesis.specs.openapi.checks import response_schema_conformance, statu
 
 from tests.web.nasty import NASTY, app_routes, encoded
 from web.app import create_app
-from web.db import Database
-from web.embedding import embed_profiles_handler
-from web.importer import load_files
+from web.db.pool import Database
+from web.interchange.importer import load_files
+from web.jobs.embed import embed_profiles_handler
+from web.jobs.worker import Worker
 from web.services.accounts import create_token, create_user
 from web.services.profiles import EMBED_JOB, import_records
 from web.settings import Settings
-from web.worker import Worker
 
 DATA = Path(__file__).parent / "data"
 

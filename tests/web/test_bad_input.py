@@ -24,10 +24,10 @@ from tests.web.curation_support import PARTNERS, STARTUPS, FakeMatching, import_
 from tests.web.webkit import csrf, load_small, member, post, sign_in, web_client
 from web.app import create_app
 from web.cli import main
-from web.db import Database
-from web.importer import ImportFailed, load_files
+from web.db.pool import Database
+from web.http.render import site_path
+from web.interchange.importer import ImportFailed, load_files
 from web.params import MAX_JSON_DEPTH, UnreadableJson, load_json, page_number, whole_number
-from web.render import site_path
 from web.services.accounts import create_token, create_user
 from web.settings import Settings
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from web.cli import main
-from web.db import Database
+from web.db.pool import Database
 from web.settings import Settings
 
 DATA = Path(__file__).parent / "data"

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 
 from tests.web.curation_support import PARTNERS, STARTUPS, FakeMatching, import_event
 from tests.web.webkit import csrf, member, post, scalar, sign_in, web_client
-from web.db import Database
+from web.db.pool import Database
 from web.settings import Settings
 
 HTMX = {"HX-Request": "true"}
@@ -80,7 +80,7 @@ def test_a_member_gets_403_and_a_visitor_is_sent_to_sign_in(db: Database, client
 
 def officer_routes() -> Iterator[tuple[str, str]]:
     """(method, path) of every route of the officer console, sub-routers included."""
-    from web.routes.officer import router
+    from web.http.pages.officer import router
 
     for route in router.routes:
         inner = getattr(route, "original_router", None)

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 
 from tests.web.curation_support import STARTUPS, People, import_event, make_people
-from web.curation import lists
-from web.curation.csvids import parse_ids
-from web.curation.forms import parse_list_form
-from web.db import Database
+from web.db.pool import Database
 from web.errors import Conflict, Invalid
+from web.services.curation import lists
+from web.services.curation.csvids import parse_ids
+from web.services.curation.forms import parse_list_form
 from web.store.directory import DirectoryFilter
 
 FORM = {"name": "Vietnam–Korea Tech Days 2026", "kind": "event", "starts_on": "2026-05-12", "ends_on": "2026-05-13",

@@ -12,12 +12,14 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.web.curation_support import PARTNERS, STARTUPS, FakeMatching, People, import_event, make_people
-from web.curation import charts, exports, lists, meetings, outcomes, runs, views
-from web.curation.forms import parse_list_form
-from web.curation.outcomes import DashboardFilter
-from web.db import Database
+from web.db.pool import Database
 from web.errors import Conflict, NotFound
+from web.http.pages import charts
 from web.i18n import Renderer
+from web.interchange import exports
+from web.services.curation import lists, meetings, outcomes, runs, views
+from web.services.curation.forms import parse_list_form
+from web.services.curation.outcomes import DashboardFilter
 from web.services.introductions import Party
 from web.services.mail import Mailer
 from web.settings import Settings

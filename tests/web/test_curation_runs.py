@@ -20,11 +20,11 @@ from tests.web.curation_support import (
     make_people,
 )
 from web.cli import main
-from web.curation import compare, lists, runs, views
-from web.curation.forms import parse_list_form
-from web.curation.instance import ensure_scores, load_instance
-from web.db import Database
+from web.db.pool import Database
 from web.errors import Conflict
+from web.services.curation import compare, lists, runs, views
+from web.services.curation.forms import parse_list_form
+from web.services.curation.instance import ensure_scores, load_instance
 from web.services.profiles import import_records
 from web.settings import Settings
 

@@ -7,8 +7,8 @@ import re
 
 from tests.web.demo_support import account, demo_database, seed
 from tests.web.webkit import scalar, sign_in, web_client
-from web.curation.demo import MARK
-from web.db import Database
+from web.db.pool import Database
+from web.services.curation.demo import MARK
 from web.services.demo import ADMIN_EMAIL, OFFICER_EMAIL, PARTNER_EMAIL, STARTUP_EMAIL
 from web.settings import Settings
 

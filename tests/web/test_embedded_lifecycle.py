@@ -19,7 +19,7 @@ import pytest
 
 from tests.web.server import free_port
 from tests.web.webkit import wait_until
-from web.db import HANDLES_FILE, embedded_running
+from web.db.server import HANDLES_FILE, embedded_running
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -19,14 +19,14 @@ from tests.web.curation_support import PARTNERS, STARTUPS, FakeMatching, event_r
 from tests.web.server import live_server
 from tests.web.webkit import member, post, sign_in
 from web.cli import main
-from web.curation import lists, meetings, outcomes, runs
-from web.curation.forms import parse_list_form
-from web.db import Database
+from web.db.pool import Database
 from web.i18n import Renderer
+from web.interchange.spreadsheet import FORMULA_START
+from web.services.curation import lists, meetings, outcomes, runs
+from web.services.curation.forms import parse_list_form
 from web.services.mail import Mailer
 from web.services.profiles import import_records
 from web.settings import Settings
-from web.spreadsheet import FORMULA_START
 
 HYPERLINK = '=HYPERLINK("http://x","y")'
 HOSTILE = [HYPERLINK, "+1", "@SUM(A1)", "-2+3", "\uff1dHYPERLINK(\"http://x\")"]

@@ -27,9 +27,9 @@ from tests.web.fakes import FakeMatching
 from tests.web.nasty import Value, app_routes, encoded, form_body, raw, values_for
 from tests.web.webkit import PASSWORD, csrf, member, scalar
 from web.app import create_app
-from web.curation.forms import parse_list_form
-from web.db import Database
+from web.db.pool import Database
 from web.services import editor, suggestions
+from web.services.curation.forms import parse_list_form
 from web.settings import Settings
 from web.store.directory import FACETS
 from web.store.outcomes import TYPES

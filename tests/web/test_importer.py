@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from web.importer import ImportFailed, export_lines, load_files
+from web.interchange.importer import ImportFailed, export_lines, load_files
 
 DATA = Path(__file__).parent / "data"
 VALID = json.loads((DATA / "small.json").read_text(encoding="utf-8"))

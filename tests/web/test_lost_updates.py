@@ -17,7 +17,7 @@ import pytest
 from tests.web.fakes import FakeMatching
 from tests.web.server import live_server
 from tests.web.webkit import load_small, member, post, scalar, sign_in, wait_until
-from web.db import Database
+from web.db.pool import Database
 from web.services.accounts import create_token
 from web.settings import Settings
 from web.store import profiles as profile_store

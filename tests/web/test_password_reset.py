@@ -18,7 +18,7 @@ from tests.web.fakes import FakeMatching
 from tests.web.server import live_server
 from tests.web.webkit import PASSWORD, database_with, member, post, scalar, sign_in, web_client
 from web.cli import main
-from web.db import Database
+from web.db.pool import Database
 from web.errors import Invalid
 from web.services.accounts import create_user
 from web.settings import Settings

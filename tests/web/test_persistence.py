@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from web.db import Database
+from web.db.pool import Database
 
 DATA = Path(__file__).parent / "data"
 CAUNOI = [sys.executable, "-m", "web"]

@@ -18,8 +18,8 @@ from tests.web.fakes import FakeMatching
 from tests.web.webkit import load_small, member, scalar
 from web.app import create_app
 from web.cli import main
-from web.db import Database
-from web.importer import ImportFailed, load_files
+from web.db.pool import Database
+from web.interchange.importer import ImportFailed, load_files
 from web.services import editor, profiles
 from web.services.accounts import create_token
 from web.settings import Settings

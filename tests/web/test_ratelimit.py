@@ -12,10 +12,10 @@ import pytest
 from click.testing import CliRunner
 
 from tests.web.webkit import database_with, load_small, member, scalar, sign_in, web_client
-from web import ratelimit
 from web.cli import main
-from web.db import Database
+from web.db.pool import Database
 from web.errors import RateLimited
+from web.services import ratelimit
 from web.services.accounts import create_token
 from web.settings import Settings
 from web.store import ratelimits as store

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from tests.web.webkit import load_small, member, post, sign_in, web_client
-from web.db import Database
+from web.db.pool import Database
 from web.settings import Settings
 
 HOMES = {"member": "/matches", "officer": "/officer/lists", "admin": "/admin/users"}

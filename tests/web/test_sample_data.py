@@ -11,8 +11,8 @@ import numpy as np
 from matcher.embed import text_hash
 from matcher.features import NEED_ROLE, OFFER_ROLE, profile_passages
 from matcher.profile import side_of
-from web.importer import load_files
-from web.samples import sample_files
+from web.interchange.importer import load_files
+from web.interchange.samples import sample_files
 
 PROFILES = Path(__file__).resolve().parents[2] / "profiles"
 

@@ -14,7 +14,7 @@ import pytest
 from tests.web.fakes import FakeMatching
 from tests.web.server import live_server
 from tests.web.webkit import PASSWORD, csrf, member, post, scalar, sign_in, web_client
-from web.db import Database
+from web.db.pool import Database
 from web.settings import Settings
 
 COOKIE = "caunoi_session"

@@ -23,15 +23,15 @@ from tests.matcher.conftest import FakeEmbedder
 from tests.matcher.test_first_stage import _sample
 from tests.web.server import live_server
 from tests.web.webkit import PASSWORD, load_small, member, wait_until
-from web.db import Database
-from web.embedding import embed_profiles_handler
+from web.db.pool import Database
+from web.jobs.embed import embed_profiles_handler
+from web.jobs.worker import Worker
 from web.matching import MatchingService
 from web.matching.budget import PREVIEW_PASSAGES, PREVIEW_SECONDS, cut_record
 from web.matching.snapshot import snapshot
 from web.services.accounts import create_token
 from web.services.profiles import EMBED_JOB
 from web.settings import Settings
-from web.worker import Worker
 
 MARK = "zzslowmark"  # texts holding it take SLOW seconds to embed (the test double below)
 SLOW = 6.0

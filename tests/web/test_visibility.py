@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from tests.web.webkit import load_small, member, sign_in, web_client
 from web.cli import main
-from web.db import Database
+from web.db.pool import Database
 from web.services import directory, visibility
 from web.services import introductions as intros
 from web.services.accounts import create_token, set_disabled

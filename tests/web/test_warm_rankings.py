@@ -1,4 +1,4 @@
-"""Stored default rankings (web.warm) stay equal to fresh ones through edits, additions, removals."""
+"""Stored default rankings (web.matching.warm) stay equal to fresh ones through edits, additions, removals."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from matcher.structured import encode_structured, mode_rivalry, mode_rivalry_tow
 from matcher.synth import synthesize
 from tests.matcher.conftest import FakeEmbedder
 from tests.matcher.test_first_stage import _sample
-from web.warm import WarmRankings
+from web.matching.warm import WarmRankings
 
 DEPTH = 10
 

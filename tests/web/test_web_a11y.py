@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 import pytest
 
 from tests.web.webkit import load_small, member, post, sign_in, web_client
-from web.db import Database
+from web.db.pool import Database
 from web.settings import Settings
 
 

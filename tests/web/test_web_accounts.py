@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 
 from tests.web.webkit import PASSWORD, csrf, member, post, scalar, sign_in, web_client
-from web.db import Database
-from web.security import hash_token
+from web.db.pool import Database
+from web.services.security import hash_token
 from web.settings import Settings
 
 

@@ -7,7 +7,7 @@ import re
 
 from tests.web.fakes import FakeMatching
 from tests.web.webkit import load_small, web_client
-from web.db import Database
+from web.db.pool import Database
 from web.services.directory import DirectoryQuery
 from web.services.profiles import import_records
 from web.settings import Settings

@@ -19,7 +19,7 @@ from babel.messages.pofile import read_po
 
 from tests.web.nasty import app_routes
 from tests.web.webkit import member, post, sign_in, web_client
-from web.db import Database
+from web.db.pool import Database
 from web.i18n import LOCALES, Renderer, po_path
 from web.settings import Settings
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.web.webkit import load_small, member, post, sign_in, web_client
-from web.db import Database
+from web.db.pool import Database
 from web.errors import Conflict, Forbidden, NotFound, RateLimited
 from web.i18n import Renderer
 from web.services import introductions as intros

@@ -12,7 +12,7 @@ from matcher.explain import Explanation
 from matcher.results import Match
 from tests.web.fakes import FakeMatching
 from tests.web.webkit import load_small, member, post, sign_in, web_client
-from web.db import Database
+from web.db.pool import Database
 from web.errors import Pending, Unavailable
 from web.services.matches import BAR_FULL, bars, headline
 from web.settings import Settings

@@ -8,7 +8,7 @@ from typing import Any
 
 from tests.web.fakes import FakeMatching
 from tests.web.webkit import load_small, member, post, scalar, sign_in, web_client
-from web.db import Database
+from web.db.pool import Database
 from web.services.editor import completeness, new_profile_id, record_from_form
 from web.settings import Settings
 from web.store import profiles as profile_store

@@ -20,7 +20,7 @@ from tests.web.webkit import (
     sign_in,
     web_client,
 )
-from web.db import Database
+from web.db.pool import Database
 from web.services.profiles import import_records
 from web.settings import Settings
 
@@ -194,7 +194,7 @@ def test_error_pages_are_friendly_in_both_languages(db: Database, settings: Sett
 def test_a_value_the_database_cannot_store_is_refused_on_pages_and_in_the_api(
         db: Database, settings: Settings) -> None:
     """A NUL character, which PostgreSQL cannot store, is refused before it gets there
-    (``web.deps.refuse_unstorable``): in a path it names nothing (404), in a parameter it is a bad
+    (``web.http.deps.refuse_unstorable``): in a path it names nothing (404), in a parameter it is a bad
     request (400); a page for people, problem+json for programs, never a server error."""
     with web_client(settings, db) as c:
         r = c.get("/profiles/a%00b")

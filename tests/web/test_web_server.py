@@ -11,7 +11,7 @@ import pytest
 from tests.web.fakes import FakeMatching
 from tests.web.server import live_server
 from tests.web.webkit import PASSWORD, load_small, member
-from web.db import Database
+from web.db.pool import Database
 from web.settings import Settings
 
 

@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from tests.web.webkit import member, post, scalar, sign_in, web_client
-from web.db import Database
+from web.db.pool import Database
 from web.services.profiles import import_records
 from web.services.suggestions import MAX_CHARS, Suggestion, accept, suggest
 from web.settings import Settings

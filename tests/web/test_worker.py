@@ -18,13 +18,13 @@ from matcher.embed import text_hash
 from matcher.features import NEED_ROLE, OFFER_ROLE, profile_passages
 from matcher.text import DEFAULT_PASSAGE_CHARS, DEFAULT_PASSAGE_WORDS
 from tests.web.webkit import wait_until
-from web.db import Database
-from web.embedding import make_embedder
-from web.importer import load_files
+from web.db.pool import Database
+from web.interchange.importer import load_files
+from web.jobs.worker import Worker, backoff_seconds
+from web.matching.embedding import make_embedder
 from web.services.profiles import EMBED_JOB, import_records
 from web.settings import Settings
 from web.store import jobs as job_store
-from web.worker import Worker, backoff_seconds
 
 DATA = Path(__file__).parent / "data"
 
@@ -35,7 +35,7 @@ def counts(db: Database) -> dict[str, int]:
 
 
 def test_import_queues_one_job_per_changed_profile_and_worker_embeds_them(db: Database, settings: Settings) -> None:
-    from web.embedding import embed_profiles_handler
+    from web.jobs.embed import embed_profiles_handler
 
     import_records(db, load_files([DATA / "small.json"]))
     assert counts(db)["queued"] == 6
@@ -57,7 +57,7 @@ def test_import_queues_one_job_per_changed_profile_and_worker_embeds_them(db: Da
 def test_loading_the_index_queues_published_profiles_whose_vectors_are_missing(db: Database, settings: Settings) -> None:
     """Vectors of another model or role (the engine's roles changed on 2026-12-03) do not count:
     such profiles are queued again at load instead of waiting, invisible, for their next edit."""
-    from web.embedding import embed_profiles_handler
+    from web.jobs.embed import embed_profiles_handler
     from web.matching.records import ready_records
 
     import_records(db, load_files([DATA / "small.json"]))

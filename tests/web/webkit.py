@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 
 from tests.web.fakes import FakeMatching
 from web.app import create_app
-from web.db import Database
-from web.importer import load_files
+from web.db.pool import Database
+from web.interchange.importer import load_files
 from web.services.accounts import create_user
 from web.services.profiles import import_records
 from web.settings import Settings

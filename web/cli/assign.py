@@ -23,8 +23,8 @@ import click
 
 from matcher.assign import AssignmentResult, assign_pairs
 from web.cli.context import Context, pass_ctx
-from web.curation.instance import load_instance, unscored_pairs
 from web.errors import DomainError
+from web.services.curation.instance import load_instance, unscored_pairs
 
 
 class CsvError(click.ClickException):

@@ -14,8 +14,8 @@ import click
 import numpy as np
 
 from web.cli.context import CliError, Context, pass_ctx
-from web.db import Database
-from web.embedding import make_embedder
+from web.db.pool import Database
+from web.matching.embedding import make_embedder
 from web.store.vectors import select_model_vectors, upsert_vectors
 
 

@@ -10,7 +10,8 @@ from typing import Any
 
 import click
 
-from web.db import Database, DatabaseError
+from web.db.pool import Database
+from web.db.server import DatabaseError
 from web.matching.build import build_matching
 from web.matching.service import MatchingService
 from web.settings import Settings

@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from web.cli.context import CliError, Context, emit_json, pass_ctx
-from web.db import DatabaseError, apply_migrations, backup, migration_status, restore
+from web.db.migrate import apply_migrations, migration_status
+from web.db.server import DatabaseError, backup, restore
 
 
 @click.group("db")

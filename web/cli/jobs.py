@@ -18,7 +18,7 @@ from web.store import jobs as job_store
 @pass_ctx
 def worker_cmd(ctx: Context, once: bool, batch_size: int) -> None:
     """Run the background worker (embedding jobs); stops cleanly on SIGTERM or Ctrl-C."""
-    from web.embedding import build_worker
+    from web.jobs.embed import build_worker
 
     worker = build_worker(ctx.settings, ctx.db, batch_size)
     if once:

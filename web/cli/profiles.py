@@ -9,7 +9,7 @@ import click
 
 from web.cli.context import CliError, Context, emit_json, pass_ctx
 from web.errors import NotFound
-from web.importer import FORMATS, ImportFailed, export_lines, load_files
+from web.interchange.importer import FORMATS, ImportFailed, export_lines, load_files
 from web.services.profiles import delete_profile, import_records
 from web.services.visibility import OPERATOR, record_for, records_for
 from web.store import profiles as store

@@ -9,8 +9,8 @@ import click
 
 from web.cli.cache import seed_cache
 from web.cli.context import CliError, Context, pass_ctx
-from web.importer import ImportFailed, load_files
-from web.samples import REPO_PROFILES, sample_files
+from web.interchange.importer import ImportFailed, load_files
+from web.interchange.samples import REPO_PROFILES, sample_files
 from web.services.profiles import import_records
 from web.store import jobs as job_store
 from web.store import profiles as store
@@ -42,7 +42,8 @@ def serve_cmd(ctx: Context, host: str | None, port: int | None, workers: int | N
 
 def _embed_before_serving(ctx: Context, folder: Path) -> None:
     """Seed the vector cache from the shipped file, then embed whatever is still missing."""
-    from web.embedding import build_worker, make_embedder
+    from web.jobs.embed import build_worker
+    from web.matching.embedding import make_embedder
 
     seed = folder / "ecosystem.vectors.npz"
     if seed.exists():
@@ -58,10 +59,10 @@ def _embed_before_serving(ctx: Context, folder: Path) -> None:
 
 
 def _seed_story(ctx: Context, accounts: list[DemoAccount]) -> None:
-    """The demo's activity (``web.curation.demo``). Its mail stays in the outbox, whatever the SMTP
+    """The demo's activity (``web.services.curation.demo``). Its mail stays in the outbox, whatever the SMTP
     settings; a matching service is loaded only when the event's pairs still need scores."""
-    from web.curation.demo import seed_story
     from web.i18n import Renderer
+    from web.services.curation.demo import seed_story
     from web.services.mail import Mailer
 
     mailer = Mailer(ctx.settings.model_copy(update={"smtp_host": None}), Renderer())

@@ -10,8 +10,8 @@ import numpy as np
 
 from matcher.synth import random_vectors, synthesize
 from web.cli.context import CliError
-from web.importer import ImportFailed, load_files
-from web.samples import REPO_PROFILES, sample_files
+from web.interchange.importer import ImportFailed, load_files
+from web.interchange.samples import REPO_PROFILES, sample_files
 
 
 @click.command("synth")

@@ -16,6 +16,9 @@ Requests take no lock (issue 12): they rank on a published snapshot of the engin
 and embedded and scored on a small bounded pool with a deadline (``requests``), so that one
 user's text never holds up another user's answer.
 
+Beside it: the configured embedder (``embedding``) and the precomputed rankings (``warm``). The
+package may import store, db and ``matcher``; services, jobs and http import it, never the reverse.
+
 What the web layer may call on it is the Protocol ``MatchingContract`` (``contract``), which the
 test double in ``tests.web.fakes`` keeps too.
 """

@@ -4,7 +4,7 @@ both build through here; the engine's configuration itself is ``web.matching.eng
 
 from __future__ import annotations
 
-from web.db import Database
+from web.db.pool import Database
 from web.matching.engine_config import build_engine
 from web.matching.service import MatchingService
 from web.settings import Settings

@@ -12,13 +12,13 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from matcher.results import Match
-from web.warm import WarmRankings
+from web.matching.warm import WarmRankings
 
 Pair = tuple[str, str]  # (a id, b id): a pair of a match list, scored from a's side
 
 
 class MatchingContract(Protocol):
-    """The matching service as routes, services and the API use it (``web.deps.Matching``)."""
+    """The matching service as routes, services and the API use it (``web.http.deps.Matching``)."""
 
     @property
     def ready(self) -> bool:

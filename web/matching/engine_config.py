@@ -6,8 +6,8 @@ build its engines here too without importing its own builder back."""
 from __future__ import annotations
 
 from matcher.engine import Engine
-from web.db import Database
-from web.embedding import make_embedder
+from web.db.pool import Database
+from web.matching.embedding import make_embedder
 from web.settings import Settings
 from web.store.vectors import PgVectorCache
 

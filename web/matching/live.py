@@ -4,7 +4,7 @@ Issue 12: a member's preview held the service's lock while the model read 200 pa
 every ranking of every user waited for it (a minute). Here readers hold no lock while they rank:
 ``published`` is a snapshot (``web.matching.snapshot``: copy-on-write, sharing the arrays) of the
 engine that the writer, holding ``writing``, updates and then publishes again. What readers
-compute on a snapshot (a ranking for the result cache, a default ranking for ``web.warm``) is
+compute on a snapshot (a ranking for the result cache, a default ranking for ``web.matching.warm``) is
 kept only if that snapshot is still the published one when they finish, so nothing computed on
 a replaced index is ever served. The short lock guards dictionaries only.
 """
@@ -19,7 +19,7 @@ from typing import Any
 from matcher.engine import Engine
 from matcher.results import Match
 from web.matching.snapshot import snapshot
-from web.warm import WarmRankings, encode_match
+from web.matching.warm import WarmRankings, encode_match
 
 RESULT_CACHE_SIZE = 4096
 
@@ -81,7 +81,7 @@ class LiveIndex:
 
     def remember(self, engine: Engine, key: tuple[Any, ...], result: list[Match]) -> None:
         """Cache ``result``, ranked on ``engine``, if ``engine`` is still the published one. As JSON
-        bytes (``web.warm.encode_match``): thousands of rankings as objects are millions of objects
+        bytes (``web.matching.warm.encode_match``): thousands of rankings as objects are millions of objects
         for the garbage collector to walk (full collections of 150–300 ms every few seconds under
         load, measured), bytes none; each reader also gets its own copy."""
         raw = b"[" + b",".join(encode_match(m) for m in result) + b"]"

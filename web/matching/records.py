@@ -10,7 +10,7 @@ import psycopg
 
 from matcher.embed import text_hash
 from matcher.features import NEED_ROLE, OFFER_ROLE, embedding_texts
-from web.db import Database
+from web.db.pool import Database
 from web.errors import Invalid
 from web.store import jobs as job_store
 from web.store import profiles as store

@@ -172,7 +172,7 @@ class _ReadThrough:
 
 def request_model(settings: Settings, shared: Embedder) -> Embedder:
     """The model for request texts: an instance of its own, one thread per call, not ``shared`` (the
-    background worker's, ``web.embedding.make_embedder``), whose lock it holds for whole batches;
+    background worker's, ``web.matching.embedding.make_embedder``), whose lock it holds for whole batches;
     except for sentence-transformers, whose torch model is thread-safe and would double the memory."""
     backend, model = settings.embedding_backend, settings.embedding_model
     if backend == "e5-onnx":

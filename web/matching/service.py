@@ -14,8 +14,7 @@ import psycopg
 from matcher.engine import Engine
 from matcher.render import render_explanation
 from matcher.results import Match
-from web.db import Database
-from web.embedding import make_embedder
+from web.db.pool import Database
 from web.errors import Invalid, NotFound, Pending, Unavailable
 from web.matching.budget import (
     PREVIEW_PASSAGES,
@@ -26,16 +25,17 @@ from web.matching.budget import (
     cut_text,
 )
 from web.matching.contract import MatchingContract, Pair
+from web.matching.embedding import make_embedder
 from web.matching.engine_config import build_engine
 from web.matching.live import LiveIndex
 from web.matching.records import engine_filters, ready_changes, ready_records
 from web.matching.requests import QUEUE, THREADS, RequestModel, RequestPool, machine_cores, request_model
 from web.matching.snapshot import with_encoder
+from web.matching.warm import WarmRankings
 from web.settings import Settings
 from web.store import profiles as store
 from web.store.events import INDEX_CHANNEL, listen
 from web.store.vectors import PgVectorCache
-from web.warm import WarmRankings
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ class MatchingService:
                                           machine_cores(settings.data_dir / "embed-slots"), PgVectorCache(db))
         self.searches = RequestPool("embed-search", self.request_model, request_threads, request_queue)
         self.previews = RequestPool("embed-preview", self.request_model, request_threads, request_queue)
-        # every profile's default ranking, precomputed and kept exact across changes (web.warm)
+        # every profile's default ranking, precomputed and kept exact across changes (web.matching.warm)
         self.warm = WarmRankings(settings.warm_rankings, settings.warm_shortlist)
         self.live = LiveIndex(self.warm)
         self._stop = threading.Event()
@@ -293,7 +293,7 @@ class MatchingService:
 
     def warm_json(self, profile_id: str, top: int) -> bytes | None:
         """The API's answer for a default request (no filters) as JSON bytes when the profile's
-        ranking is stored (``web.warm``), else None (rank it: ``rank``). Takes no lock."""
+        ranking is stored (``web.matching.warm``), else None (rank it: ``rank``). Takes no lock."""
         if not self.live.loaded or top > self.warm.depth:
             return None
         return self.warm.json(profile_id, top)

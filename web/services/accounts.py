@@ -9,10 +9,10 @@ from dataclasses import dataclass
 
 from zxcvbn import zxcvbn
 
-from web.db import Database
+from web.db.pool import Database
 from web.errors import Conflict, Invalid, NotFound
 from web.i18n import N_
-from web.security import MIN_PASSWORD_LENGTH, generate_password, hash_password, new_api_token
+from web.services.security import MIN_PASSWORD_LENGTH, generate_password, hash_password, new_api_token
 from web.store import profiles as profile_store
 from web.store import sessions as session_store
 from web.store import users as store
@@ -108,7 +108,7 @@ def set_disabled(db: Database, email: str, disabled: bool, actor: str = "cli", a
 
 def disable_user(db: Database, user_id: int, disabled: bool, actor: str, actor_id: int | None = None) -> None:
     """Disable (or enable) a user. Disabling ends their web sessions at once; their API tokens stop
-    working within ``web.api.auth.TOKEN_CACHE_SECONDS``."""
+    working within ``web.http.api.auth.TOKEN_CACHE_SECONDS``."""
     with db.connection() as conn, conn.transaction():
         if store.get_user(conn, user_id) is None:
             raise NotFound(N_("This user does not exist."))

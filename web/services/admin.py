@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from web import ratelimit
-from web.db import Database
+from web.db.pool import Database
 from web.errors import Invalid, NotFound
 from web.i18n import N_
+from web.services import ratelimit
 from web.services.accounts import check_role, disable_user
 from web.store import audit as audit_store
 from web.store import outbox as outbox_store

@@ -2,7 +2,7 @@
 
 Shared by the web app and the API. Messages are marked ``N_`` so the web layer can translate them.
 Anonymous requests answer alike whether or not an address has an account: failed sign-ins are
-counted per address, known or not (``web.ratelimit.login_failures``); a reset request or a sign-up
+counted per address, known or not (``web.services.ratelimit.login_failures``); a reset request or a sign-up
 is answered at once and its mail, to a new or an existing owner, prepared after the answer has
 gone (``later``), so neither the words nor the time tell whether the address is known.
 """
@@ -15,13 +15,13 @@ from typing import Any
 
 import psycopg
 
-from web import ratelimit
-from web.db import Database
+from web.db.pool import Database
 from web.errors import Conflict, Invalid, RateLimited, Unauthorized
 from web.i18n import N_
-from web.security import hash_password, hash_token, verify_password
+from web.services import ratelimit
 from web.services.accounts import check_password, is_email
 from web.services.mail import Mailer
+from web.services.security import hash_password, hash_token, verify_password
 from web.settings import Settings
 from web.store import outbox as outbox_store
 from web.store import profiles as profile_store

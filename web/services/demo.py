@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 
-from web.db import Database
-from web.security import generate_password
+from web.db.pool import Database
 from web.services.accounts import create_user
+from web.services.security import generate_password
 from web.store import users as user_store
 
 # the sample profiles the demo member accounts own (first existing one wins)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from web.db import Database
+from web.db.pool import Database
 from web.errors import NotFound, Unavailable
 from web.i18n import N_
 from web.matching.contract import MatchingContract

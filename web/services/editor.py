@@ -17,7 +17,7 @@ from typing import Any
 from matcher.profile import KIND_ONLY_FIELDS
 from matcher.results import Match
 from matcher.text import strip_diacritics
-from web.db import Database
+from web.db.pool import Database
 from web.errors import NotFound, Stale, Unavailable
 from web.i18n import N_
 from web.matching.budget import PREVIEW_PASSAGES, cut_record

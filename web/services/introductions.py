@@ -14,7 +14,7 @@ from typing import Any
 
 import psycopg
 
-from web.db import Database
+from web.db.pool import Database
 from web.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited
 from web.i18n import N_
 from web.services import visibility

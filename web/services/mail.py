@@ -13,7 +13,7 @@ from typing import Any
 
 import psycopg
 
-from web.db import Database
+from web.db.pool import Database
 from web.i18n import Renderer, check_locale
 from web.settings import Settings
 from web.store import outbox as store

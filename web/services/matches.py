@@ -13,7 +13,7 @@ from matcher.evidence import Evidence
 from matcher.explain import Explanation
 from matcher.labels import component_label
 from matcher.results import Match
-from web.db import Database
+from web.db.pool import Database
 from web.errors import Invalid, NotFound, Pending, Unavailable
 from web.i18n import N_
 from web.matching.contract import MatchingContract

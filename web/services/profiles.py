@@ -18,7 +18,7 @@ from typing import Any
 import psycopg
 
 from matcher.profile import FieldError, normalise_record, validate_record
-from web.db import Database
+from web.db.pool import Database
 from web.errors import Forbidden, Invalid, NotFound, Stale
 from web.services.accounts import is_email
 from web.store import events
@@ -112,7 +112,7 @@ def import_records(db: Database, raws: list[dict[str, Any]], *, actor: str = "cl
     nothing written). The first record with a problem raises ``InvalidProfile`` naming it, its
     field and why, before anything is written.
 
-    Records read from files were checked by ``web.importer`` already, to report every problem
+    Records read from files were checked by ``web.interchange.importer`` already, to report every problem
     with its file and line; they are checked again here (a few hundred microseconds a record)
     because this door cannot tell them from records that were not.
     """

@@ -1,4 +1,4 @@
-"""SQL for the demo story (``web.curation.demo``): setting the times of what it created through
+"""SQL for the demo story (``web.services.curation.demo``): setting the times of what it created through
 the services, since a story needs time to have passed (an expired request, meetings of a past
 event). Nothing else writes times by hand."""
 

@@ -8,7 +8,7 @@ import numpy as np
 import psycopg
 from pgvector import Vector
 
-from web.db import Database
+from web.db.pool import Database
 
 CacheKey = tuple[str, str, str]  # (text_hash, role, model)
 

@@ -1,0 +1,112 @@
+"""My profiles: the list, the editor for a new or an owned profile, the live preview, and the
+suggestions read from the description."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from web.errors import Invalid
+from web.http import session
+from web.http.deps import DB, FormItems, Matching, User
+from web.http.render import is_htmx, redirect, render
+from web.i18n import N_
+from web.matching.contract import MatchingContract
+from web.services import editor, matches, suggestions
+from web.services.editor import SaveResult
+
+router = APIRouter(prefix="/me")
+KINDS = ("startup", "incubator", "cluster", "partner")
+
+
+def _context(db: DB, record: dict[str, Any], profile_id: str | None, matching: MatchingContract) -> dict[str, Any]:
+    percent, hints = editor.completeness(record)
+    draft = dict(record, id=profile_id) if profile_id else record
+    shown = editor.preview(matching, draft)
+    results = matches.explain_results(db, shown.results)
+    return {"r": record, "profile_id": profile_id, "percent": percent, "hints": hints, "results": results,
+            "preview_cut": shown.cut, "preview_busy": shown.busy, "errors": {}, "extra_doc": False}
+
+
+def _editor(request: Request, db: DB, record: dict[str, Any], profile_id: str | None, matching: MatchingContract,
+            errors: dict[str, list[str]] | None = None, status_code: int = 200, extra_doc: bool = False,
+            revision: int | None = None) -> Response:
+    context = _context(db, record, profile_id, matching) | {"errors": errors or {}, "extra_doc": extra_doc,
+                                                            "suggestions": suggestions.suggest(record),
+                                                            "revision": revision}
+    return render(request, "me/editor.html", context, status_code=status_code)
+
+
+def _form_profile_id(items: list[tuple[str, str]]) -> str | None:
+    """The profile a preview is of (the form's hidden ``profile_id``); None for a new one, as for a
+    blank id, which is no id once normalised."""
+    return (dict(items).get("profile_id") or "").strip() or None
+
+
+@router.get("/profiles")
+def my_profiles(request: Request, db: DB, user: User) -> Response:
+    return render(request, "me/profiles.html", {"profiles": matches.owned_profiles(db, user), "kinds": KINDS})
+
+
+@router.get("/profiles/new")
+def new_profile(request: Request, db: DB, user: User, matching: Matching, kind: str = "startup") -> Response:
+    if kind not in KINDS:
+        raise Invalid(N_("Unknown kind of organisation."))
+    record = {"kind": kind, "country": "VN" if kind != "partner" else "", "languages": ["vi", "en"]}
+    return _editor(request, db, record, None, matching)
+
+
+@router.get("/profiles/{profile_id}")
+def edit_profile(request: Request, db: DB, user: User, matching: Matching, profile_id: str) -> Response:
+    row = editor.load_own(db, user, profile_id)
+    return _editor(request, db, row.record, profile_id, matching, revision=row.revision)
+
+
+def _save(request: Request, db: DB, user: User, matching: MatchingContract, items: list[tuple[str, str]],
+          profile_id: str | None) -> Response:
+    record = editor.record_from_form(items)
+    revision = editor.form_revision(items)
+    action = dict(items).get("action")
+    if action in ("add_document", "edit"):  # "edit": their version again, from the conflict page
+        return _editor(request, db, record, profile_id, matching, extra_doc=action == "add_document",
+                       revision=revision)
+    result: SaveResult = editor.save(db, matching, user, record, profile_id, revision)
+    if result.conflict is not None:
+        return render(request, "me/conflict.html", {"conflict": result.conflict, "profile_id": profile_id,
+                                                    "items": editor.resubmitted(items)}, status_code=409)
+    if result.errors:
+        return _editor(request, db, result.record, profile_id, matching, result.errors, status_code=422,
+                       revision=revision)
+    session.flash(request, N_("Profile saved. Your matches are being updated."))
+    return redirect(request, f"/me/profiles/{result.profile_id}")
+
+
+@router.post("/profiles/new")
+def create_profile(request: Request, db: DB, user: User, matching: Matching, items: FormItems) -> Response:
+    return _save(request, db, user, matching, items, None)
+
+
+@router.post("/profiles/preview")
+def preview(request: Request, db: DB, user: User, matching: Matching, items: FormItems) -> Response:
+    record = editor.record_from_form(items)
+    profile_id = _form_profile_id(items)
+    return render(request, "me/editor.html", _context(db, record, profile_id, matching), block="preview")
+
+
+@router.post("/profiles/suggestions")
+def suggest(request: Request, db: DB, user: User, matching: Matching, items: FormItems) -> Response:
+    """The suggestions panel again, for the description being written (htmx); the boxes ticked stay."""
+    if not is_htmx(request):  # nothing calls this without JavaScript: answer with the editor itself
+        return _editor(request, db, editor.record_from_form(items), _form_profile_id(items), matching,
+                       revision=editor.form_revision(items))
+    record, ticked = editor.read_form(items)
+    return render(request, "me/editor.html", {"suggestions": suggestions.suggest(record, ticked)},
+                  block="suggestions")
+
+
+@router.post("/profiles/{profile_id}")
+def update_profile(request: Request, db: DB, user: User, matching: Matching, profile_id: str,
+                   items: FormItems) -> Response:
+    return _save(request, db, user, matching, items, profile_id)

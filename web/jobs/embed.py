@@ -1,0 +1,44 @@
+"""The embedding job and the production worker.
+
+The job embeds a profile's passages (``web.matching.embedding.embed_records``) inside the worker's
+transaction, then tells every process's live index that the profile is ready (``caunoi_index``).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import psycopg
+
+from web.jobs.worker import Handler, Worker
+from web.matching.embedding import embed_records, make_embedder
+from web.services.introductions import expire_due
+from web.services.profiles import EMBED_JOB
+from web.settings import Settings
+from web.store import profiles as store
+from web.store.events import notify_index
+from web.store.jobs import JobRow
+
+log = logging.getLogger(__name__)
+
+
+def embed_profiles_handler(settings: Settings) -> Handler:
+    embedder = make_embedder(settings)
+
+    def handle(conn: psycopg.Connection, jobs: list[JobRow]) -> None:
+        records = []
+        for job in jobs:
+            row = store.get_profile(conn, job.key)
+            if row is not None:  # deleted since: nothing to embed
+                records.append(row.record)
+        n = embed_records(conn, embedder, records)
+        log.info("embedded %d texts for %d profiles", n, len(records))
+        notify_index(conn, [r["id"] for r in records])
+
+    return handle
+
+
+def build_worker(settings: Settings, db: Any, batch_size: int = 16) -> Worker:
+    """The production worker: embedding jobs, plus expiring unanswered introductions every minute."""
+    return Worker(db, {EMBED_JOB: embed_profiles_handler(settings)}, batch_size=batch_size, periodic=[expire_due])
