@@ -1,6 +1,7 @@
 """The ``caunoi`` command line: the group ``main`` and its global options. Each command group
 lives in a module of its own (``accounts``, ``assign``, ``cache``, ``db``, ``jobs``, ``match``,
-``profiles``, ``serve``, ``synth``) and is registered here; what they share is in ``context``.
+``profiles``, ``schedule``, ``serve``, ``synth``) and is registered here; what they share is in
+``context`` (and the offline commands' CSV reading in ``csvinput``).
 
 Errors go to stderr with a non-zero exit status; ``--json`` output is one JSON document (or
 JSON Lines where a command says so) on stdout.
@@ -16,7 +17,7 @@ from typing import Any
 
 import click
 
-from web.cli import accounts, assign, cache, db, jobs, match, profiles, serve, synth
+from web.cli import accounts, assign, cache, db, jobs, match, profiles, schedule, serve, synth
 from web.cli.context import Context
 from web.settings import Settings
 
@@ -52,7 +53,7 @@ def main(click_ctx: click.Context, data_dir: Path | None, database_url: str | No
 
 
 def _register(group: click.Group) -> None:
-    for module in (profiles, db, serve, accounts, synth, jobs, match, cache, assign):
+    for module in (profiles, db, serve, accounts, synth, jobs, match, cache, assign, schedule):
         for command in module.COMMANDS:
             group.add_command(command)
 

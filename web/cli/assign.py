@@ -13,7 +13,6 @@ infeasible instance is not an error: it is reported (exit status 0) with the sma
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 from pathlib import Path
@@ -23,47 +22,9 @@ import click
 
 from matcher.assign import AssignmentResult, assign_pairs
 from web.cli.context import Context, pass_ctx
+from web.cli.csvinput import CsvError, csv_rows
 from web.errors import DomainError
 from web.services.curation.instance import load_instance, unscored_pairs
-
-
-class CsvError(click.ClickException):
-    """Bad CSV input, located by file, line and column (exit status 1)."""
-
-    def __init__(self, path: Path, line: int, column: str | None, message: str) -> None:
-        where = f"{path}: line {line}" + (f", column {column}" if column else "")
-        super().__init__(f"{where}: {message}")
-
-
-def _rows(path: Path, columns: tuple[str, ...]):
-    """Yield ``(line_number, {column: stripped text})`` for each data row of ``path``."""
-    try:
-        handle = path.open(newline="", encoding="utf-8-sig")
-    except OSError as exc:
-        raise CsvError(path, 0, None, f"cannot open: {exc.strerror}") from None
-    with handle:
-        reader = csv.reader(handle)
-        try:
-            header = [h.strip().lower() for h in next(reader, [])]
-            missing = [c for c in columns if c not in header]
-            if missing:
-                raise CsvError(
-                    path,
-                    1,
-                    None,
-                    f"missing column(s) {', '.join(missing)}; expected header {','.join(columns)}",
-                )
-            pos = {c: header.index(c) for c in columns}
-            for row in reader:
-                if not any(cell.strip() for cell in row):
-                    continue
-                if len(row) < len(header):
-                    raise CsvError(
-                        path, reader.line_num, None, f"{len(row)} field(s), the header has {len(header)}"
-                    )
-                yield reader.line_num, {c: row[i].strip() for c, i in pos.items()}
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise CsvError(path, reader.line_num, None, f"not readable as CSV: {exc}") from None
 
 
 def _id(path: Path, line: int, column: str, value: str, known: set | None = None) -> str:
@@ -90,7 +51,7 @@ def read_scores(path: Path) -> list[tuple[str, str, float]]:
     """Pairs ``(a, b, score)`` from a scores CSV; a repeated pair is an error."""
     seen: dict[tuple[str, str], int] = {}
     out = []
-    for line, row in _rows(path, ("a", "b", "score")):
+    for line, row in csv_rows(path, ("a", "b", "score")):
         a, b = _id(path, line, "a", row["a"]), _id(path, line, "b", row["b"])
         try:
             score = float(row["score"])
@@ -109,7 +70,7 @@ def read_capacities(path: Path, known: set[str]) -> dict[str, tuple[int, int | N
     """``{id: (min, max)}`` from a capacity CSV (``max`` None: unlimited)."""
     out: dict[str, tuple[int, int | None]] = {}
     lines: dict[str, int] = {}
-    for line, row in _rows(path, ("id", "min", "max")):
+    for line, row in csv_rows(path, ("id", "min", "max")):
         id_ = _id(path, line, "id", row["id"], known)
         if id_ in out:
             raise CsvError(path, line, "id", f"{id_!r} already listed on line {lines[id_]}")
@@ -124,7 +85,7 @@ def read_capacities(path: Path, known: set[str]) -> dict[str, tuple[int, int | N
 def read_pairs(path: Path, a_known: set[str], b_known: set[str]) -> list[tuple[str, str]]:
     """Pairs ``(a, b)`` from a blocked/forced CSV; both ids must appear on their side of the scores."""
     out = []
-    for line, row in _rows(path, ("a", "b")):
+    for line, row in csv_rows(path, ("a", "b")):
         out.append((_id(path, line, "a", row["a"], a_known), _id(path, line, "b", row["b"], b_known)))
     return out
 
