@@ -18,8 +18,9 @@ from web.interchange.importer import load_files
 from web.jobs.embed import embed_profiles_handler
 from web.jobs.worker import Worker
 from web.services.accounts import create_token, create_user
-from web.services.profiles import EMBED_JOB, import_records
+from web.services.profiles import import_records
 from web.settings import Settings
+from web.store.jobs import EMBED_JOB
 
 DATA = Path(__file__).parent / "data"
 

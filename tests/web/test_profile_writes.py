@@ -115,7 +115,7 @@ def test_the_import_the_api_and_the_editor_share_one_write_path(
     def written(pid: str, action: str) -> None:
         assert scalar(db, "SELECT count(*) FROM profiles WHERE id = %(p)s", {"p": pid}) == 1
         assert scalar(db, "SELECT count(*) FROM jobs WHERE kind = %(k)s AND key = %(p)s",
-                      {"k": profiles.EMBED_JOB, "p": pid}) == 1
+                      {"k": job_store.EMBED_JOB, "p": pid}) == 1
         assert scalar(db, "SELECT action FROM audit_log ORDER BY id DESC LIMIT 1") == action
         assert listener(events.JOBS_CHANNEL) == [""]
 

@@ -30,8 +30,8 @@ from web.matching import MatchingService
 from web.matching.budget import PREVIEW_PASSAGES, PREVIEW_SECONDS, cut_record
 from web.matching.snapshot import snapshot
 from web.services.accounts import create_token
-from web.services.profiles import EMBED_JOB
 from web.settings import Settings
+from web.store.jobs import EMBED_JOB
 
 MARK = "zzslowmark"  # texts holding it take SLOW seconds to embed (the test double below)
 SLOW = 6.0

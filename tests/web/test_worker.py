@@ -22,9 +22,10 @@ from web.db.pool import Database
 from web.interchange.importer import load_files
 from web.jobs.worker import Worker, backoff_seconds
 from web.matching.embedding import make_embedder
-from web.services.profiles import EMBED_JOB, import_records
+from web.services.profiles import import_records
 from web.settings import Settings
 from web.store import jobs as job_store
+from web.store.jobs import EMBED_JOB
 
 DATA = Path(__file__).parent / "data"
 

@@ -14,11 +14,10 @@ import psycopg
 from web.jobs.worker import Handler, Worker
 from web.matching.embedding import embed_records, make_embedder
 from web.services.introductions import expire_due
-from web.services.profiles import EMBED_JOB
 from web.settings import Settings
 from web.store import profiles as store
 from web.store.events import notify_index
-from web.store.jobs import JobRow
+from web.store.jobs import EMBED_JOB, JobRow
 
 log = logging.getLogger(__name__)
 

@@ -13,6 +13,7 @@ from web.db.pool import Database
 from web.errors import Conflict, Invalid, NotFound
 from web.i18n import N_
 from web.services.security import MIN_PASSWORD_LENGTH, generate_password, hash_password, new_api_token
+from web.store import audit as audit_store
 from web.store import profiles as profile_store
 from web.store import sessions as session_store
 from web.store import users as store
@@ -78,7 +79,7 @@ def create_user(db: Database, email: str, role: str = "member", password: str | 
         if store.get_user_by_email(conn, email) is not None:
             raise Conflict(f"a user with e-mail {email} already exists", field="email")
         user = store.insert_user(conn, email, hash_password(password), role, display_name, locale)
-        profile_store.insert_audit(conn, "create", "user", str(user.id), {"email": email, "role": role}, actor=actor)
+        audit_store.insert_audit(conn, "create", "user", str(user.id), {"email": email, "role": role}, actor=actor)
     return NewUser(user, generated)
 
 
@@ -95,7 +96,7 @@ def set_role(db: Database, email: str, role: str, actor: str = "cli", actor_id: 
     user = require_user(db, email)
     with db.connection() as conn, conn.transaction():
         store.update_user_role(conn, user.id, role)
-        profile_store.insert_audit(conn, "set-role", "user", str(user.id), {"from": user.role, "to": role},
+        audit_store.insert_audit(conn, "set-role", "user", str(user.id), {"from": user.role, "to": role},
                                    actor=actor, actor_id=actor_id)
     return require_user(db, email)
 
@@ -115,7 +116,7 @@ def disable_user(db: Database, user_id: int, disabled: bool, actor: str, actor_i
         store.update_user_disabled(conn, user_id, disabled)
         if disabled:
             session_store.delete_user_sessions(conn, user_id)
-        profile_store.insert_audit(conn, "disable" if disabled else "enable", "user", str(user_id),
+        audit_store.insert_audit(conn, "disable" if disabled else "enable", "user", str(user_id),
                                    actor=actor, actor_id=actor_id)
 
 
@@ -131,7 +132,7 @@ def create_token(db: Database, email: str, name: str = "", actor: str = "cli",
     token, token_hash = new_api_token()
     with db.connection() as conn, conn.transaction():
         token_id = store.insert_token(conn, user.id, name, token_hash, expires_days)
-        profile_store.insert_audit(conn, "create", "token", str(token_id),
+        audit_store.insert_audit(conn, "create", "token", str(token_id),
                                    {"user": email, "name": name, "expires_days": expires_days}, actor=actor)
     return token_id, token
 
@@ -140,7 +141,7 @@ def revoke_token(db: Database, token_id: int, actor: str = "cli") -> None:
     with db.connection() as conn, conn.transaction():
         if not store.revoke_token(conn, token_id):
             raise NotFound(f"no active token with id {token_id}")
-        profile_store.insert_audit(conn, "revoke", "token", str(token_id), actor=actor)
+        audit_store.insert_audit(conn, "revoke", "token", str(token_id), actor=actor)
 
 
 def add_owner(db: Database, user_id: int, profile_id: str, actor: str = "cli") -> None:
@@ -148,4 +149,4 @@ def add_owner(db: Database, user_id: int, profile_id: str, actor: str = "cli") -
         if profile_store.get_profile(conn, profile_id) is None:
             raise NotFound(f"no profile with id {profile_id!r}")
         store.insert_owner(conn, user_id, profile_id)
-        profile_store.insert_audit(conn, "add-owner", "profile", profile_id, {"user_id": user_id}, actor=actor)
+        audit_store.insert_audit(conn, "add-owner", "profile", profile_id, {"user_id": user_id}, actor=actor)

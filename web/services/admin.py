@@ -12,7 +12,6 @@ from web.services import ratelimit
 from web.services.accounts import check_role, disable_user
 from web.store import audit as audit_store
 from web.store import outbox as outbox_store
-from web.store import profiles as profile_store
 from web.store import users as user_store
 from web.store.audit import AuditRow
 from web.store.outbox import OutboxRow
@@ -54,7 +53,7 @@ def change_role(db: Database, admin: UserRow, user_id: int, role: str) -> None:
         if user is None:
             raise NotFound(N_("This user does not exist."))
         user_store.update_user_role(conn, user_id, role)
-        profile_store.insert_audit(conn, "set-role", "user", str(user_id), {"from": user.role, "to": role},
+        audit_store.insert_audit(conn, "set-role", "user", str(user_id), {"from": user.role, "to": role},
                                    actor="web", actor_id=admin.id)
 
 

@@ -23,8 +23,8 @@ from web.services.accounts import check_password, is_email
 from web.services.mail import Mailer
 from web.services.security import hash_password, hash_token, verify_password
 from web.settings import Settings
+from web.store import audit as audit_store
 from web.store import outbox as outbox_store
-from web.store import profiles as profile_store
 from web.store import sessions as session_store
 from web.store import users as store
 from web.store.users import UserRow
@@ -63,7 +63,7 @@ def authenticate(db: Database, email: str, password: str, client: str) -> UserRo
             with conn.transaction():
                 ratelimit.record(conn, failures, email)
                 if user is not None:
-                    profile_store.insert_audit(conn, "login-failed", "user", str(user.id), actor="web",
+                    audit_store.insert_audit(conn, "login-failed", "user", str(user.id), actor="web",
                                                actor_id=user.id)
             raise Unauthorized(_WRONG)
         ratelimit.forget(conn, failures, email)
@@ -88,7 +88,7 @@ def change_password(db: Database, user: UserRow, current: str, new: str, client:
     check_password(new, (user.email, user.display_name))
     with db.connection() as conn, conn.transaction():
         _set_password(conn, db.settings, user, new)
-        profile_store.insert_audit(conn, "password-changed", "user", str(user.id), actor="web", actor_id=user.id)
+        audit_store.insert_audit(conn, "password-changed", "user", str(user.id), actor="web", actor_id=user.id)
         changed = store.get_user(conn, user.id)
     assert changed is not None
     return changed
@@ -98,7 +98,7 @@ def end_sessions(db: Database, user: UserRow) -> int:
     """Sign ``user`` out everywhere; returns how many sessions ended."""
     with db.connection() as conn, conn.transaction():
         ended = session_store.delete_user_sessions(conn, user.id)
-        profile_store.insert_audit(conn, "sign-out-everywhere", "user", str(user.id), {"sessions": ended},
+        audit_store.insert_audit(conn, "sign-out-everywhere", "user", str(user.id), {"sessions": ended},
                                    actor="web", actor_id=user.id)
     return ended
 
@@ -134,7 +134,7 @@ def send_password_reset(db: Database, mailer: Mailer, email: str, locale: str) -
         outbox_store.insert_reset_token(conn, user.id, hash_token(token), RESET_TOKEN_HOURS)
         queued.append(mailer.queue(conn, user.email, "password_reset", user.locale or locale,
                                    {"token": token, "hours": RESET_TOKEN_HOURS}))
-        profile_store.insert_audit(conn, "password-reset-requested", "user", str(user.id), actor="web")
+        audit_store.insert_audit(conn, "password-reset-requested", "user", str(user.id), actor="web")
     mailer.deliver(db, queued)
 
 
@@ -155,7 +155,7 @@ def reset_password(db: Database, token: str, password: str) -> UserRow:
         if outbox_store.use_reset_token(conn, hash_token(token)) is None:  # used meanwhile
             raise Invalid(_BAD_RESET)
         _set_password(conn, db.settings, user, password)
-        profile_store.insert_audit(conn, "password-reset", "user", str(user.id), actor="web", actor_id=user.id)
+        audit_store.insert_audit(conn, "password-reset", "user", str(user.id), actor="web", actor_id=user.id)
     return user
 
 
@@ -185,7 +185,7 @@ def send_signup(db: Database, mailer: Mailer, email: str, password: str, name: s
         if user is not None:
             if not user.disabled:
                 queued.append(mailer.queue(conn, user.email, "signup_existing", user.locale or locale, {}))
-                profile_store.insert_audit(conn, "signup-existing", "user", str(user.id), actor="web")
+                audit_store.insert_audit(conn, "signup-existing", "user", str(user.id), actor="web")
         else:
             token = secrets.token_urlsafe(32)
             store.insert_registration(conn, hash_token(token), email, password_hash, name, locale, SIGNUP_TOKEN_HOURS)
@@ -209,6 +209,6 @@ def confirm_signup(db: Database, token: str) -> UserRow:
             raise Conflict(N_("An account with this e-mail address already exists. Sign in instead."))
         user = store.insert_user(conn, pending.email, pending.password_hash, "member", pending.display_name,
                                  pending.locale)
-        profile_store.insert_audit(conn, "create", "user", str(user.id), {"email": user.email, "role": "member"},
+        audit_store.insert_audit(conn, "create", "user", str(user.id), {"email": user.email, "role": "member"},
                                    actor="web", actor_id=user.id)
     return user

@@ -19,6 +19,7 @@ from web.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited
 from web.i18n import N_
 from web.services import visibility
 from web.services.mail import Mailer
+from web.store import audit as audit_store
 from web.store import introductions as store
 from web.store import profiles as profile_store
 from web.store import users as user_store
@@ -78,7 +79,7 @@ class IntroductionView:
 
 def _audit(conn: psycopg.Connection, action: str, intro_id: int, party: Party | None,
            details: dict[str, Any] | None = None) -> None:
-    profile_store.insert_audit(conn, action, "introduction", str(intro_id), details,
+    audit_store.insert_audit(conn, action, "introduction", str(intro_id), details,
                                actor="web" if party else "system", actor_id=party.user_id if party else None)
 
 

@@ -21,6 +21,7 @@ from matcher.profile import FieldError, normalise_record, validate_record
 from web.db.pool import Database
 from web.errors import Forbidden, Invalid, NotFound, Stale
 from web.services.accounts import is_email
+from web.store import audit as audit_store
 from web.store import events
 from web.store import jobs as job_store
 from web.store import profiles as store
@@ -30,7 +31,6 @@ from web.store.users import UserRow
 
 # records per COPY of an import: bounds the temporary table, and moves the progress bar
 IMPORT_CHUNK = 1000
-EMBED_JOB = job_store.EMBED_JOB
 #: the problem ``record_problems`` reports for a contact e-mail that is not an address (the schema
 #: gives only its length)
 BAD_EMAIL = FieldError("contact_email", "is not an e-mail address (name@example.org)")
@@ -92,16 +92,16 @@ def _write_profiles(conn: psycopg.Connection, records: list[dict[str, Any]], *, 
         updated += counts.updated
         unchanged += counts.unchanged
         changed.extend(ids)
-        job_store.insert_jobs(conn, EMBED_JOB, ids)
+        job_store.insert_jobs(conn, job_store.EMBED_JOB, ids)
         if progress is not None:
             progress(len(chunk))
     total = UpsertCounts(imported, updated, unchanged)
     if batch:
-        store.insert_audit(conn, "import", "profile", None,
+        audit_store.insert_audit(conn, "import", "profile", None,
                            {"imported": imported, "updated": updated, "unchanged": unchanged,
                             "changed_ids": changed[:1000]}, actor=actor, actor_id=actor_id)
     elif changed:
-        store.insert_audit(conn, "create" if imported else "update", "profile", changed[0],
+        audit_store.insert_audit(conn, "create" if imported else "update", "profile", changed[0],
                            actor=actor, actor_id=actor_id)
     return total, changed
 
@@ -188,6 +188,6 @@ def delete_profile(db: Database, profile_id: str, user: UserRow | None, *, actor
         if user is not None and not may_edit(conn, user, profile_id):
             raise Forbidden(f"you may not delete profile {profile_id}")
         store.delete_profile(conn, profile_id)
-        store.insert_audit(conn, "delete", "profile", profile_id, actor=actor,
+        audit_store.insert_audit(conn, "delete", "profile", profile_id, actor=actor,
                            actor_id=user.id if user is not None else None)
         events.notify_index(conn, [profile_id])

@@ -1,4 +1,5 @@
-"""SQL for reading the audit log (rows are written by ``profiles.insert_audit``)."""
+"""SQL for the audit log: ``insert_audit`` writes one entry (inside the caller's transaction),
+the rest reads them."""
 
 from __future__ import annotations
 
@@ -8,6 +9,17 @@ from typing import Any
 
 import psycopg
 from psycopg.rows import class_row
+from psycopg.types.json import Jsonb
+
+
+def insert_audit(conn: psycopg.Connection, action: str, entity: str, entity_id: str | None,
+                 details: dict[str, Any] | None = None, actor: str = "cli", actor_id: int | None = None) -> None:
+    conn.execute(
+        "INSERT INTO audit_log (actor_id, actor, action, entity, entity_id, details)"
+        " VALUES (%(actor_id)s, %(actor)s, %(action)s, %(entity)s, %(entity_id)s, %(details)s)",
+        {"actor_id": actor_id, "actor": actor, "action": action, "entity": entity, "entity_id": entity_id,
+         "details": Jsonb(details or {})},
+    )
 
 
 @dataclass

@@ -189,16 +189,6 @@ def profile_stats(conn: psycopg.Connection) -> dict[str, dict[str, int]]:
         return out
 
 
-def insert_audit(conn: psycopg.Connection, action: str, entity: str, entity_id: str | None,
-                 details: dict[str, Any] | None = None, actor: str = "cli", actor_id: int | None = None) -> None:
-    conn.execute(
-        "INSERT INTO audit_log (actor_id, actor, action, entity, entity_id, details)"
-        " VALUES (%(actor_id)s, %(actor)s, %(action)s, %(entity)s, %(entity_id)s, %(details)s)",
-        {"actor_id": actor_id, "actor": actor, "action": action, "entity": entity, "entity_id": entity_id,
-         "details": Jsonb(details or {})},
-    )
-
-
 def list_contact_allowed(conn: psycopg.Connection, user_id: int, profile_ids: list[str]) -> set[str]:
     """Those of ``profile_ids`` the user owns, or that one of the user's profiles connected with:
     an accepted introduction or a confirmed meeting, in either direction."""

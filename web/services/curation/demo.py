@@ -24,6 +24,7 @@ from web.services.curation.forms import parse_list_form
 from web.services.demo import OFFICER_EMAIL, PARTNER_EMAIL, STARTUP_EMAIL, DemoAccount
 from web.services.introductions import Party
 from web.services.mail import Mailer
+from web.store import audit as audit_store
 from web.store import demo as store
 from web.store import profiles as profile_store
 from web.store import runs as run_store
@@ -159,7 +160,7 @@ def _owner(db: Database, profile_id: str) -> UserRow:
             user = user_store.insert_user(conn, email, NO_PASSWORD, "member",
                                           f"{profile.name if profile else profile_id} (demo)", None)
             user_store.insert_owner(conn, user.id, profile_id)
-            profile_store.insert_audit(conn, "create", "user", str(user.id), {"email": email, "role": "member"},
+            audit_store.insert_audit(conn, "create", "user", str(user.id), {"email": email, "role": "member"},
                                        actor="demo")
     return user
 

@@ -14,9 +14,9 @@ from web.errors import Conflict, Invalid, NotFound
 from web.i18n import N_
 from web.services.curation.csvids import LineError, decode, parse_ids
 from web.services.curation.forms import ListForm
+from web.store import audit as audit_store
 from web.store import directory as directory_store
 from web.store import match_lists as store
-from web.store import profiles as profile_store
 from web.store import runs as run_store
 from web.store.directory import DirectoryFilter, DirectoryRow
 from web.store.match_lists import ListSummaryRow, MatchListRow, PairRow, ParticipantRow
@@ -51,7 +51,7 @@ class ImportReport:
 
 def audit(conn: psycopg.Connection, user: UserRow | None, action: str, list_id: int,
           details: dict[str, Any] | None = None) -> None:
-    profile_store.insert_audit(conn, action, "match_list", str(list_id), details,
+    audit_store.insert_audit(conn, action, "match_list", str(list_id), details,
                                actor="web" if user else "cli", actor_id=user.id if user else None)
 
 

@@ -22,10 +22,10 @@ from web.services.curation.lists import audit, load
 from web.services.curation.runs import load_run
 from web.services.introductions import Party
 from web.services.mail import Mailer
+from web.store import audit as audit_store
 from web.store import match_lists as list_store
 from web.store import meetings as store
 from web.store import outcomes as outcome_store
-from web.store import profiles as profile_store
 from web.store import users as user_store
 from web.store.meetings import ANSWERS, MeetingRow
 from web.store.outcomes import OutcomeRow
@@ -162,7 +162,7 @@ def answer(db: Database, mailer: Mailer, party: Party, meeting_id: int, value: s
             raise Conflict(N_("This meeting is no longer waiting for your answer."))
         new = store.get_meeting(conn, meeting_id)
         assert new is not None
-        profile_store.insert_audit(conn, f"meeting-{value}", "meeting", str(meeting_id), {"side": side},
+        audit_store.insert_audit(conn, f"meeting-{value}", "meeting", str(meeting_id), {"side": side},
                                    actor="web", actor_id=party.user_id)
         if new.state == "confirmed":
             for pid, other in ((new.a_id, new.b_name), (new.b_id, new.a_name)):

@@ -19,6 +19,7 @@ from web.db.pool import Database
 from web.errors import Conflict, Invalid, NotFound
 from web.i18n import N_
 from web.params import first, whole_number
+from web.store import audit as audit_store
 from web.store import introductions as intro_store
 from web.store import match_lists as list_store
 from web.store import meetings as meeting_store
@@ -100,7 +101,7 @@ def record(db: Database, user: UserRow, kind: str, ref_id: int, type_: str, occu
             meeting_id=ref.id if kind == "meeting" else None, list_id=ref.list_id, a_id=ref.a_id, b_id=ref.b_id,
             type=type_, occurred_on=when, note=note, entered_by=user.id,
             entered_role="participant" if mine else "officer", entered_for=mine)
-        profile_store.insert_audit(conn, "outcome-recorded", kind, str(ref.id), {"outcome": outcome_id, "type": type_},
+        audit_store.insert_audit(conn, "outcome-recorded", kind, str(ref.id), {"outcome": outcome_id, "type": type_},
                                    actor="web", actor_id=user.id)
     return outcome_id
 
