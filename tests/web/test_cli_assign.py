@@ -5,29 +5,20 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
 
+from tests.web.webkit import cli_runner, file_writer
 from web.cli import main
 
 
 @pytest.fixture
 def files(tmp_path):
-    def write(name: str, text: str) -> str:
-        path = tmp_path / name
-        path.write_text(text, encoding="utf-8")
-        return str(path)
-
-    return write
+    return file_writer(tmp_path)
 
 
 @pytest.fixture
 def caunoi():
     """``caunoi assign ARGS...``: the result of the command as the console script runs it."""
-    try:
-        runner = CliRunner(mix_stderr=False)
-    except TypeError:  # click >= 8.2 keeps stderr apart already
-        runner = CliRunner()
-    return lambda args: runner.invoke(main, ["assign", *args])
+    return lambda args: cli_runner().invoke(main, ["assign", *args])
 
 
 SCORES = "a,b,score\nlúa-việt,agri-nl,0.9\nlúa-việt,med-de,0.5\nyte-sg,agri-nl,0.8\nyte-sg,med-de,0.1\n"

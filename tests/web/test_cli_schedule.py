@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
 
 from tests.web.curation_support import PARTNERS, STARTUPS, FakeMatching, import_event, make_people
+from tests.web.webkit import cli_runner, file_writer
 from web.cli import main
 from web.db.pool import Database
 from web.i18n import Renderer
@@ -22,25 +22,13 @@ MEETINGS = "a,b,fit\nlúa-việt,agri-nl,0.9\nlúa-việt,med-de,0.5\nyte-sg,agr
 
 @pytest.fixture
 def files(tmp_path):
-    def write(name: str, text: str) -> str:
-        path = tmp_path / name
-        path.write_text(text, encoding="utf-8")
-        return str(path)
-
-    return write
-
-
-def runner() -> CliRunner:
-    try:
-        return CliRunner(mix_stderr=False)  # type: ignore[call-arg]
-    except TypeError:  # click >= 8.2 keeps stderr apart already
-        return CliRunner()
+    return file_writer(tmp_path)
 
 
 @pytest.fixture
 def caunoi():
     """``caunoi schedule ARGS...`` as the console script runs it."""
-    return lambda args: runner().invoke(main, ["schedule", *args])
+    return lambda args: cli_runner().invoke(main, ["schedule", *args])
 
 
 def test_json_output_has_the_promised_shape(files, caunoi):
@@ -142,10 +130,10 @@ def test_a_published_list_is_scheduled_from_the_database(db: Database, settings:
     run_id = runs.run_assignment(db, FakeMatching(records), people.officer, list_id)
     n = meetings.publish(db, Mailer(settings, Renderer()), people.officer, list_id, run_id)
     base = ["--data-dir", str(settings.data_dir), "--database-url", str(settings.database_url), "schedule"]
-    res = runner().invoke(main, [*base, str(list_id), "--slots", "6", "--tables", "4", "--json"])
+    res = cli_runner().invoke(main, [*base, str(list_id), "--slots", "6", "--tables", "4", "--json"])
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
     assert len(out["placed"]) + len(out["unplaced"]) == n and out["status"] == "complete"
     assert all(0 <= p["fit"] <= 100 for p in out["placed"])
-    missing = runner().invoke(main, [*base, "999", "--slots", "6", "--tables", "4"])
+    missing = cli_runner().invoke(main, [*base, "999", "--slots", "6", "--tables", "4"])
     assert missing.exit_code == 1 and "caunoi: error:" in missing.stderr

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from tests.web.fakes import FakeMatching
@@ -92,3 +93,22 @@ def database_with(settings: Settings, **changes: Any) -> Iterator[tuple[Settings
         yield changed, db
     finally:
         db.close()
+
+
+def cli_runner() -> CliRunner:
+    """A CliRunner that keeps stderr apart from stdout (click < 8.2 needs asking; later versions do)."""
+    try:
+        return CliRunner(mix_stderr=False)  # type: ignore[call-arg]
+    except TypeError:
+        return CliRunner()
+
+
+def file_writer(folder: Path) -> Callable[[str, str], str]:
+    """``write(name, text)``: the UTF-8 file ``folder/name`` with ``text``; returns its path."""
+
+    def write(name: str, text: str) -> str:
+        path = folder / name
+        path.write_text(text, encoding="utf-8")
+        return str(path)
+
+    return write
