@@ -22,14 +22,13 @@ import click
 
 from matcher.assign import AssignmentResult, assign_pairs
 from web.cli.context import Context, pass_ctx
-from web.cli.csvinput import CsvError, csv_rows
+from web.cli.csvinput import CsvError, csv_id, csv_rows
 from web.errors import DomainError
 from web.services.curation.instance import load_instance, unscored_pairs
 
 
 def _id(path: Path, line: int, column: str, value: str, known: set | None = None) -> str:
-    if not value:
-        raise CsvError(path, line, column, "empty id")
+    csv_id(path, line, column, value)
     if known is not None and value not in known:
         raise CsvError(path, line, column, f"unknown id {value!r}: it appears in no scored pair")
     return value

@@ -18,8 +18,11 @@ class CsvError(click.ClickException):
         super().__init__(f"{where}: {message}")
 
 
-def csv_rows(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
-    """Yield ``(line_number, {column: stripped text})`` for each data row of ``path``."""
+def csv_rows(path: Path, columns: tuple[str, ...],
+             optional: tuple[str, ...] = ()) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield ``(line_number, {column: stripped text})`` for each data row of ``path``: every one
+    of ``columns`` (the header must name them) and of ``optional`` (``""`` where the header does
+    not name it)."""
     try:
         handle = path.open(newline="", encoding="utf-8-sig")
     except OSError as exc:
@@ -36,7 +39,8 @@ def csv_rows(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[s
                     None,
                     f"missing column(s) {', '.join(missing)}; expected header {','.join(columns)}",
                 )
-            pos = {c: header.index(c) for c in columns}
+            pos = {c: header.index(c) for c in (*columns, *optional) if c in header}
+            absent = {c: "" for c in optional if c not in header}
             for row in reader:
                 if not any(cell.strip() for cell in row):
                     continue
@@ -44,6 +48,13 @@ def csv_rows(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[s
                     raise CsvError(
                         path, reader.line_num, None, f"{len(row)} field(s), the header has {len(header)}"
                     )
-                yield reader.line_num, {c: row[i].strip() for c, i in pos.items()}
+                yield reader.line_num, {**absent, **{c: row[i].strip() for c, i in pos.items()}}
         except (csv.Error, UnicodeDecodeError) as exc:
             raise CsvError(path, reader.line_num, None, f"not readable as CSV: {exc}") from None
+
+
+def csv_id(path: Path, line: int, column: str, value: str) -> str:
+    """``value`` as an id: an empty cell is an error."""
+    if not value:
+        raise CsvError(path, line, column, "empty id")
+    return value

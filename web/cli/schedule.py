@@ -17,7 +17,6 @@ Bad input stops with ``FILE: line N, column C: what is wrong`` on stderr and exi
 
 from __future__ import annotations
 
-import csv
 import math
 from collections import defaultdict
 from pathlib import Path
@@ -26,7 +25,7 @@ import click
 
 from matcher.schedule import Meeting, ScheduleProblem, Scheduler, ScheduleResult, Slot, Table
 from web.cli.context import CliError, Context, emit_json, pass_ctx
-from web.cli.csvinput import CsvError, csv_rows
+from web.cli.csvinput import CsvError, csv_id, csv_rows
 from web.errors import DomainError
 from web.services.curation.meetings import list_meetings
 
@@ -34,30 +33,18 @@ TRUE, FALSE = {"1", "true", "yes", "y"}, {"", "0", "false", "no", "n"}
 LIVE_STATES = ("proposed", "confirmed")  # a declined or expired meeting is not scheduled
 
 
-def _header(path: Path) -> list[str]:
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            return [h.strip().lower() for h in next(csv.reader(handle), [])]
-    except (OSError, csv.Error, UnicodeDecodeError):
-        return []  # csv_rows reports it, located
-
-
 def read_meetings(path: Path) -> list[Meeting]:
     """Meetings of a meetings CSV; a repeated pair or a self-meeting is an error."""
-    optional = tuple(c for c in ("fit", "remote") if c in _header(path))
     seen: dict[tuple[str, str], int] = {}
     out = []
-    for line, row in csv_rows(path, ("a", "b", *optional)):
-        a, b = row["a"], row["b"]
-        for column in ("a", "b"):
-            if not row[column]:
-                raise CsvError(path, line, column, "empty id")
+    for line, row in csv_rows(path, ("a", "b"), optional=("fit", "remote")):
+        a, b = csv_id(path, line, "a", row["a"]), csv_id(path, line, "b", row["b"])
         if a == b:
             raise CsvError(path, line, "b", f"{b!r} cannot meet itself")
         if (a, b) in seen:
             raise CsvError(path, line, None, f"meeting ({a}, {b}) already listed on line {seen[a, b]}")
         seen[a, b] = line
-        out.append(Meeting(a, b, _fit(path, line, row.get("fit", "")), _flag(path, line, row.get("remote", ""))))
+        out.append(Meeting(a, b, _fit(path, line, row["fit"]), _flag(path, line, row["remote"])))
     if not out:
         raise CsvError(path, 1, None, "no meetings listed")
     return out
@@ -97,8 +84,7 @@ def read_delegations(path: Path) -> dict[str, list[str]]:
     out: dict[str, list[str]] = defaultdict(list)
     for line, row in csv_rows(path, ("group", "id")):
         for column in ("group", "id"):
-            if not row[column]:
-                raise CsvError(path, line, column, "empty id")
+            csv_id(path, line, column, row[column])
         if row["id"] in out[row["group"]] or row["id"] == row["group"]:
             raise CsvError(path, line, "id", f"{row['id']!r} is already in delegation {row['group']!r}")
         out[row["group"]].append(row["id"])
