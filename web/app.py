@@ -22,7 +22,6 @@ from web.http.deps import refuse_unstorable, verify_csrf
 from web.http.middleware import SecurityHeadersMiddleware, SessionMiddleware
 from web.i18n import Renderer
 from web.matching import MatchingContract, MatchingService
-from web.matching.build import build_matching
 from web.services.mail import Mailer
 from web.settings import Settings
 
@@ -71,7 +70,7 @@ def create_app(settings: Settings, database: Database | None = None,
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = database or Database(settings).open()
         app.state.db = db
-        built = build_matching(settings, db) if matching is None else None
+        built = MatchingService(settings, db) if matching is None else None
         app.state.matching = matching if matching is not None else built
         background = start_background(settings, db, built)
         try:

@@ -246,7 +246,7 @@ def test_caunoi_assign_scores_an_unscored_list_with_a_loaded_service_then_stops_
     calls: list[str] = []
     matching.load = lambda: calls.append("load")
     matching.stop = lambda: calls.append("stop")
-    monkeypatch.setattr("web.cli.context.build_matching", lambda settings, db: matching)
+    monkeypatch.setattr("web.cli.context.MatchingService", lambda settings, db: matching)
     res = caunoi_assign(settings, list_id)
     assert res.exit_code == 0, res.output
     assert calls == ["load", "stop"] and matching.calls

@@ -12,7 +12,6 @@ import click
 
 from web.db.pool import Database
 from web.db.server import DatabaseError
-from web.matching.build import build_matching
 from web.matching.service import MatchingService
 from web.settings import Settings
 
@@ -59,7 +58,7 @@ class Context:
 
         def service() -> MatchingService:
             if not built:
-                built.append(build_matching(self.settings, self.db))
+                built.append(MatchingService(self.settings, self.db))
                 built[0].load()
             return built[0]
 

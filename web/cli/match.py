@@ -18,8 +18,8 @@ from matcher.evaluation import engine_ranker, evaluate
 from matcher.render import render_explanation
 from matcher.results import Match
 from web.cli.context import CliError, Context, emit_json, pass_ctx
-from web.matching.build import build_engine
 from web.matching.embedding import embed_records, make_embedder
+from web.matching.engine_config import build_engine
 from web.store import profiles as store
 
 EMBED_CHUNK = 16

@@ -1,7 +1,5 @@
-"""``build_engine``: the one place where ``Settings`` become a ``matcher.Engine`` configuration.
-
-Apart from ``web.matching.build`` (which builds the service on top of it) so that the service can
-build its engines here too without importing its own builder back."""
+"""``build_engine``: the one place where ``Settings`` become a ``matcher.Engine`` configuration,
+used by ``MatchingService`` for its engines and by ``caunoi match``."""
 
 from __future__ import annotations
 
