@@ -83,7 +83,7 @@ class Scheduler:
         return self
 
     def refit(self, changes: DayChanges, previous: Mapping[Key, Pin] | None = None, *,
-              hold_first: bool = True) -> Scheduler:
+              hold_first: bool = True, problem: ScheduleProblem | None = None) -> Scheduler:
         """Re-optimise after ``changes``, starting from ``previous`` (``{(a, b): Pin}``; default
         the fitted schedule, pass the officer's edited one if it was moved by hand).
 
@@ -91,12 +91,18 @@ class Scheduler:
         and the meetings left out before are placed: a small model. When that places every one of
         them that has a possible slot, it is the optimum (nothing more can be placed, nothing
         moved, and the newcomers are as early as they can be without moving anyone). Only
-        otherwise is the whole day re-solved, from that schedule."""
-        if not hasattr(self, "result_"):
+        otherwise is the whole day re-solved, from that schedule.
+
+        ``problem`` resumes a stored schedule without fitting first (the web app keeps the
+        timetable in its database): the instance ``previous`` is a schedule of, which is then
+        required."""
+        if problem is None and not hasattr(self, "result_"):
             raise RuntimeError("this Scheduler is not fitted yet; call fit(problem) first")
+        if problem is not None and previous is None:
+            raise ValueError("refit with a problem needs the previous schedule it resumes")
         options = self._options()
         before = self.result_.assignment() if previous is None else previous
-        plan, enc, solved = _solve_day(self.problem_, before, changes, options, hold_first)
+        plan, enc, solved = _solve_day(problem or self.problem_, before, changes, options, hold_first)
         table = seat(enc, solved.slot, prefer=np.where(solved.slot == plan.previous, plan.previous_table, -1))
         moved = [plan.problem.meetings[i].key for i in np.flatnonzero(plan.movable & (solved.slot != plan.previous))]
         self.problem_ = plan.problem

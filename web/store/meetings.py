@@ -35,13 +35,22 @@ class MeetingRow:
     state: str
     created_at: datetime
     n_outcomes: int
+    slot: int | None = None
+    table_name: str | None = None
+    remote: bool = False
+    walk_in: bool = False
+    attendance: str | None = None
+    unplaced_reason: str | None = None
+    unplaced_detail: str | None = None
+    placed_at: datetime | None = None
 
 
 _SELECT = (
     "SELECT m.id, m.list_id, l.name AS list_name, l.state AS list_state, l.starts_on, l.ends_on, l.location,"
     " m.run_id, m.a_id, m.b_id, a.name AS a_name, b.name AS b_name, a.country::text AS a_country,"
     " b.country::text AS b_country, m.fit, m.a_answer, m.b_answer, m.a_answered_at, m.b_answered_at, m.state,"
-    " m.created_at, (SELECT count(*) FROM outcomes o WHERE o.meeting_id = m.id)::int AS n_outcomes"
+    " m.created_at, (SELECT count(*) FROM outcomes o WHERE o.meeting_id = m.id)::int AS n_outcomes,"
+    " m.slot, m.table_name, m.remote, m.walk_in, m.attendance, m.unplaced_reason, m.unplaced_detail, m.placed_at"
     " FROM meetings m JOIN match_lists l ON l.id = m.list_id"
     " JOIN profiles a ON a.id = m.a_id JOIN profiles b ON b.id = m.b_id"
 )
