@@ -20,6 +20,7 @@ from matcher.schedule import (
     ScheduleResult,
     Slot,
     Table,
+    clashes,
 )
 from matcher.schedule.reasons import __doc__ as REASONS_DOC
 
@@ -347,3 +348,30 @@ def test_unknown_changes_fail_loudly():
         sched.refit(DayChanges(now=0, cancelled=(("ghost", "x"),)))
     with pytest.raises(RuntimeError, match="not fitted"):
         Scheduler().refit(DayChanges(now=0))
+
+
+# -- hand moves: clash checks agree with the rules ------------------------------------------------
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(events(), st.data())
+def test_a_hand_move_has_no_hard_clash_exactly_when_it_breaks_no_rule(problem, data):
+    """``clashes`` (what the officer's move form checks) against the independent rule checker:
+    moving one placed meeting anywhere is free of hard clashes iff the timetable after the move
+    breaks no rule but, possibly, the minimum gap (a warning, reported as ``min_gap``)."""
+    problem = replace(problem, pinned={})
+    result = solve(problem)
+    assume(result.placed)
+    where = result.assignment()
+    assert all(not clashes(problem, where, key, pin) for key, pin in where.items())
+    moving = data.draw(st.sampled_from(result.placed))
+    slot = data.draw(st.integers(0, len(problem.slots) - 1))
+    table = data.draw(st.sampled_from([None, *[t.name for t in problem.tables]]))
+    table = None if moving.remote else table   # as the move form does: a remote meeting has no table
+    found = clashes(problem, where, moving.key, Pin(slot, table))
+    moved = replace(moving, slot=slot, table=table)
+    after = replace(result, placed=[moved if p.key == moving.key else p for p in result.placed])
+    broken = broken_rules(replace(problem, min_gap=0), after)
+    hard = [c for c in found if c.hard]
+    assert (not hard) == (not broken), (found, broken)
+    if not hard:
+        assert bool(broken_rules(problem, after)) == any(c.code == "min_gap" for c in found), found
