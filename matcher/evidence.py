@@ -38,29 +38,60 @@ class DocumentRef:
 
 
 @dataclass(frozen=True)
+class AssetRef:
+    """The technology or IP asset a quote comes from (a profile's ``ip_assets``): its position
+    and what a buyer filters on (type, registry reference, readiness level, transfer modes)."""
+
+    index: int
+    title: str
+    asset_type: str | None = None
+    reference: str | None = None
+    trl: int | None = None
+    transfer: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"title", "asset_type", "reference", "trl", "transfer"}`` (those it has), then ``"index"``."""
+        out: dict[str, Any] = {"title": self.title}
+        out.update({k: v for k in ("asset_type", "reference", "trl") if (v := getattr(self, k)) is not None})
+        if self.transfer:
+            out["transfer"] = list(self.transfer)
+        out["index"] = self.index
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AssetRef:
+        return cls(data["index"], data["title"], data.get("asset_type"), data.get("reference"), data.get("trl"),
+                   tuple(data.get("transfer") or ()))
+
+
+@dataclass(frozen=True)
 class Quote:
     """One side of the evidence: the quoted text (a sentence, or the list items of one that carry
     the match), the profile it is from, its field (``needs``, ``search``, ``offers``,
-    ``description``, ``documents``) and, for a document, which one."""
+    ``description``, ``documents``, ``ip_assets``) and, for a document or an asset, which one."""
 
     profile: str
     field: str
     text: str
     document: DocumentRef | None = None
+    asset: AssetRef | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """``{"profile", "field", ["document",] "text"}``."""
+        """``{"profile", "field", ["document",] ["asset",] "text"}``."""
         out: dict[str, Any] = {"profile": self.profile, "field": self.field}
         if self.document is not None:
             out["document"] = self.document.to_dict()
+        if self.asset is not None:
+            out["asset"] = self.asset.to_dict()
         out["text"] = self.text
         return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Quote:
-        document = data.get("document")
+        document, asset = data.get("document"), data.get("asset")
         return cls(data["profile"], data["field"], data["text"],
-                   DocumentRef.from_dict(document) if document is not None else None)
+                   DocumentRef.from_dict(document) if document is not None else None,
+                   AssetRef.from_dict(asset) if asset is not None else None)
 
 
 @dataclass(frozen=True)

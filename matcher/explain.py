@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from matcher.domain import MODES, MUTUAL_MODES, mode_answer_matrix
-from matcher.evidence import DocumentRef, Evidence, Quote
+from matcher.evidence import AssetRef, DocumentRef, Evidence, Quote
 from matcher.features import PROVIDE_FIELDS, Passage, ProfileFeatures
 from matcher.glossary import concepts
 from matcher.render import render_explanation
@@ -216,8 +216,10 @@ def _narrow(sentence: str, other: str) -> str:
 
 
 def _quote_of(p: Passage, record: dict[str, Any]) -> str:
-    if p.field == "documents" and p.doc >= 0:
-        title = ((record.get("documents") or [])[p.doc].get("title") or "").strip().rstrip(".")
+    """The passage's own words: a document's or an asset's title prefix is left out (the
+    quote's reference carries it), except for an asset with no description (the title is all)."""
+    if p.field in ("documents", "ip_assets") and p.doc >= 0:
+        title = ((record.get(p.field) or [])[p.doc].get("title") or "").strip().rstrip(".")
         if title and p.text.startswith(title + ". "):
             return p.text[len(title) + 2 :]
     return p.text
@@ -225,11 +227,15 @@ def _quote_of(p: Passage, record: dict[str, Any]) -> str:
 
 def _cited(p: Passage, owner: ProfileFeatures, text: str) -> Quote:
     """``text`` (cut from passage ``p`` of ``owner``) with where it comes from."""
-    document = None
+    document = asset = None
     if p.field == "documents" and p.doc >= 0:
         doc = (owner.record.get("documents") or [])[p.doc]
         document = DocumentRef(p.doc, doc.get("title"), doc.get("url"), doc.get("year"))
-    return Quote(owner.id, p.field, text, document)
+    if p.field == "ip_assets" and p.doc >= 0:
+        item = (owner.record.get("ip_assets") or [])[p.doc]
+        asset = AssetRef(p.doc, item.get("title") or "", item.get("asset_type"), item.get("reference"),
+                         item.get("trl"), tuple(item.get("transfer") or ()))
+    return Quote(owner.id, p.field, text, document, asset)
 
 
 def best_pair(asker: ProfileFeatures, giver: ProfileFeatures, direction: str) -> Evidence | None:

@@ -1,12 +1,13 @@
 """From a profile record to what the scorers compare: passages, vectors, lexical rows, structure.
 
 A profile's texts are split per field: texts that *ask* (``needs``, a search box) and texts that
-are *searched* (``offers``, ``description``, each document as "title. text"). Both are embedded
-with the e5 role ``"query"`` (``NEED_ROLE``, ``OFFER_ROLE``), the symmetric form e5 recommends
-for comparing texts of the same kind (its paper's bitext mining and STS use ``query:`` on both
-sides). The comparisons:
+are *searched* (``offers``, ``description``, each document as "title. text", each technology or
+IP asset it can transfer as "title. description"). Both are embedded with the e5 role
+``"query"`` (``NEED_ROLE``, ``OFFER_ROLE``), the symmetric form e5 recommends for comparing texts
+of the same kind (its paper's bitext mining and STS use ``query:`` on both sides). The
+comparisons:
 
-need ↔ offer      their needs against your offers/description/documents, both ways;
+need ↔ offer      their needs against your offers/description/documents/assets, both ways;
 need ↔ need       and offer ↔ offer: same-field comparisons, used to spot competitors;
 domain            description ↔ description.
 
@@ -42,7 +43,7 @@ from matcher.text import (
     split_passages,
 )
 
-PROVIDE_FIELDS = ("offers", "description", "documents")
+PROVIDE_FIELDS = ("offers", "description", "documents", "ip_assets")
 
 # The embedder role of what a profile asks (needs, a search) and of what it offers (offers,
 # description, documents); see the module docstring for why both are "query".
@@ -56,7 +57,7 @@ class Passage:
 
     text: str
     field: str
-    doc: int = -1  # position in record["documents"], -1 for other fields
+    doc: int = -1  # position in record["documents"] (or record["ip_assets"]), -1 for other fields
 
 
 @dataclass
@@ -134,15 +135,23 @@ def profile_passages(
         budget = max(max_words - len(title.split()), max_words // 2)
         for chunk in split_passages(doc.get("text") or "", budget, max_chars):
             provide.append(Passage(f"{title}. {chunk}" if title else chunk, "documents", i))
+    for i, asset in enumerate(record.get("ip_assets") or []):
+        title = (asset.get("title") or "").strip().rstrip(".")
+        chunks = split_passages(asset.get("description") or "", max(max_words - len(title.split()), max_words // 2),
+                                max_chars) or [""]
+        provide += [Passage(f"{title}. {chunk}" if chunk else title, "ip_assets", i) for chunk in chunks if title or chunk]
     return needs, provide
 
 
 def provide_text(record: dict[str, Any], free_text: bool = False) -> str:
-    """Offers, description and documents as one text (the lexical "what they bring" document)."""
+    """Offers, description, documents and IP assets as one text (the lexical "what they bring"
+    document)."""
     texts = _texts(record, free_text)
     parts = [texts["offers"], texts["description"]]
     for doc in record.get("documents") or []:
         parts.extend([doc.get("title") or "", doc.get("text") or ""])
+    for asset in record.get("ip_assets") or []:
+        parts.extend([asset.get("title") or "", asset.get("description") or ""])
     return "\n".join(p for p in parts if p)
 
 

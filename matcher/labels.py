@@ -126,7 +126,24 @@ FIELDS: dict[str, tuple[str, str]] = {
     "offers": ("năng lực cung cấp", "offers"),
     "description": ("mô tả", "description"),
     "documents": ("tài liệu", "document"),
+    "ip_assets": ("tài sản công nghệ", "technology asset"),
     "search": ("tìm kiếm", "search"),
+}
+
+# taxonomy.json ip_asset_types and ip_transfer_modes, short, for explanations
+ASSET_TYPES: dict[str, tuple[str, str]] = {
+    "patent": ("bằng sáng chế", "patent"),
+    "patent_application": ("đơn đăng ký sáng chế", "patent application"),
+    "software": ("phần mềm", "software"),
+    "design": ("thiết kế, bố trí mạch", "design or chip layout"),
+    "know_how": ("bí quyết quy trình", "process know-how"),
+    "dataset": ("dữ liệu hoặc mô hình", "data set or model"),
+}
+TRANSFER_MODES: dict[str, tuple[str, str]] = {
+    "licence": ("cấp phép", "licence"),
+    "sale": ("bán", "sale"),
+    "joint_development": ("cùng phát triển", "joint development"),
+    "acquisition": ("mua lại, đầu tư", "acquisition or investment"),
 }
 
 PHRASES: dict[str, tuple[str, str]] = {
@@ -139,6 +156,8 @@ PHRASES: dict[str, tuple[str, str]] = {
     "found_in": ("khớp với", "matches"),
     "in_field": ("trong {field}", "in the {field}"),
     "in_document": ("trong tài liệu “{title}”", "in the document “{title}”"),
+    "in_asset": ("trong tài sản công nghệ “{title}”", "in the technology asset “{title}”"),
+    "trl": ("TRL {trl}", "TRL {trl}"),
     "shared_sectors": ("Ngành chung", "Shared sectors"),
     "shared_technologies": ("Công nghệ chung", "Shared technologies"),
     "you_seek_they_offer": ("Bạn tìm, họ cung cấp", "You seek, they offer"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from matcher.evidence import Evidence, Quote
-from matcher.labels import FIELDS, LANGS, MODES, PHRASES, SECTORS, label
+from matcher.labels import ASSET_TYPES, FIELDS, LANGS, MODES, PHRASES, SECTORS, TRANSFER_MODES, label
 
 if TYPE_CHECKING:
     from matcher.explain import Explanation
@@ -21,6 +21,15 @@ def _p(key: str, lang: str, **kw: Any) -> str:
 
 
 def _where(quote: Quote, lang: str) -> str:
+    if quote.asset is not None:
+        a = quote.asset
+        facts = [label(ASSET_TYPES, a.asset_type, lang)] if a.asset_type in ASSET_TYPES else []
+        facts += [a.reference] if a.reference else []
+        facts += [_p("trl", lang, trl=a.trl)] if a.trl else []
+        modes = [label(TRANSFER_MODES, t, lang) for t in a.transfer]
+        facts += [", ".join(modes)] if modes else []
+        where = _p("in_asset", lang, title=a.title)
+        return f"{where}, {'; '.join(facts)}" if facts else where
     if quote.document is not None:
         return _p("in_document", lang, title=quote.document.title or _p("untitled", lang))
     return _p("in_field", lang, field=label(FIELDS, quote.field, lang))

@@ -9,11 +9,12 @@ from matcher.engine import Engine
 from matcher.evidence import Evidence
 from matcher.explain import asks
 from matcher.labels import COMPONENTS, COMPONENTS_LOWERING, LANGS, component_label
+from matcher.render import render_explanation
 from matcher.text import split_sentences
 
 from .conftest import make_profile
 
-PROVIDE = {"offers", "description", "documents"}
+PROVIDE = {"offers", "description", "documents", "ip_assets"}
 
 ASKER = make_profile(
     "vn-camchip", "VN", "startup",
@@ -138,3 +139,38 @@ def test_every_component_has_a_label_that_reads_true_when_it_lowers_the_fit():
     # only the competition label names what lowers the fit in both readings
     same = [k for k in COMPONENTS if COMPONENTS[k] == COMPONENTS_LOWERING[k]]
     assert same == ["competition"]
+
+
+# -- technology scouting: an IP asset that answers a need is cited, with what a buyer filters on --
+
+SCOUT = make_profile(
+    "vn-powerchip", "VN", "startup", description="Vietnamese maker of power electronics for electric scooters.",
+    needs="We want to license a proven sintered silver die attach packaging process for SiC power modules.",
+    offers="Assembly lines for scooter motor controllers.",
+)
+OWNER = make_profile(
+    "de-sinterwerk", "DE", description="German engineering firm serving the automotive industry.",
+    offers="Engineering services for car makers.", needs="Assembly partners in South-East Asia.",
+    ip_assets=[{"title": "Sintered silver die attach process for SiC power modules", "asset_type": "know_how",
+                "trl": 8, "transfer": ["licence", "joint_development"],
+                "description": "Pressure sintering of silver paste for die attach in SiC power module packaging."},
+               {"title": "Battery recycling dataset", "asset_type": "dataset", "trl": 4}],
+)
+
+
+def test_the_asset_that_answers_a_need_is_cited_with_its_type_trl_and_transfer_modes(fake_embedder):
+    engine = Engine(embedder=fake_embedder).fit([SCOUT, OWNER, *FILLERS])
+    found = evidence(engine, "vn-powerchip", "de-sinterwerk", "your_need")
+    assert found is not None and found.offer.field == "ip_assets"
+    assert found.offer.asset is not None
+    assert found.offer.asset.title == "Sintered silver die attach process for SiC power modules"
+    assert (found.offer.asset.trl, found.offer.asset.transfer, found.offer.asset.index) == (8, ("licence", "joint_development"), 0)
+    # the quote is the asset's own words; its title travels in the reference, not in the text
+    assert found.offer.text == "Pressure sintering of silver paste for die attach in SiC power module packaging."
+    again = Evidence.from_dict(found.to_dict())
+    assert again == found
+    text = render_explanation(engine.explain("vn-powerchip", "de-sinterwerk"), "en")
+    assert "technology asset “Sintered silver die attach process for SiC power modules”" in text
+    assert "TRL 8" in text and "licence, joint development" in text
+    vi = render_explanation(engine.explain("vn-powerchip", "de-sinterwerk"), "vi")
+    assert "tài sản công nghệ" in vi and "cấp phép" in vi

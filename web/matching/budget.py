@@ -30,7 +30,7 @@ def cut_record(record: Mapping[str, Any], passages: int, words: int = DEFAULT_PA
                chars: int = DEFAULT_PASSAGE_CHARS) -> tuple[dict[str, Any], bool]:
     """``record`` with its texts cut to ``passages`` passages in all (the engine's split:
     ``words``/``chars``), and whether anything was cut. Each text (needs, offers, description,
-    each document) keeps its first passage, then its second, and so on in turn, so that a long
+    each document, each IP asset) keeps its first passage, then its second, and so on in turn, so that a long
     field does not crowd out the others; a document left with no passage is dropped."""
     needs, provide = profile_passages(dict(record), words, chars)
     units: dict[tuple[str, int], list[str]] = {}
@@ -58,6 +58,15 @@ def cut_record(record: Mapping[str, Any], passages: int, words: int = DEFAULT_PA
             documents.append(dict(doc, text="\n".join(t.removeprefix(prefix) for t in kept)))
     if record.get("documents"):
         out["documents"] = documents
+    if record.get("ip_assets"):
+        assets = []
+        for i, asset in enumerate(record["ip_assets"]):
+            kept = units.get(("ip_assets", i), [])[: keep.get(("ip_assets", i), 0)]
+            if kept:
+                prefix = asset["title"].strip().rstrip(".") + ". "
+                text = "\n".join(t.removeprefix(prefix) for t in kept if t.startswith(prefix))
+                assets.append(dict(asset, description=text) if asset.get("description") else dict(asset))
+        out["ip_assets"] = assets
     return out, True
 
 
