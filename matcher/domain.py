@@ -20,6 +20,9 @@ MODES: tuple[str, ...] = tuple(_TAXONOMY["cooperation_modes"])
 KINDS: tuple[str, ...] = tuple(_TAXONOMY["kinds"])
 STAGES: tuple[str, ...] = tuple(_TAXONOMY["stages"])
 PARTNER_TYPES: tuple[str, ...] = tuple(_TAXONOMY["partner_types"])
+EXPERT_AVAILABILITY: tuple[str, ...] = tuple(_TAXONOMY["expert_availability"])
+IP_ASSET_TYPES: tuple[str, ...] = tuple(_TAXONOMY["ip_asset_types"])
+IP_TRANSFER_MODES: tuple[str, ...] = tuple(_TAXONOMY["ip_transfer_modes"])
 
 # (sought, offered) -> how well an offer of the second mode answers a search for the first
 # (the same mode answers fully, 1.0). E.g. whoever seeks technology transfer is also served by

@@ -12,7 +12,16 @@ from typing import Any
 
 import numpy as np
 
-from matcher.domain import KINDS, MODES, PARTNER_TYPES, SECTORS, STAGES
+from matcher.domain import (
+    EXPERT_AVAILABILITY,
+    IP_ASSET_TYPES,
+    IP_TRANSFER_MODES,
+    KINDS,
+    MODES,
+    PARTNER_TYPES,
+    SECTORS,
+    STAGES,
+)
 from matcher.structured import COUNTRIES, _lang_index
 
 SIDES = ("vn", "foreign")
@@ -27,7 +36,14 @@ _VOCABULARIES: dict[str, tuple[str, ...]] = {
     "stage": STAGES,
     "side": SIDES,
     "language": (),  # any two-letter ISO 639-1 code
+    "ip_asset_type": IP_ASSET_TYPES,      # has an IP asset of the type
+    "ip_transfer": IP_TRANSFER_MODES,     # has an IP asset offered this way
+    "min_trl": tuple(str(n) for n in range(1, 10)),  # has an IP asset at this TRL or higher
+    "availability": EXPERT_AVAILABILITY,  # an expert open to this
 }
+_MULTI = {"sector": ("sectors", SECTORS), "cooperation_offered": ("offered", MODES),
+          "cooperation_sought": ("sought", MODES), "ip_asset_type": ("ip_types", IP_ASSET_TYPES),
+          "ip_transfer": ("ip_transfer", IP_TRANSFER_MODES), "availability": ("availability", EXPERT_AVAILABILITY)}
 FILTERS = tuple(_VOCABULARIES)
 
 
@@ -79,12 +95,11 @@ def filter_mask(filters: dict[str, tuple[str, ...]], cols: Any) -> np.ndarray:
             mask &= np.isin(cols[name], [vocabulary.index(v) for v in values])
         elif name == "country":
             mask &= np.isin(cols["country"], [COUNTRIES.index(v) for v in values])
-        elif name == "sector":
-            mask &= _any_column(cols["sectors"], values, SECTORS)
-        elif name == "cooperation_offered":
-            mask &= _any_column(cols["offered"], values, MODES)
-        elif name == "cooperation_sought":
-            mask &= _any_column(cols["sought"], values, MODES)
+        elif name in _MULTI:
+            column, vocabulary = _MULTI[name]
+            mask &= _any_column(cols[column], values, vocabulary)
+        elif name == "min_trl":
+            mask &= cols["max_trl"] >= min(int(v) for v in values)
         elif name == "cooperation_mode":
             mask &= _any_column(cols["offered"], values, MODES) | _any_column(cols["sought"], values, MODES)
         elif name == "side":

@@ -14,6 +14,9 @@ from typing import Any
 import numpy as np
 
 from matcher.domain import (
+    EXPERT_AVAILABILITY,
+    IP_ASSET_TYPES,
+    IP_TRANSFER_MODES,
     KINDS,
     MODES,
     PARTNER_TYPES,
@@ -48,6 +51,11 @@ COLUMNS: dict[str, tuple[Any, tuple[int, ...]]] = {
     "sought": (np.float32, (len(MODES),)),
     "stage_own": (np.uint8, ()),
     "stage_target": (np.uint8, ()),
+    # what a buyer of technology and a startup looking for an expert filter on
+    "ip_types": (np.float32, (len(IP_ASSET_TYPES),)),      # any asset of the type
+    "ip_transfer": (np.float32, (len(IP_TRANSFER_MODES),)),  # any asset offered this way
+    "max_trl": (np.int8, ()),                                # highest TRL of its assets, 0 if none
+    "availability": (np.float32, (len(EXPERT_AVAILABILITY),)),
 }
 
 
@@ -103,6 +111,7 @@ def encode_structured(record: dict[str, Any]) -> dict[str, np.ndarray]:
     langs = [i for i in map(_lang_index, record.get("languages") or []) if i is not None]
     own, target = stage_sets(record)
     ptype = record.get("partner_type")
+    assets = [a for a in record.get("ip_assets") or [] if isinstance(a, dict)]
     row = {
         "kind": KINDS.index(record["kind"]) if record.get("kind") in KINDS else -1,
         "partner_type": PARTNER_TYPES.index(ptype) if ptype in PARTNER_TYPES else -1,
@@ -118,6 +127,10 @@ def encode_structured(record: dict[str, Any]) -> dict[str, np.ndarray]:
         "sought": _multi_hot(record.get("cooperation_sought") or [], MODES),
         "stage_own": _stage_mask(own),
         "stage_target": _stage_mask(target),
+        "ip_types": _multi_hot([a.get("asset_type") for a in assets if a.get("asset_type")], IP_ASSET_TYPES),
+        "ip_transfer": _multi_hot([t for a in assets for t in a.get("transfer") or []], IP_TRANSFER_MODES),
+        "max_trl": max((int(a["trl"]) for a in assets if isinstance(a.get("trl"), int)), default=0),
+        "availability": _multi_hot(record.get("availability") or [], EXPERT_AVAILABILITY),
     }
     return {name: np.asarray(row[name], dtype=dtype).reshape(shape) for name, (dtype, shape) in COLUMNS.items()}
 

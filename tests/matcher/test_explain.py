@@ -174,3 +174,18 @@ def test_the_asset_that_answers_a_need_is_cited_with_its_type_trl_and_transfer_m
     assert "TRL 8" in text and "licence, joint development" in text
     vi = render_explanation(engine.explain("vn-powerchip", "de-sinterwerk"), "vi")
     assert "tài sản công nghệ" in vi and "cấp phép" in vi
+
+
+def test_scouting_filters_keep_profiles_with_an_asset_of_the_mode_type_and_readiness(fake_embedder):
+    """``ip_transfer``, ``ip_asset_type`` and ``min_trl`` filter on the profile's assets (any asset)."""
+    engine = Engine(embedder=fake_embedder).fit([SCOUT, OWNER, PACKAGER, *FILLERS])
+
+    def found(**filters):  # type: ignore[no-untyped-def]
+        return {m.id for m in engine.rank("vn-powerchip", k=20, filters=filters)}
+
+    assert found(ip_transfer="licence") == {"de-sinterwerk"}
+    assert found(ip_transfer="sale") == set()
+    assert found(ip_asset_type=["dataset", "patent"]) == {"de-sinterwerk"}
+    assert found(min_trl="8") == {"de-sinterwerk"} and found(min_trl="9") == set()
+    with pytest.raises(ValueError, match="min_trl"):
+        engine.rank("vn-powerchip", filters={"min_trl": "10"})
