@@ -127,7 +127,7 @@ def encode_structured(record: dict[str, Any]) -> dict[str, np.ndarray]:
         "sought": _multi_hot(record.get("cooperation_sought") or [], MODES),
         "stage_own": _stage_mask(own),
         "stage_target": _stage_mask(target),
-        "ip_types": _multi_hot([a.get("asset_type") for a in assets if a.get("asset_type")], IP_ASSET_TYPES),
+        "ip_types": _multi_hot([str(a["asset_type"]) for a in assets if a.get("asset_type")], IP_ASSET_TYPES),
         "ip_transfer": _multi_hot([t for a in assets for t in a.get("transfer") or []], IP_TRANSFER_MODES),
         "max_trl": max((int(a["trl"]) for a in assets if isinstance(a.get("trl"), int)), default=0),
         "availability": _multi_hot(record.get("availability") or [], EXPERT_AVAILABILITY),
