@@ -37,7 +37,15 @@ from matcher.index import Index
 from matcher.lexical import LexicalModel
 from matcher.records import check_records
 from matcher.results import Match, Scored
-from matcher.rules import cross_border_mask, excluded_ids, filter_mask, validate_filters
+from matcher.rules import (
+    cross_border_mask,
+    excluded_ids,
+    expert_rows,
+    experts_available_first,
+    filter_mask,
+    validate_filters,
+    wanted_availability,
+)
 from matcher.scoring import (
     REVERSED,
     Weights,
@@ -233,6 +241,13 @@ class Engine:
             order = scored.order()
             if diversity is not None:
                 order = self._diversify(scored, order, k, diversity)
+            wanted = wanted_availability(q.record)
+            if wanted:
+                cols = self.index_.profiles
+                rows_of = np.asarray(scored.rows)
+                ranked = experts_available_first([int(rows_of[i]) for i in order], cols["kind"], cols["availability"], wanted)
+                position = {int(r): i for i, r in enumerate(rows_of)}
+                order = np.asarray([position[r] for r in ranked])
             return [self._match(q, scored, int(i), explain) for i in order[:k]]
 
     def rank_candidates(
@@ -356,7 +371,7 @@ class Engine:
 
     def _eligible(self, q: ProfileFeatures, filters: Mapping[str, Any] | None, exclude: Iterable[str] | None) -> np.ndarray:
         cols = self.index_.profiles
-        mask = cols["alive"] & filter_mask(validate_filters(filters), cols)
+        mask = cols["alive"] & filter_mask(validate_filters(filters), cols) & expert_rows(q.record.get("kind"), cols["kind"])
         if self.cross_border and q.record.get("country"):
             mask &= cross_border_mask(bool(q.structured["is_vn"]), cols["is_vn"])
         return self._drop_excluded(mask, q.id or None, exclude)

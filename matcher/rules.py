@@ -7,7 +7,8 @@ unknown values (a sector key that does not exist) fail and list the valid choice
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,7 @@ from matcher.domain import (
     STAGES,
 )
 from matcher.structured import COUNTRIES, _lang_index
+from matcher.text import strip_diacritics
 
 SIDES = ("vn", "foreign")
 _VOCABULARIES: dict[str, tuple[str, ...]] = {
@@ -132,4 +134,52 @@ def excluded_ids(profile_id: str | None, exclude: Iterable[str] | None, pairs: I
                 out.add(b)
             elif b == profile_id:
                 out.add(a)
+    return out
+
+
+# What a profile's needs say it wants of an expert, as ``expert_availability`` keys (cues in
+# English and Vietnamese, with or without diacritics: matched on folded text).
+_AVAILABILITY_CUES: dict[str, re.Pattern[str]] = {
+    key: re.compile(pattern) for key, pattern in {
+        "co_founding": r"\bco-?\s?founder|\bcofounder|dong sang lap|founding (?:cto|team|engineer)",
+        "relocation": r"\brelocat|chuyen ve viet nam|ve nuoc lam viec|full-time in vietnam",
+        "teaching": r"\blecturer|\bteach|giang day|giang vien|supervis|huong dan nghien cuu",
+        "remote_collaboration": r"\bremote|lam viec tu xa|\btu xa\b",
+        "short_visit": r"\bworkshop|short visit|visiting (?:expert|professor|researcher)|hoi thao|thinh giang",
+        "advisory": r"\badvis[eo]r|\bmentor|\bco van\b|\bcố vấn",
+    }.items()
+}
+
+
+def wanted_availability(record: Mapping[str, Any]) -> tuple[str, ...]:
+    """The ``expert_availability`` keys the record's needs ask for (e.g. ``co_founding`` for "we
+    are looking for a technical co-founder", "tìm đồng sáng lập"), in vocabulary order."""
+    text = strip_diacritics(str(record.get("needs") or "")).lower()
+    return tuple(key for key in EXPERT_AVAILABILITY if key in _AVAILABILITY_CUES and _AVAILABILITY_CUES[key].search(text))
+
+
+def expert_rows(query_kind: str | None, kinds: np.ndarray) -> np.ndarray:
+    """Rows a query of ``query_kind`` may be proposed (shape (n,) bool): every row, except that
+    an expert is never proposed to an expert (experts connect with the ecosystem, DOMAIN.md)."""
+    expert = KINDS.index("expert")
+    if query_kind != "expert":
+        return np.ones(len(kinds), dtype=bool)
+    return np.asarray(kinds != expert)
+
+
+def experts_available_first(order: Sequence[int], kinds: np.ndarray, availability: np.ndarray,
+                            wanted: tuple[str, ...]) -> list[int]:
+    """``order`` (rows, best first) with the places held by experts given first to the experts
+    open to one of ``wanted`` (stable otherwise): a startup looking for a co-founder sees the
+    experts open to co-founding before the others, and every other result keeps its place."""
+    if not wanted:
+        return list(order)
+    expert = KINDS.index("expert")
+    columns = [EXPERT_AVAILABILITY.index(w) for w in wanted]
+    places = [i for i, row in enumerate(order) if kinds[row] == expert]
+    ready = [order[i] for i in places if availability[order[i], columns].any()]
+    rest = [order[i] for i in places if not availability[order[i], columns].any()]
+    out = list(order)
+    for place, row in zip(places, ready + rest, strict=True):
+        out[place] = row
     return out

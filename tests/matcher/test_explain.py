@@ -10,6 +10,7 @@ from matcher.evidence import Evidence
 from matcher.explain import asks
 from matcher.labels import COMPONENTS, COMPONENTS_LOWERING, LANGS, component_label
 from matcher.render import render_explanation
+from matcher.rules import wanted_availability
 from matcher.text import split_sentences
 
 from .conftest import make_profile
@@ -189,3 +190,38 @@ def test_scouting_filters_keep_profiles_with_an_asset_of_the_mode_type_and_readi
     assert found(min_trl="8") == {"de-sinterwerk"} and found(min_trl="9") == set()
     with pytest.raises(ValueError, match="min_trl"):
         engine.rank("vn-powerchip", filters={"min_trl": "10"})
+
+
+# -- experts ----------------------------------------------------------------------------------
+
+def expert(pid: str, country: str, availability: list[str], text: str) -> dict:
+    return make_profile(pid, country, "expert", description=text, offers=text, availability=availability,
+                        needs="A Vietnamese team to work with.")
+
+
+FOUNDER_SEEKER = make_profile(
+    "vn-edgeai", "VN", "startup", description="Vietnamese startup building edge AI cameras for factories.",
+    needs="We are looking for a technical co-founder with experience in embedded machine vision.",
+    offers="Factory pilots in Binh Duong.",
+)
+EXPERTS = [
+    expert("us-dr-tran", "US", ["advisory"], "Embedded machine vision engineer, twenty years in industrial cameras."),
+    expert("de-dr-nguyen", "DE", ["co_founding", "relocation"], "Machine vision researcher, embedded vision systems."),
+    expert("jp-dr-sato", "JP", ["teaching"], "Embedded machine vision professor."),
+]
+
+
+def test_an_expert_is_never_proposed_to_an_expert(fake_embedder):
+    engine = Engine(embedder=fake_embedder, cross_border=False).fit([FOUNDER_SEEKER, *EXPERTS, *FILLERS])
+    ids = {m.id for m in engine.rank("us-dr-tran", k=20)}
+    assert "vn-edgeai" in ids and not ids & {"de-dr-nguyen", "jp-dr-sato"}
+
+
+def test_a_startup_seeking_a_co_founder_sees_the_experts_open_to_it_first(fake_embedder):
+    engine = Engine(embedder=fake_embedder).fit([FOUNDER_SEEKER, *EXPERTS, *FILLERS])
+    ranked = [m.id for m in engine.rank("vn-edgeai", k=20)]
+    experts = [pid for pid in ranked if pid in {e["id"] for e in EXPERTS}]
+    assert experts[0] == "de-dr-nguyen" and len(experts) == 3
+    plain = dict(FOUNDER_SEEKER, id="vn-edgeai-2", needs="Embedded machine vision expertise.")
+    assert wanted_availability(plain) == () and wanted_availability(FOUNDER_SEEKER) == ("co_founding",)
+    assert wanted_availability({"needs": "Chung toi tim dong sang lap ky thuat"}) == ("co_founding",)
