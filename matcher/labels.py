@@ -130,22 +130,6 @@ FIELDS: dict[str, tuple[str, str]] = {
     "search": ("tìm kiếm", "search"),
 }
 
-# taxonomy.json ip_asset_types and ip_transfer_modes, short, for explanations
-ASSET_TYPES: dict[str, tuple[str, str]] = {
-    "patent": ("bằng sáng chế", "patent"),
-    "patent_application": ("đơn đăng ký sáng chế", "patent application"),
-    "software": ("phần mềm", "software"),
-    "design": ("thiết kế, bố trí mạch", "design or chip layout"),
-    "know_how": ("bí quyết quy trình", "process know-how"),
-    "dataset": ("dữ liệu hoặc mô hình", "data set or model"),
-}
-TRANSFER_MODES: dict[str, tuple[str, str]] = {
-    "licence": ("cấp phép", "licence"),
-    "sale": ("bán", "sale"),
-    "joint_development": ("cùng phát triển", "joint development"),
-    "acquisition": ("mua lại, đầu tư", "acquisition or investment"),
-}
-
 PHRASES: dict[str, tuple[str, str]] = {
     "fit": ("Độ phù hợp {fit}/100", "Fit {fit}/100"),
     "your_need": ("Bạn cần", "You need"),

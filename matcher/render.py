@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from matcher.evidence import Evidence, Quote
-from matcher.labels import ASSET_TYPES, FIELDS, LANGS, MODES, PHRASES, SECTORS, TRANSFER_MODES, label
+from matcher.labels import FIELDS, IP_ASSET_TYPES, IP_TRANSFER_MODES, LANGS, MODES, PHRASES, SECTORS, label
 
 if TYPE_CHECKING:
     from matcher.explain import Explanation
@@ -23,10 +23,10 @@ def _p(key: str, lang: str, **kw: Any) -> str:
 def _where(quote: Quote, lang: str) -> str:
     if quote.asset is not None:
         a = quote.asset
-        facts = [label(ASSET_TYPES, a.asset_type, lang)] if a.asset_type in ASSET_TYPES else []
+        facts = [label(IP_ASSET_TYPES, a.asset_type, lang).lower()] if a.asset_type in IP_ASSET_TYPES else []
         facts += [a.reference] if a.reference else []
         facts += [_p("trl", lang, trl=a.trl)] if a.trl else []
-        modes = [label(TRANSFER_MODES, t, lang) for t in a.transfer]
+        modes = [label(IP_TRANSFER_MODES, t, lang).lower() for t in a.transfer]
         facts += [", ".join(modes)] if modes else []
         where = _p("in_asset", lang, title=a.title)
         return f"{where}, {'; '.join(facts)}" if facts else where
