@@ -67,6 +67,18 @@ class Solved:
     seconds: float
 
 
+class _StopAt(cp_model.CpSolverSolutionCallback):
+    """Stops the search at the first solution whose objective reaches ``target``."""
+
+    def __init__(self, target: int) -> None:
+        super().__init__()
+        self.target = target
+
+    def on_solution_callback(self) -> None:
+        if self.objective_value >= self.target - 1e-6:
+            self.stop_search()
+
+
 class _Model:
     def __init__(self, enc: Encoded) -> None:
         self.enc = enc
@@ -127,10 +139,13 @@ class _Model:
                     self.cp.add(sum(vs) <= enc.video_rooms)
 
     def run(self, options: SolveOptions, seconds: float, *, core: bool = False,
-            polish: bool = False) -> tuple[cp_model.CpSolver, Any]:
+            polish: bool = False, enough: int | None = None) -> tuple[cp_model.CpSolver, Any]:
         """Solve with the portfolio of ``num_workers`` threads, its main search ``core``-based or
         not; a ``polish`` run is one thread with a deterministic-time budget instead (so that its
-        result does not depend on the machine's load)."""
+        result does not depend on the machine's load). ``enough``: stop at a solution whose
+        objective reaches it (a bound known outside the model: one thread without LP cannot
+        prove that placing every placeable meeting is the optimum, and searched the whole time
+        limit for nothing)."""
         solver = cp_model.CpSolver()
         p = solver.parameters
         p.max_time_in_seconds = max(seconds, 0.01)
@@ -146,7 +161,9 @@ class _Model:
             p.optimize_with_core = core and p.num_workers > 1
             if p.num_workers == 1:
                 p.linearization_level = 0
-        return solver, solver.solve(self.cp)
+        if enough is None:
+            return solver, solver.solve(self.cp)
+        return solver, solver.solve(self.cp, _StopAt(enough))
 
     def objective(self, gain: list[np.ndarray]) -> cp_model.LinearExpr:
         terms = [(v, int(g)) for gs, row in zip(gain, self.x, strict=True)
@@ -185,16 +202,17 @@ def solve_slots(enc: Encoded, gain: list[np.ndarray] | None, options: SolveOptio
     if hint is not None:
         model.hint(hint)
     model.cp.maximize(model.placed)
-    solver, code = model.run(options, options.time_limit * first_share, core=True)
+    placeable = sum(len(a) > 0 for a in enc.allowed)
+    solver, code = model.run(options, options.time_limit * first_share, core=True, enough=placeable)
     if code == cp_model.INFEASIBLE:
         raise ValueError("the pinned meetings break the minimum gap between a participant's meetings")
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         n = enc.n_meetings
         return Solved(np.full(n, -1, np.int64), "unknown", n, 0, time.perf_counter() - start)
     slot = model.slots_of(solver)
-    placeable = sum(len(a) > 0 for a in enc.allowed)
     bound = min(int(np.floor(solver.best_objective_bound + 1e-6)), placeable)
-    proved = code == cp_model.OPTIMAL
+    # every placeable meeting placed is optimal whatever the solver could prove
+    proved = code == cp_model.OPTIMAL or int((slot >= 0).sum()) == placeable
     model.cp.add(model.placed >= int((slot >= 0).sum()))
     if gain is not None and not _settled(enc, gain, slot):
         slot, proved = _improve(model, gain, slot, options, options.time_limit - (time.perf_counter() - start))
