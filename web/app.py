@@ -95,9 +95,9 @@ def create_app(settings: Settings, database: Database | None = None,
     def healthz() -> PlainTextResponse:
         return PlainTextResponse("ok")
 
-    from web.http.pages import admin, auth, introductions, matches, me, meetings, officer, public
+    from web.http.pages import admin, agenda, auth, introductions, matches, me, meetings, officer, public
 
-    for module in (public, auth, me, matches, introductions, meetings, admin, officer):
+    for module in (public, auth, me, matches, introductions, meetings, agenda, admin, officer):
         app.include_router(module.router)
 
     from web.http.api import install_api

@@ -4,6 +4,7 @@ the real PostgreSQL."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -14,6 +15,9 @@ from web.db.pool import Database
 from web.i18n import Renderer
 from web.services.curation import lists, meetings, runs
 from web.services.curation.forms import parse_list_form
+from web.services.eventday import presence, timetable
+from web.services.eventday.event import load_event
+from web.services.eventday.plan import parse_plan_form
 from web.services.mail import Mailer
 from web.settings import Settings
 
@@ -137,3 +141,118 @@ def test_a_published_list_is_scheduled_from_the_database(db: Database, settings:
     assert all(0 <= p["fit"] <= 100 for p in out["placed"])
     missing = cli_runner().invoke(main, [*base, "999", "--slots", "6", "--tables", "4"])
     assert missing.exit_code == 1 and "caunoi: error:" in missing.stderr
+
+
+PLAN = [("meeting_minutes", "30"), ("breaks", "10:00-10:30"), ("table_count", "4"), ("video_rooms", "1"),
+        ("min_gap", "0"), ("include_proposed", "on"), ("day_date", "2026-05-12"), ("day_start", "09:00"),
+        ("day_end", "12:30")]
+
+
+@pytest.fixture
+def event(db: Database, settings: Settings) -> dict[str, Any]:
+    """A published event list with a stored plan (six slots, tables T1-T4, one video room), one
+    partner remote only and one startup present in the first two slots; and the CLI on its database."""
+    records = import_event(db)
+    people = make_people(db)
+    form = {"name": "Vietnam–Korea Tech Days", "kind": "event", "starts_on": "2026-05-12", "min_a": "1",
+            "max_a": "2", "max_b": "3"}
+    list_id = lists.create_list(db, people.officer, parse_list_form(form))
+    lists.add_by_hand(db, people.officer, list_id, STARTUPS + PARTNERS)
+    run_id = runs.run_assignment(db, FakeMatching(records), people.officer, list_id)
+    meetings.publish(db, Mailer(settings, Renderer()), people.officer, list_id, run_id)
+    plan = parse_plan_form(PLAN)
+    timetable.save_plan(db, people.officer, list_id, plan)
+    presence.set_presence(db, people.officer, list_id, "sg-lionfund", "remote", [])
+    presence.set_presence(db, people.officer, list_id, "vn-chipviet", "slots", [0, 1])
+    base = ["--data-dir", str(settings.data_dir), "--database-url", str(settings.database_url), "schedule"]
+    return {"id": list_id, "people": people, "run": lambda *args: cli_runner().invoke(main, [*base, *args])}
+
+
+def stored(db: Database, list_id: int) -> tuple[str, dict[tuple[str, str], tuple[int | None, str | None]]]:
+    with db.connection() as conn:
+        ev = load_event(conn, list_id)
+    return ev.plan.schedule_state, {(m.a_id, m.b_id): (m.slot, m.table_name) for m in ev.meetings}
+
+
+def test_an_event_is_scheduled_on_its_stored_plan_and_nothing_is_stored(db: Database, event) -> None:
+    before = stored(db, event["id"])
+    res = event["run"](str(event["id"]), "--json")
+    assert res.exit_code == 0, res.stderr
+    out = json.loads(res.stdout)
+    live = [m for m in meetings.list_meetings(db, event["id"]) if m.state in ("proposed", "confirmed")]
+    assert len(out["placed"]) + len(out["unplaced"]) == len(live) and out["placed"]
+    assert {p["slot"] for p in out["placed"]} <= set(range(6)) and {p["start"] for p in out["placed"]} <= {
+        "09:00", "09:30", "10:30", "11:00", "11:30", "12:00"}
+    for p in out["placed"]:
+        remote = "sg-lionfund" in (p["a"], p["b"])
+        assert p["remote"] == remote and (p["table"] is None) == remote
+        assert p["table"] in (None, "T1", "T2", "T3", "T4")
+        assert "vn-chipviet" not in (p["a"], p["b"]) or p["slot"] in (0, 1)
+    video = [p["slot"] for p in out["placed"] if p["remote"]]
+    assert len(video) == len(set(video))            # one video room
+    assert stored(db, event["id"]) == before and before[0] == "none"
+    human = event["run"](str(event["id"]))
+    assert human.exit_code == 0 and human.stdout.startswith("event: Vietnam–Korea Tech Days   6 time slots on 1 day(s)")
+    assert "slot 0 (2026-05-12 09:00–09:30)" in human.stdout and human.stderr == ""
+
+
+def test_slots_and_tables_given_replace_the_plans_grid_with_a_note(event) -> None:
+    res = event["run"](str(event["id"]), "--slots", "2", "--tables", "1", "--json")
+    assert res.exit_code == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert {p["table"] for p in out["placed"]} <= {"T1", None} and {p["slot"] for p in out["placed"]} <= {0, 1}
+    assert "--slots 2 replaces the plan's 6 time slots" in res.stderr
+    assert "--tables 1 replaces the plan's 4 tables" in res.stderr
+    assert out["status"] == "partial"
+
+
+def test_store_makes_the_result_the_preliminary_timetable(db: Database, event) -> None:
+    res = event["run"](str(event["id"]), "--store", "--json")
+    assert res.exit_code == 0, res.stderr
+    out = json.loads(res.stdout)
+    state, where = stored(db, event["id"])
+    assert state == "preliminary" and out["stored"] is True and out["placed"]
+    assert {(p["a"], p["b"]): (p["slot"], p["table"]) for p in out["placed"]} == {
+        k: v for k, v in where.items() if v[0] is not None}
+    with db.connection() as conn:
+        actor = conn.execute("SELECT actor, actor_id FROM audit_log WHERE action = 'event-scheduled'").fetchone()
+    assert actor == ("cli", None)
+    timetable.publish(db, Mailer(db.settings, Renderer()), event["people"].officer, event["id"])
+    again = event["run"](str(event["id"]), "--store")
+    assert again.exit_code == 1 and "The agenda is published" in again.stderr and "Traceback" not in again.stderr
+    assert stored(db, event["id"])[1] == where
+
+
+def test_lists_that_cannot_be_scheduled_on_a_plan_say_why_in_one_line(db: Database, event) -> None:
+    people = event["people"]
+    plain = lists.create_list(db, people.officer, parse_list_form({"name": "Event, no plan", "kind": "event"}))
+    visit = lists.create_list(db, people.officer, parse_list_form({"name": "Visit", "kind": "delegation"}))
+    draft = lists.create_list(db, people.officer, parse_list_form({"name": "Draft", "kind": "event"}))
+    timetable.save_plan(db, people.officer, draft, parse_plan_form(PLAN))
+    cases = [
+        (["999"], "list 999: This match list does not exist."),
+        ([str(visit)], f"list {visit} is a delegation list, not an event: it has no plan: give --slots and --tables"),
+        ([str(plain)], f"list {plain} has no event plan yet"),
+        ([str(plain), "--store"], "--store needs one"),
+        ([str(draft)], f"list {draft} has no meeting to schedule"),
+        ([str(draft), "--store"], "Publish a run first"),
+    ]
+    for args, expected in cases:
+        res = event["run"](*args)
+        assert res.exit_code == 1, (args, res.output)
+        assert expected in res.stderr and len(res.stderr.strip().splitlines()) == 1, (args, res.stderr)
+        assert res.stdout == ""
+    res = event["run"](str(event["id"]), "--store", "--tables", "2")
+    assert res.exit_code == 2 and "leave out --slots, --tables and --gap" in res.stderr
+    assert event["run"]("--meetings", "m.csv", "--store", "--slots", "1", "--tables", "1").exit_code == 2
+
+
+def test_presence_past_the_last_slot_of_a_shorter_plan_is_ignored(db: Database, event) -> None:
+    """A participant gave slot 5; the plan then shrank to two slots: scheduling still works."""
+    presence.set_presence(db, event["people"].officer, event["id"], "vn-nangxanh", "slots", [1, 5])
+    shorter = [(k, v) for k, v in PLAN if k != "day_end"] + [("day_end", "10:00")]
+    timetable.save_plan(db, event["people"].officer, event["id"], parse_plan_form(shorter))
+    res = event["run"](str(event["id"]), "--json")
+    assert res.exit_code == 0, res.stderr
+    hers = [p["slot"] for p in json.loads(res.stdout)["placed"] if "vn-nangxanh" in (p["a"], p["b"])]
+    assert hers == [1]

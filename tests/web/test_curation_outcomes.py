@@ -5,13 +5,23 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date
 from typing import Any
 
 import pytest
 from openpyxl import load_workbook
 
-from tests.web.curation_support import PARTNERS, STARTUPS, FakeMatching, People, import_event, make_people
+from tests.web.curation_support import (
+    PARTNERS,
+    PASSWORD,
+    STARTUPS,
+    FakeMatching,
+    People,
+    import_event,
+    make_people,
+)
+from tests.web.webkit import sign_in, web_client
 from web.db.pool import Database
 from web.errors import Conflict, NotFound
 from web.http.pages import charts
@@ -20,6 +30,9 @@ from web.interchange import exports
 from web.services.curation import lists, meetings, outcomes, runs, views
 from web.services.curation.forms import parse_list_form
 from web.services.curation.outcomes import DashboardFilter
+from web.services.eventday import day, timetable
+from web.services.eventday.event import load_event
+from web.services.eventday.plan import parse_plan_form
 from web.services.introductions import Party
 from web.services.mail import Mailer
 from web.settings import Settings
@@ -206,3 +219,54 @@ def test_the_outcome_report_exports_and_charts_render_as_svg(db: Database, setup
     assert charts.bar_chart([("AI", 1)], "x") == charts.bar_chart([("AI", 1)], "x")
     assert b"No data" in charts.timeline_chart([], [], "No data")
     assert b"<svg" in charts.timeline_chart(board.months, [("Transfer", [1])], "none")
+
+
+def test_the_dashboard_counts_each_event_day_and_shows_it(db: Database, setup, settings: Settings,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Per event with a plan: scheduled, held, no-shows, cancelled, walk-ins, and follow-ups beyond "met"."""
+    people, matching, mailer = setup
+    # every meeting is placed within a second; the rest of the ten seconds would only shorten idle gaps
+    monkeypatch.setattr(timetable, "SOLVE_SECONDS", 1.0)
+    list_id, run_id = planned(db, people, matching)
+    meetings.publish(db, mailer, people.officer, list_id, run_id)
+    unplanned, _ = planned(db, people, matching, name="No plan yet")
+    plan = parse_plan_form([("meeting_minutes", "30"), ("table_count", "4"), ("video_rooms", "1"),
+                            ("include_proposed", "on"), ("day_date", "2026-05-12"), ("day_start", "09:00"),
+                            ("day_end", "12:00")])
+    timetable.save_plan(db, people.officer, list_id, plan)
+    timetable.schedule(db, people.officer, list_id)
+    timetable.publish(db, mailer, people.officer, list_id)
+    with db.connection() as conn:
+        ev = load_event(conn, list_id)
+    placed = sorted((m for m in ev.meetings if m.slot is not None), key=lambda m: (m.slot, m.id))
+    held, also_held, missed, called_off = placed[:4]
+    for m, value in ((held, "held"), (also_held, "held"), (missed, "no_show"), (called_off, "cancelled")):
+        day.mark(db, mailer, people.officer, list_id, m.id, value)
+    pairs = {frozenset((m.a_id, m.b_id)) for m in ev.meetings}
+    a, b = next((x, y) for x in STARTUPS for y in PARTNERS if frozenset((x, y)) not in pairs)
+    assert day.walk_in(db, mailer, people.officer, list_id, a, b, 0).walk_in is not None
+    outcomes.record(db, people.officer, "meeting", held.id, "met", "2026-05-12")
+    outcomes.record(db, people.officer, "meeting", held.id, "pilot", "2026-07-01", "Pilot line")
+    outcomes.record(db, people.officer, "meeting", also_held.id, "pilot", "2026-06-15")
+    outcomes.record(db, people.officer, "meeting", also_held.id, "nda_mou", "2026-05-20")
+
+    (row,) = outcomes.dashboard(db, DashboardFilter()).event_days
+    # the no-show and the cancelled meeting lost their slots but were scheduled; the walk-in joined
+    assert (row.list_id, row.scheduled, row.held, row.no_show, row.cancelled, row.walk_in) == (
+        list_id, len(placed) + 1, 2, 1, 1, 1)
+    assert row.follow_ups == [("nda_mou", 1), ("pilot", 2)] and row.follow_up_total == 3
+    assert outcomes.dashboard(db, DashboardFilter(list_id=unplanned)).event_days == []
+    assert outcomes.dashboard(db, DashboardFilter(since=date(2026, 5, 13))).event_days == []
+    (in_may,) = outcomes.dashboard(db, DashboardFilter(since=date(2026, 5, 1), until=date(2026, 6, 30))).event_days
+    assert in_may.held == 2 and in_may.follow_ups == [("nda_mou", 1), ("pilot", 1)]  # the July pilot is outside
+
+    english = settings.model_copy(update={"default_locale": "en"})
+    with web_client(english, db) as client:
+        sign_in(client, people.officer.email, PASSWORD)
+        page = client.get(f"/officer/dashboard?list={list_id}").text
+    found = re.search(rf'<tr id="event-day-{list_id}">(.*?)</tr>', page, re.S)
+    assert found, page[-3000:]
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", found.group(1), re.S)
+    assert f'href="/officer/lists/{list_id}/timetable"' in cells[0]
+    assert [c.strip() for c in cells[2:7]] == [str(len(placed) + 1), "2", "1", "1", "1"]
+    assert "<b>3</b>" in cells[7] and "NDA or MoU signed: 1" in cells[7] and "Pilot project: 2" in cells[7]

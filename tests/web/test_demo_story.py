@@ -14,10 +14,12 @@ from web.settings import Settings
 
 TABLES = ("users", "profile_owners", "introductions", "introduction_messages", "match_lists",
           "match_list_participants", "match_list_pairs", "match_list_scores", "assignment_runs", "run_pairs",
-          "meetings", "outcomes", "outbox", "audit_log")
+          "meetings", "outcomes", "outbox", "audit_log", "event_plans", "event_days", "event_slots", "event_tables",
+          "event_presence")
 EMPTY = ("No requests received yet.", "You have not requested any introduction yet.",
          "No meeting has been proposed to your organisation yet.", "No match list yet.",
-         "No list has been published yet.", "No outcome recorded yet.", "No outcomes recorded yet.")
+         "No list has been published yet.", "No outcome recorded yet.", "No outcomes recorded yet.",
+         "No event has days and time slots yet.")
 
 
 def counts(db: Database) -> dict[str, int]:
@@ -40,6 +42,19 @@ def test_the_demo_story_fills_every_first_page_of_every_demo_account(db: Databas
     assert set(scalar(db, "SELECT array_agg(DISTINCT state) FROM meetings")) >= {"confirmed", "declined", "proposed"}
     assert scalar(db, "SELECT count(DISTINCT date_trunc('month', occurred_on)) FROM outcomes") >= 4
     assert scalar(db, "SELECT count(*) FROM match_lists WHERE state = 'published' AND starts_on < now()") == 1
+    past = scalar(db, "SELECT list_id FROM event_plans WHERE schedule_state = 'final' AND published_at < now()")
+    with db.connection() as conn:
+        day = dict(conn.execute("SELECT coalesce(attendance, 'none'), count(*) FROM meetings"
+                                " WHERE list_id = %(l)s AND state = 'confirmed' GROUP BY 1", {"l": past}).fetchall())
+    # most meetings held, one participant who did not come, one cancellation, one walk-in (held too)
+    assert day == {"held": day["held"], "no_show": 1, "cancelled": 1} and day["held"] >= 5
+    assert scalar(db, "SELECT count(*) FROM meetings WHERE walk_in AND attendance = 'held'") == 1
+    assert scalar(db, "SELECT array_agg(mode ORDER BY mode) FROM event_presence WHERE absent_from IS NULL") == [
+        "remote", "slots"]
+    # what followed a meeting followed one that took place
+    assert scalar(db, "SELECT count(*) FROM outcomes o JOIN meetings m ON m.id = o.meeting_id"
+                      " WHERE m.attendance IS DISTINCT FROM 'held'") == 0
+    assert scalar(db, "SELECT count(*) FROM outbox WHERE kind = 'agenda_published'") >= day["held"]
     for email in (STARTUP_EMAIL, PARTNER_EMAIL):
         with web_client(english, db) as client:
             sign_in(client, email, account(accounts, email).password)
@@ -55,6 +70,10 @@ def test_the_demo_story_fills_every_first_page_of_every_demo_account(db: Databas
             board = page(client, "/officer/dashboard")
             total = re.search(r'<div class="stat"><b>(\d+)</b><span>Outcomes</span>', board)
             assert total and int(total.group(1)) >= 8
+            row = re.search(rf'<tr id="event-day-{past}">(.*?)</tr>', board, re.S)
+            assert row and f"/officer/lists/{past}/timetable" in row.group(1)
+            cells = [c.strip() for c in re.findall(r'<td class="num">(\d+)</td>', row.group(1))]
+            assert cells == [str(day["held"] + 2), str(day["held"]), "1", "1", "1"]
             for chart in ("time", "type", "event", "sector", "country"):
                 svg = client.get(f"/officer/dashboard/charts/{chart}.svg")
                 assert svg.status_code == 200 and "No outcomes recorded yet." not in svg.text

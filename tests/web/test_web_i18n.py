@@ -236,7 +236,7 @@ def page_urls(app: Any, ids: dict[str, list[str]]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for path, route in app_routes(app):
         if "GET" not in route.methods or path.startswith("/api") or path in SKIPPED_ROUTES \
-                or path.endswith((".csv", ".xlsx")):
+                or path.endswith((".csv", ".xlsx", ".ics")):
             continue
         urls = [path]
         for name in re.findall(r"\{(\w+)\}", path):

@@ -44,3 +44,17 @@ def update_meeting_times(conn: psycopg.Connection, list_id: int, created_at: dat
         " WHERE list_id = %(id)s",
         {"id": list_id, "c": created_at, "a": answered_at},
     )
+
+
+def update_event_day_times(conn: psycopg.Connection, list_id: int, scheduled_at: datetime, published_at: datetime,
+                           on_the_day: datetime) -> None:
+    """An event's timetable: scheduled and published before its day, its meetings placed when it was
+    scheduled, and its walk-ins asked for and placed on the day."""
+    conn.execute(
+        "WITH p AS (UPDATE event_plans SET scheduled_at = %(s)s, published_at = %(p)s, updated_at = %(p)s"
+        "   WHERE list_id = %(id)s)"
+        " UPDATE meetings SET placed_at = CASE WHEN walk_in THEN %(d)s ELSE %(s)s END,"
+        " created_at = CASE WHEN walk_in THEN %(d)s ELSE created_at END"
+        " WHERE list_id = %(id)s AND (placed_at IS NOT NULL OR walk_in)",
+        {"id": list_id, "s": scheduled_at, "p": published_at, "d": on_the_day},
+    )

@@ -208,9 +208,12 @@ def insert_walk_in(conn: psycopg.Connection, list_id: int, a_id: str, b_id: str,
 
 
 def count_attendance_by_list(conn: psycopg.Connection) -> dict[int, dict[str, int]]:
-    """``{list_id: {"scheduled", "held", "no_show", "cancelled", "walk_in"}}`` for lists with a plan."""
+    """``{list_id: {"scheduled", "held", "no_show", "cancelled", "walk_in"}}`` for lists with a plan.
+    ``scheduled`` counts the meetings in the timetable and those a cancellation or a no-show took
+    out of it on the day: they lose their slot, yet they were scheduled."""
     rows = conn.execute(
-        "SELECT m.list_id, count(*) FILTER (WHERE m.slot IS NOT NULL),"
+        "SELECT m.list_id, count(*) FILTER (WHERE m.slot IS NOT NULL"
+        " OR (m.attendance IN ('cancelled', 'no_show') AND m.placed_at IS NOT NULL)),"
         " count(*) FILTER (WHERE m.attendance = 'held'), count(*) FILTER (WHERE m.attendance = 'no_show'),"
         " count(*) FILTER (WHERE m.attendance = 'cancelled'), count(*) FILTER (WHERE m.walk_in)"
         " FROM meetings m JOIN event_plans p ON p.list_id = m.list_id GROUP BY m.list_id"

@@ -15,6 +15,7 @@ from web.http.render import redirect, render
 from web.i18n import N_
 from web.services.curation import meetings, outcomes
 from web.services.curation.outcomes import TYPE_LABELS
+from web.services.eventday import agenda
 
 router = APIRouter()
 
@@ -22,13 +23,16 @@ router = APIRouter()
 @router.get("/meetings")
 def list_page(request: Request, db: DB, party: PartyDep) -> Response:
     items = meetings.meetings_for(db, party)
-    return render(request, "meetings/list.html", {"items": items})
+    times = agenda.event_times(db, {m.row.list_id for m in items})
+    return render(request, "meetings/list.html", {"items": items, "times": times})
 
 
 @router.get("/meetings/{meeting_id}")
 def detail(request: Request, db: DB, party: PartyDep, meeting_id: RowId) -> Response:
     view = meetings.meeting_for(db, party, meeting_id)
-    return render(request, "meetings/detail.html", {"m": view, "types": TYPE_LABELS, "today": date.today()})
+    times = agenda.event_times(db, [view.row.list_id]).get(view.row.list_id)
+    return render(request, "meetings/detail.html", {"m": view, "types": TYPE_LABELS, "today": date.today(),
+                                                    "times": times})
 
 
 @router.post("/meetings/{meeting_id}/answer")

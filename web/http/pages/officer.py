@@ -16,7 +16,7 @@ from fastapi.responses import Response
 from web.errors import Invalid
 from web.http import session
 from web.http.deps import DB, FormItems, MailerDep, Officer, QueryParams, RowId, RowIdForm, require_officer
-from web.http.pages import officer_reports, officer_runs
+from web.http.pages import officer_event, officer_reports, officer_runs
 from web.http.pages.officer_runs import XLSX, attachment
 from web.http.render import is_htmx, redirect, render, translate
 from web.i18n import N_
@@ -224,3 +224,4 @@ def export_list_xlsx(request: Request, db: DB, list_id: RowId) -> Response:
 
 router.include_router(officer_runs.router)
 router.include_router(officer_reports.router)
+router.include_router(officer_event.router)

@@ -1,7 +1,9 @@
 """The demo story of ``caunoi demo``: activity on top of the sample ecosystem, so that every page
 shows what it is for on first open. Introductions in every state, one past brokerage event whose
-published assignment was accepted and declined, an upcoming delegation still in draft, and
-outcomes over the last six months.
+published assignment was accepted and declined and whose day is over (a published timetable with
+a lunch break, a partner there only in the morning and one on video; most meetings held, one
+participant who did not come, one cancellation, one walk-in), an upcoming delegation still in
+draft, and outcomes over the last six months (none on a meeting that did not take place).
 
 Everything goes through the services the app uses (states, audit, mail to the outbox); only what
 needs time to pass is dated afterwards (``web.store.demo``). It is marked as demo data: the lists'
@@ -12,9 +14,10 @@ list is made only when none is there yet between those profiles or by that name.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from web.db.pool import Database
 from web.matching.contract import MatchingContract
@@ -22,6 +25,9 @@ from web.services import introductions
 from web.services.curation import lists, meetings, outcomes, runs
 from web.services.curation.forms import parse_list_form
 from web.services.demo import OFFICER_EMAIL, PARTNER_EMAIL, STARTUP_EMAIL, DemoAccount
+from web.services.eventday import day, presence, timetable
+from web.services.eventday.event import Event, load_event
+from web.services.eventday.plan import parse_plan_form
 from web.services.introductions import Party
 from web.services.mail import Mailer
 from web.store import audit as audit_store
@@ -29,6 +35,7 @@ from web.store import demo as store
 from web.store import profiles as profile_store
 from web.store import runs as run_store
 from web.store import users as user_store
+from web.store.meetings import MeetingRow
 from web.store.users import UserRow
 
 MARK = "(minh hoạ · demo)"
@@ -43,6 +50,12 @@ EVENT = {
 }
 EVENT_A = ("vn-hoalu-npu-silicon", "vn-kinhbac-wirebond", "vn-congcu-eda-verify", "vn-kiemdinh-ai-qc")
 EVENT_B = ("jp-kagayaki-sensors", "us-lumenforge-edge-ai", "kr-hanbit-semicon")
+# the event's day: 30-minute meetings, 5 minutes to change tables, lunch from 12:00 to 13:30, six
+# tables and one video room; only confirmed meetings get a place (include_proposed left out)
+EVENT_PLAN = (("meeting_minutes", "30"), ("changeover_minutes", "5"), ("breaks", "12:00-13:30"),
+              ("table_count", "6"), ("video_rooms", "1"), ("min_gap", "0"), ("timezone", "Asia/Ho_Chi_Minh"),
+              ("day_start", "09:00"), ("day_end", "17:00"))
+AFTER_LUNCH = time(13, 30)
 DELEGATION = {
     "name": f"Đoàn doanh nghiệp công nghệ xanh châu Âu {MARK}",
     "kind": "delegation", "location": "TP. Hồ Chí Minh", "min_a": "1", "max_a": "2", "min_b": "0", "max_b": "3",
@@ -247,7 +260,10 @@ def _event(db: Database, mailer: Mailer, story: Story, officer: UserRow, a_ids: 
     with db.connection() as conn:
         store.update_list_times(conn, list_id, _ago(EVENT_DAYS_AGO + 30), _ago(EVENT_DAYS_AGO + 14))
         store.update_meeting_times(conn, list_id, _ago(EVENT_DAYS_AGO + 14), _ago(EVENT_DAYS_AGO + 10))
-    story.outcomes += _follow_up(db, officer, confirmed)
+    if confirmed:
+        took_place = _event_day(db, mailer, officer, list_id, held, a_ids, b_ids)
+        story.meetings += sum(m.walk_in for m in took_place)
+        story.outcomes += _follow_up(db, officer, [(m.id, m.a_id, m.b_id) for m in took_place])
 
 
 def _answer(db: Database, mailer: Mailer, list_id: int, startup: str, partner: str) -> list[tuple[int, str, str]]:
@@ -286,8 +302,84 @@ FOLLOW_UPS: tuple[tuple[tuple[str, int, str], ...], ...] = (
 )
 
 
+def _event_day(db: Database, mailer: Mailer, officer: UserRow, list_id: int, held: date, a_ids: list[str],
+               b_ids: list[str]) -> list[MeetingRow]:
+    """The event's timetable and its day, through the services the pages use (``_timetable``, then
+    ``_on_the_day``), dated before and on the day. Returns the meetings held, in order of id."""
+    after_lunch, away = _timetable(db, mailer, officer, list_id, held, b_ids)
+    _on_the_day(db, mailer, officer, list_id, a_ids[0], b_ids[0], after_lunch, away)
+    with db.connection() as conn:
+        store.update_event_day_times(conn, list_id, _ago(EVENT_DAYS_AGO + 7), _ago(EVENT_DAYS_AGO + 5),
+                                     _ago(EVENT_DAYS_AGO, 6))
+    return sorted((m for m in _load(db, list_id).meetings if m.attendance == "held"), key=lambda m: m.id)
+
+
+def _timetable(db: Database, mailer: Mailer, officer: UserRow, list_id: int, held: date,
+               b_ids: list[str]) -> tuple[int, set[str]]:
+    """The officer sets up the plan and the presence (the first two other partners with a meeting:
+    one there only in the morning, one on video), schedules and publishes the agenda. Returns the
+    first slot after lunch and the partners not at a table then."""
+    timetable.save_plan(db, officer, list_id, parse_plan_form([*EVENT_PLAN, ("day_date", held.isoformat())]))
+    ev = _load(db, list_id)
+    after_lunch = next(s.number for s in ev.slots if s.starts_at.time() >= AFTER_LUNCH)
+    partners = [b for b in b_ids[1:] if any(m.b_id == b and ev.live(m) for m in ev.meetings)]
+    if partners:
+        presence.set_presence(db, officer, list_id, partners[0], "slots", list(range(after_lunch)))
+    if len(partners) > 1:
+        presence.set_presence(db, officer, list_id, partners[1], "remote", [])
+    timetable.schedule(db, officer, list_id)
+    timetable.publish(db, mailer, officer, list_id)
+    return after_lunch, set(partners[:2])
+
+
+def _on_the_day(db: Database, mailer: Mailer, officer: UserRow, list_id: int, startup: str, partner: str,
+                after_lunch: int, away: set[str]) -> None:
+    """One participant does not come, the weakest meeting without the demo startup or partner is
+    cancelled, two participants there after lunch ask for a walk-in, every other meeting is held."""
+    ev = _load(db, list_id)
+    missing = _no_show([m for m in ev.meetings if ev.live(m)], startup, partner)
+    if missing:
+        day.no_show(db, officer, list_id, missing, 0)
+        ev = _load(db, list_id)
+    others = [m for m in ev.meetings
+              if ev.live(m) and m.slot is not None and not {m.a_id, m.b_id} & {startup, partner}]
+    if others:
+        day.mark(db, mailer, officer, list_id, min(others, key=lambda m: (m.fit, m.id)).id, "cancelled")
+    pair = _walk_in(db, ev, away | {missing})
+    if pair:
+        day.walk_in(db, mailer, officer, list_id, *pair, after_lunch)
+    ev = _load(db, list_id)
+    for m in ev.meetings:
+        if ev.live(m) and m.slot is not None and m.attendance is None:
+            day.mark(db, mailer, officer, list_id, m.id, "held")
+
+
+def _load(db: Database, list_id: int) -> Event:
+    with db.connection() as conn:
+        return load_event(conn, list_id)
+
+
+def _no_show(booked: list[MeetingRow], startup: str, partner: str) -> str:
+    """Who does not come ("" when nobody fits): the side-a participant with the fewest meetings
+    (then by id), neither the demo startup nor one meeting the demo partner."""
+    spared = {startup} | {m.a_id for m in booked if m.b_id == partner}
+    count = Counter(m.a_id for m in booked if m.a_id not in spared)
+    return min(count, key=lambda a: (count[a], a), default="")
+
+
+def _walk_in(db: Database, ev: Event, away: set[str]) -> tuple[str, str] | None:
+    """Two participants there after lunch who have no meeting on the list and had not met before
+    (no blocked pair): the first such pair in the list's order of participants."""
+    pairs = {frozenset((m.a_id, m.b_id)) for m in ev.meetings}
+    detail = lists.detail(db, ev.row.id)
+    pairs |= {frozenset((p.a_id, p.b_id)) for p in detail.pairs}
+    return next(((a.profile_id, b.profile_id) for a in detail.a for b in detail.b
+                 if not {a.profile_id, b.profile_id} & away and frozenset((a.profile_id, b.profile_id)) not in pairs),
+                None)
+
+
 def _follow_up(db: Database, officer: UserRow, confirmed: list[tuple[int, str, str]]) -> int:
-    """Every confirmed meeting was held on the event's day; some went further."""
+    """Every meeting held on the event's day was recorded as met; some went further."""
     count = 0
     for n, (meeting_id, a_id, _) in enumerate(confirmed):
         who = _owner(db, a_id) if n % 2 == 0 else officer   # a participant or the officer records it

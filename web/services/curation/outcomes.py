@@ -1,6 +1,7 @@
 """Outcomes after an introduction or a meeting (met, NDA/MoU, pilot, licence, investment, joint
 R&D, technology transfer), entered by either side or by an officer, and the officers' dashboard:
-counts by event, sector, partner country and outcome over time.
+counts by event, sector, partner country and outcome over time, and each event's day (meetings
+scheduled, held, missed, cancelled, walk-ins, and the follow-ups beyond "met").
 
 On the dashboard an outcome type counts once per introduction or meeting, dated by its first
 record, however many people recorded it (both sides often report the same meeting).
@@ -20,12 +21,14 @@ from web.errors import Conflict, Invalid, NotFound
 from web.i18n import N_
 from web.params import first, whole_number
 from web.store import audit as audit_store
+from web.store import eventday as eventday_store
 from web.store import introductions as intro_store
 from web.store import match_lists as list_store
 from web.store import meetings as meeting_store
 from web.store import outcomes as store
 from web.store import profiles as profile_store
 from web.store import users as user_store
+from web.store.match_lists import ListSummaryRow
 from web.store.outcomes import TYPES, OutcomeFact, OutcomeRow
 from web.store.users import UserRow
 
@@ -174,6 +177,27 @@ class FunnelRow:
 
 
 @dataclass
+class EventDayRow:
+    """One event list with a plan: its day's meetings (``eventday_store.count_attendance_by_list``)
+    and its follow-ups, the outcomes of its meetings other than "met", as ``(type, count)``."""
+
+    list_id: int
+    name: str
+    starts_on: date | None
+    ends_on: date | None
+    scheduled: int = 0
+    held: int = 0
+    no_show: int = 0
+    cancelled: int = 0
+    walk_in: int = 0
+    follow_ups: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def follow_up_total(self) -> int:
+        return sum(n for _, n in self.follow_ups)
+
+
+@dataclass
 class Dashboard:
     filters: DashboardFilter
     facts: list[OutcomeFact]
@@ -184,6 +208,7 @@ class Dashboard:
     months: list[str] = field(default_factory=list)
     by_month: dict[str, dict[str, int]] = field(default_factory=dict)      # type -> month -> n
     funnel: list[FunnelRow] = field(default_factory=list)
+    event_days: list[EventDayRow] = field(default_factory=list)
     lists: list[tuple[int, str]] = field(default_factory=list)
 
     @property
@@ -199,12 +224,40 @@ def _months(first: date, last: date) -> list[str]:
     return out
 
 
+def _in_period(filters: DashboardFilter, row: ListSummaryRow) -> bool:
+    """Whether the list's dates overlap the filter's period (an undated list only without one)."""
+    if filters.since is None and filters.until is None:
+        return True
+    if row.starts_on is None:
+        return False
+    last = row.ends_on or row.starts_on
+    return (filters.since is None or last >= filters.since) and (filters.until is None or row.starts_on <= filters.until)
+
+
+def event_days(filters: DashboardFilter, rows: Sequence[ListSummaryRow], attendance: Mapping[int, Mapping[str, int]],
+               facts: Sequence[OutcomeFact]) -> list[EventDayRow]:
+    """The event lists with a plan, in the lists' order, those of the chosen list and period only.
+    Follow-ups come from ``facts``, already filtered like the rest of the page: outcomes recorded
+    in the period, each type once per meeting."""
+    follow = Counter((f.list_id, f.type) for f in facts if f.ref_kind == "meeting" and f.type != "met")
+    out = []
+    for row in rows:
+        counts = attendance.get(row.id)
+        if counts is None or filters.list_id not in (None, row.id) or not _in_period(filters, row):
+            continue
+        out.append(EventDayRow(row.id, row.name, row.starts_on, row.ends_on, **counts,
+                               follow_ups=[(t, n) for t in TYPES if (n := follow[row.id, t])]))
+    return out
+
+
 def dashboard(db: Database, filters: DashboardFilter) -> Dashboard:
     with db.connection() as conn:
         facts = store.list_outcome_facts(conn, filters.since, filters.until, filters.list_id)
         funnel_rows = meeting_store.count_meetings_by_list(conn)
-        lists = [(r.id, r.name) for r in list_store.list_match_lists(conn)]
-    out = Dashboard(filters, facts, lists=lists)
+        rows = list_store.list_match_lists(conn)
+        attendance = eventday_store.count_attendance_by_list(conn)
+    out = Dashboard(filters, facts, lists=[(r.id, r.name) for r in rows])
+    out.event_days = event_days(filters, rows, attendance, facts)
     out.by_type = [(t, n) for t in TYPES if (n := sum(f.type == t for f in facts))]
     out.by_list = Counter(f.list_name for f in facts).most_common()
     out.by_sector = Counter(s for f in facts for s in sorted(set(f.a_sectors) | set(f.b_sectors))).most_common()

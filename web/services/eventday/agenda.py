@@ -9,6 +9,7 @@ lets them say when they are present. Officers see any participant's agenda.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -16,7 +17,7 @@ import icalendar
 
 from matcher.evidence import Evidence
 from web.db.pool import Database
-from web.errors import NotFound
+from web.errors import Conflict, NotFound
 from web.i18n import N_
 from web.services.curation.views import stored_explanation
 from web.services.eventday.event import Event, load_event
@@ -31,6 +32,8 @@ from web.store.meetings import MeetingRow
 BRIEF_CHARS = 160
 SEQUENCE_EPOCH = 1_790_000_000   # SEQUENCE = seconds since then that the meeting was last placed
 _SENTENCE = re.compile(r"(?<=[.!?])\s")
+NOT_PLANNED = N_("The officers have not planned this event's days and time slots yet. "
+                 "Come back later to say when you are present.")
 
 
 def brief(description: str) -> str:
@@ -85,12 +88,23 @@ class Agenda:
 
 def _build(db: Database, list_id: int, profiles: set[str], *, officer: bool) -> Agenda:
     with db.connection() as conn:
-        ev = load_event(conn, list_id, need_slots=False)
-        names = {m.a_id: m.a_name for m in ev.meetings} | {m.b_id: m.b_name for m in ev.meetings}
+        # who takes part first: someone not on the list learns nothing of it (not even that its
+        # plan is missing), and a participant is not told to set up the plan as an officer is
         participants = {p.profile_id: p.name for p in list_store.list_participants(conn, list_id)}
         mine = {p: participants[p] for p in profiles if p in participants}
+        listed = list_store.get_match_list(conn, list_id)
+        if not officer and (listed is None or listed.state == "draft"):
+            mine = {}   # a draft list is the officers' work in progress: its participants do not know of it yet
         if not mine:
-            raise NotFound(N_("You have no agenda at this event."))
+            raise NotFound(N_("This participant is not on the list.") if officer
+                           else N_("You have no agenda at this event."))
+        try:
+            ev = load_event(conn, list_id, need_slots=False)
+        except Conflict:
+            if officer:
+                raise
+            raise Conflict(NOT_PLANNED) from None
+        names = {m.a_id: m.a_name for m in ev.meetings} | {m.b_id: m.b_name for m in ev.meetings}
         published = ev.plan.schedule_state == "final" or (officer and ev.plan.schedule_state != "none")
         agenda = Agenda(ev, mine, published, presence={p: ev.presence.get(p) for p in mine})
         if not published:
@@ -119,6 +133,55 @@ def agenda_for(db: Database, party: Party, list_id: int) -> Agenda:
 def agenda_of(db: Database, list_id: int, profile_id: str) -> Agenda:
     """One participant's agenda as an officer sees it (the preliminary timetable too)."""
     return _build(db, list_id, {profile_id}, officer=True)
+
+
+def calendar_for(db: Database, party: Party, list_id: int, base_url: str) -> bytes:
+    """The party's agenda on ``list_id`` as an ``.ics`` file; Conflict until it is published."""
+    mine = agenda_for(db, party, list_id)
+    if not mine.published:
+        raise Conflict(N_("The timetable of this event is not published yet: there is nothing to add to a calendar."))
+    return to_ics(mine, base_url)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """When and where one meeting takes place (times local to the event)."""
+
+    starts_at: datetime
+    ends_at: datetime
+    table: str | None
+    remote: bool
+
+
+@dataclass
+class EventTimes:
+    """The time slots of one event list, for the participants' meeting pages. A meeting's place
+    shows only once the timetable is published: a preliminary one is the officers' draft."""
+
+    list_id: int
+    timezone: str
+    published: bool
+    slots: list[SlotRow]
+
+    def placement(self, m: MeetingRow) -> Placement | None:
+        """Where ``m`` is in the published timetable; None before publishing or without a slot."""
+        if not self.published or m.slot is None or not 0 <= m.slot < len(self.slots):
+            return None
+        slot = self.slots[m.slot]
+        return Placement(slot.starts_at, slot.starts_at + timedelta(minutes=slot.minutes), m.table_name, m.remote)
+
+
+def event_times(db: Database, list_ids: Iterable[int]) -> dict[int, EventTimes]:
+    """``{list id: EventTimes}`` of those of ``list_ids`` that have an event plan (the others are
+    not events, or not planned yet). A participant has a few lists: one query pair each."""
+    out: dict[int, EventTimes] = {}
+    with db.connection() as conn:
+        for list_id in sorted(set(list_ids)):
+            plan = store.get_plan(conn, list_id)
+            if plan is not None:
+                out[list_id] = EventTimes(list_id, plan.timezone, plan.schedule_state == "final",
+                                          store.list_slots(conn, list_id))
+    return out
 
 
 def to_ics(agenda: Agenda, base_url: str) -> bytes:

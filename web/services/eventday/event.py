@@ -61,7 +61,9 @@ class Event:
         row = self.presence.get(profile_id)
         if row is None:
             return None
-        slots = set(row.slots) if row.mode == "slots" else set(range(len(self.slots)))
+        # a plan saved with fewer slots keeps the presence rows: numbers past its last slot mean nothing now
+        slots = ({s for s in row.slots if s < len(self.slots)} if row.mode == "slots"
+                 else set(range(len(self.slots))))
         if row.absent_from is not None:
             slots = {s for s in slots if s < row.absent_from}
         return None if len(slots) == len(self.slots) else slots

@@ -26,6 +26,7 @@ MAX_DAYS = 14
 MAX_SLOTS = 200
 MAX_TABLES = 300
 MAX_TABLE_NAME = 40
+MAX_SEATS = 1000          # the column is an integer: a longer number would fail to store
 _BREAK = re.compile(r"^\s*(\d{1,2}:\d{2})\s*[-–]\s*(\d{1,2}:\d{2})\s*$")
 _TABLE = re.compile(r"^(.*?)(?:\s*:\s*(\d+))?$")
 
@@ -65,7 +66,8 @@ def parse_tables(text: str) -> list[TableRow]:
         assert match is not None
         name, seats = match.group(1).strip(), match.group(2)
         capacity = int(seats) if seats else None
-        if not name or len(name) > MAX_TABLE_NAME or name.casefold() in seen or (capacity is not None and capacity < 2):
+        if not name or len(name) > MAX_TABLE_NAME or name.casefold() in seen or (
+                capacity is not None and not 2 <= capacity <= MAX_SEATS):
             raise ValueError(line.strip())
         seen.add(name.casefold())
         out.append(TableRow(len(out), name, capacity))
@@ -171,7 +173,7 @@ def parse_plan_form(items: Iterable[tuple[str, str]]) -> PlanForm:
     tz = raw.get("timezone", "").strip() or DEFAULT_TIMEZONE
     try:
         ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long, or a folder ("Asia")
         form.errors.add("timezone", N_("Unknown time zone: use a name such as Asia/Ho_Chi_Minh or Europe/Berlin."))
     v["timezone"] = tz
     try:

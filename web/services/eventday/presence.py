@@ -12,8 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from web.db.pool import Database
-from web.errors import Conflict, Forbidden, Invalid
+from web.errors import Conflict, Forbidden, Invalid, NotFound
 from web.i18n import N_
+from web.params import whole_number
 from web.services.curation.csvids import LineError, decode
 from web.services.curation.lists import audit
 from web.services.eventday.event import Event, load_event
@@ -30,10 +31,19 @@ def parse_slots(values: Iterable[str], n_slots: int) -> list[int]:
     """Slot numbers from form values; anything not a slot 0..n-1 is an Invalid naming ``slots``."""
     out = []
     for value in values:
-        if not value.strip().isdigit() or int(value) >= n_slots:
+        slot = _slot(value, n_slots)
+        if slot is None:
             raise Invalid(N_("Choose time slots of this event."), field="slots")
-        out.append(int(value))
+        out.append(slot)
     return sorted(set(out))
+
+
+def _slot(text: str, n_slots: int) -> int | None:
+    """``text`` as a slot number 0..n-1, else None (``str.isdigit`` passes '²', which ``int`` refuses)."""
+    try:
+        return whole_number(text, low=0, high=n_slots - 1) if n_slots else None
+    except ValueError:
+        return None
 
 
 def _check(ev: Event, mode: str, slots: list[int]) -> None:
@@ -58,6 +68,8 @@ def set_own_presence(db: Database, party: Party, list_id: int, profile_id: str, 
     """A participant states when they are present, until the agenda is published."""
     with db.connection() as conn, conn.transaction():
         ev = load_event(conn, list_id, for_update=True)
+        if ev.row.state == "draft":
+            raise NotFound(N_("You have no agenda at this event."))
         if profile_id not in party.owned or profile_id not in {
                 p.profile_id for p in list_store.list_participants(conn, list_id)}:
             raise Forbidden(N_("You can only give the presence of your own profile on this list."))
@@ -104,11 +116,11 @@ def import_csv(db: Database, user: UserRow, list_id: int, data: bytes) -> Presen
             value = row[col_slot].strip() if col_slot < len(row) else ""
             if who not in known:
                 report.errors.append(LineError(line, N_("Column id: %(value)s is not a participant of this list."), who))
-            elif not value.isdigit() or int(value) >= len(ev.slots):
+            elif (slot := _slot(value, len(ev.slots))) is None:
                 report.errors.append(LineError(line, N_("Column slot: %(value)s is not a time slot of this event (0 is the first)."),
                                                value))
             else:
-                slots[who].add(int(value))
+                slots[who].add(slot)
         if report.errors:
             return report
         for who, present in sorted(slots.items()):

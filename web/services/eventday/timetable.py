@@ -12,7 +12,7 @@ more, for the page to propose.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -95,9 +95,10 @@ def _summary(result: ScheduleResult, total: int) -> dict[str, Any]:
             "idle_gaps": result.idle_gaps, "bound": result.bound}
 
 
-def schedule(db: Database, user: UserRow, list_id: int) -> dict[str, Any]:
+def schedule(db: Database, user: UserRow | None, list_id: int) -> dict[str, Any]:
     """Schedule the list's live meetings from scratch into a preliminary timetable; returns the
-    solve's summary (with ``suggestion`` when not every meeting fits)."""
+    solve's summary (with ``suggestion`` when not every meeting fits). ``user`` None: the command
+    line (``caunoi schedule LIST_ID --store``), audited as such."""
     with db.connection() as conn, conn.transaction():
         ev = load_event(conn, list_id, for_update=True)
         if ev.row.state == "draft":
@@ -181,17 +182,37 @@ def smallest_change(ev: Event, problem: ScheduleProblem, placed: int) -> dict[st
 
 @dataclass
 class MoveReport:
-    """A hand move: the meeting, and the soft rules it breaks (``min_gap``), already applied."""
+    """A hand move: the meeting, and the soft rules it breaks (``min_gap``), already applied;
+    ``names`` gives each clash's ``who`` as the page shows it."""
 
     meeting_id: int
     warnings: list[Clash]
+    names: dict[str, str] = field(default_factory=dict)
+
+    def who(self, clash: Clash) -> str:
+        return self.names.get(clash.who, clash.who)
+
+
+class MoveRefused(Invalid):
+    """A hand move that breaks a hard rule. ``message`` is the msgid of ``clash`` (with ``%(who)s``);
+    ``who`` the participant's name or the table it names, for the page to fill it in."""
+
+    def __init__(self, clash: Clash, who: str) -> None:
+        super().__init__(clash_message(clash), field="slot")
+        self.clash = clash
+        self.who = who
+
+
+def _names(ev: Event) -> dict[str, str]:
+    """Participants' names by id (tables are named as they are)."""
+    return {m.a_id: m.a_name for m in ev.meetings} | {m.b_id: m.b_name for m in ev.meetings}
 
 
 def move(db: Database, mailer: Mailer, user: UserRow, list_id: int, meeting_id: int, slot: int,
          table: str | None) -> MoveReport:
     """Put meeting ``meeting_id`` in ``slot`` at ``table`` (None: a video room). A hard clash
     (someone absent or busy, the table taken or too small, no video room free) refuses the move
-    with the first one named; a too short gap is applied and reported."""
+    with the first one named (``MoveRefused``); a too short gap is applied and reported."""
     queued: list[int] = []
     with db.connection() as conn, conn.transaction():
         ev = load_event(conn, list_id, for_update=True)
@@ -204,8 +225,9 @@ def move(db: Database, mailer: Mailer, user: UserRow, list_id: int, meeting_id: 
         problem = ev.problem()
         found = clashes(problem, ev.placements(), key, Pin(slot, table))
         hard = [c for c in found if c.hard]
+        names = _names(ev)
         if hard:
-            raise Invalid(clash_message(hard[0]), field="slot")
+            raise MoveRefused(hard[0], names.get(hard[0].who, hard[0].who))
         remote = problem.meetings[[m.key for m in problem.meetings].index(key)].remote
         table = None if remote else table
         store.store_placements(conn, list_id, [(meeting_id, slot, table, remote)], [])
@@ -214,7 +236,8 @@ def move(db: Database, mailer: Mailer, user: UserRow, list_id: int, meeting_id: 
         if ev.plan.schedule_state == "final":
             queued = notify.changed(conn, mailer, load_event(conn, list_id), {meeting_id})
     mailer.deliver(db, queued)
-    return MoveReport(meeting_id, [c for c in found if not c.hard])
+    soft = [c for c in found if not c.hard]
+    return MoveReport(meeting_id, soft, {c.who: names[c.who] for c in soft if c.who in names})
 
 
 CLASH_MESSAGES = {
