@@ -44,3 +44,21 @@ def test_the_public_record_keeps_nothing_that_identifies() -> None:
     assert shown["documents"] == [{"text": f"The {MASK} line in Icheon passed.", "year": 2025}]
     public = dict(HIDDEN, visibility="public")
     assert public_record(public, "en") == public
+
+
+def test_an_alias_is_stable_secret_and_does_not_contain_the_id():
+    from web.services.anonymity import alias
+    a = alias("kr-anon-packaging", "key-1")
+    assert a == alias("kr-anon-packaging", "key-1") and a.startswith("anon-") and len(a) == 17
+    assert a != alias("kr-anon-packaging", "key-2") and "packaging" not in a
+
+
+def test_a_query_that_names_an_anonymous_profile_is_recognised_however_typed():
+    from web.services.anonymity import query_names
+    viet = {"name": "Công ty Sao Việt", "visibility": "anonymous"}
+    assert query_names("cong ty sao viet", viet)
+    assert query_names("Sao Việt packaging", viet)
+    assert not query_names("power semiconductor packaging", viet)
+    assert not query_names("cong nghe dong goi", viet)  # "Công" is not what names it
+    assert query_names("Sao", {"name": "Công ty TNHH Saoviet", "visibility": "anonymous"}) is False
+    assert query_names("saoviet", {"name": "Công ty TNHH Saoviet", "visibility": "anonymous"})

@@ -12,6 +12,8 @@ an officer (``web.services.visibility``).
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -27,6 +29,9 @@ MASK = "[…]"
 HIDDEN_FIELDS = ("name", "website", "region", "contact_email", "affiliation")
 _LEGAL = re.compile(r"[\s,]+(co\.?,?\s*ltd\.?|ltd\.?|llc|inc\.?|gmbh|ag|s\.?a\.?s?|b\.?v\.?|plc|corp\.?|corporation|"
                     r"k\.?k\.?|pte\.?|jsc|co\.?)$", re.IGNORECASE)
+# the generic start of an organisation's name, not its distinctive word ("Công ty TNHH Sao Việt")
+_PREFIX = re.compile(r"^(the|công ty|cong ty|tập đoàn|tap doan|viện|vien|trung tâm|trung tam|trường|truong|"
+                     r"hợp tác xã|hop tac xa)(\s+(tnhh|cổ phần|co phan|cp|mtv))*\s+", re.IGNORECASE)
 _WHAT = {  # partner_type or kind -> (vi, en) noun
     "corporation": ("doanh nghiệp", "company"),
     "sme": ("doanh nghiệp vừa và nhỏ", "small company"),
@@ -51,6 +56,23 @@ _OPEN = {  # ip transfer mode or cooperation mode -> (vi, en) "open to ..."
     "joint_rnd": ("sẵn sàng hợp tác nghiên cứu", "open to joint R&D"),
     "investment": ("sẵn sàng đầu tư", "open to investing"),
 }
+
+
+ALIAS_PREFIX = "anon-"
+
+
+def alias(profile_id: str, key: str) -> str:
+    """The stable public id of an anonymous profile ("anon-" and 12 hex digits): an HMAC of its id
+    under the server's secret ``key``, so that nobody can compute it from a guessed id (a
+    profile id is often the company's name)."""
+    digest = hmac.new(key.encode(), profile_id.encode(), hashlib.sha256).hexdigest()
+    return ALIAS_PREFIX + digest[:12]
+
+
+def query_names(query: str, record: Mapping[str, Any]) -> bool:
+    """Whether a search ``query`` names ``record`` (contains one of its ``identifying_terms``,
+    however typed): a non-officer's search must not find an anonymous profile by its name."""
+    return redact(query, record) != unicodedata.normalize("NFC", query)
 
 
 def is_anonymous(record: Mapping[str, Any]) -> bool:
@@ -92,7 +114,9 @@ def identifying_terms(record: Mapping[str, Any]) -> list[str]:
     if name:
         bare = _LEGAL.sub("", name).strip()
         terms.update({name, bare, _fold(name), _fold(bare)})
-        first = re.split(r"[\s,]+", bare)[0]
+        stem = _PREFIX.sub("", bare).strip()
+        terms.update({stem, _fold(stem)})
+        first = re.split(r"[\s,]+", stem)[0]
         if len(first) >= 4:
             terms.update({first, _fold(first)})
     website = str(record.get("website") or "")

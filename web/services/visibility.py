@@ -1,6 +1,9 @@
 """Who may see a profile's contact details: the one rule, used by every page, fragment, API response
 and export that could show them.
 
+The same people may see who an anonymous profile (``visibility: anonymous``) is: everyone else
+sees it under a generated label (``web.services.anonymity``); ``masked_ids`` names those it hides.
+
 Contact details are the record's ``PRIVATE_FIELDS`` and the e-mail addresses of its owners'
 accounts. They are shown to officers and admins, to the profile's owners, and to the owners of a
 profile that both sides connected with it: an introduction accepted (any of their introductions,
@@ -58,6 +61,16 @@ def contact_visible(conn: psycopg.Connection, viewer: Viewer | None, profile_ids
 
 def may_see_contact(conn: psycopg.Connection, viewer: Viewer | None, profile_id: str) -> bool:
     return profile_id in contact_visible(conn, viewer, [profile_id])
+
+
+def masked_ids(conn: psycopg.Connection, viewer: Viewer | None, profile_ids: list[str]) -> set[str]:
+    """Those of ``profile_ids`` that are anonymous and whose identity ``viewer`` may not see: an
+    anonymous profile is known by name to whoever may see its contact details (officers and
+    admins, its owners, the counterparts of an accepted introduction or a confirmed meeting)."""
+    anonymous = store.list_anonymous_ids(conn, profile_ids)
+    if not anonymous:
+        return set()
+    return anonymous - contact_visible(conn, viewer, sorted(anonymous))
 
 
 def public_record(record: dict[str, Any]) -> dict[str, Any]:

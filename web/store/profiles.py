@@ -206,6 +206,17 @@ def list_contact_allowed(conn: psycopg.Connection, user_id: int, profile_ids: li
     return {r[0] for r in rows}
 
 
+def list_anonymous_ids(conn: psycopg.Connection, profile_ids: list[str] | None = None) -> set[str]:
+    """Those of ``profile_ids`` (every profile when None) whose record asks for ``visibility:
+    anonymous``."""
+    rows = conn.execute(
+        "SELECT id FROM profiles WHERE record->>'visibility' = 'anonymous'"
+        " AND (%(ids)s::text[] IS NULL OR id = ANY(%(ids)s))",
+        {"ids": profile_ids},
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
 def list_profile_page(conn: psycopg.Connection, *, after: str | None, limit: int, kind: str | None = None,
                       country: str | None = None, sector: str | None = None, mode: str | None = None,
                       stage: str | None = None, q: str | None = None) -> list[dict[str, Any]]:
