@@ -99,7 +99,7 @@ def test_a_failing_job_is_retried_with_backoff_then_marked_failed(db: Database) 
     assert backoff_seconds(1) == 2 and backoff_seconds(3) == 8 and backoff_seconds(30) == 600
 
 
-def test_enqueuing_wakes_a_waiting_worker_without_waiting_for_its_poll(db: Database) -> None:
+def test_enqueuing_wakes_a_waiting_worker_without_waiting_for_its_poll(db: Database, caplog: pytest.LogCaptureFixture) -> None:
     """insert_jobs notifies: a worker that polls once a minute runs a new job within seconds."""
     handled: list[str] = []
     worker = Worker(db, {"test": lambda conn, jobs: handled.extend(j.key for j in jobs)}, poll_seconds=60)
@@ -110,7 +110,8 @@ def test_enqueuing_wakes_a_waiting_worker_without_waiting_for_its_poll(db: Datab
     thread.start()
     try:
         # generous limits (a loaded 2-core CI machine), still well below the 60 s poll
-        assert wait_until(lambda: counts(db)["done"] == 1, 30)  # listening, drained, now waiting on its poll
+        # listening, drained, now waiting on its poll (an error in drain() would show in the log)
+        assert wait_until(lambda: counts(db)["done"] == 1, 30), (counts(db), caplog.text)
         time.sleep(0.5)
         with db.connection() as conn, conn.transaction():
             job_store.insert_jobs(conn, "test", ["second"])
