@@ -104,6 +104,7 @@ def _helpers(locale: str, tr: Translations) -> dict[str, Any]:
         "sector": lab(labels.SECTORS),
         "mode": lab(labels.MODES),
         "stage": lab(labels.STAGES),
+        "availability": lab(labels.AVAILABILITY),
         "country": country,
     }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import time
 from collections.abc import Iterator
@@ -68,3 +69,28 @@ def shoot(page: Any, name: str) -> None:
         page.set_viewport_size(size)
         page.screenshot(path=str(SHOTS / f"{name}-{label}.png"), full_page=True)
     page.set_viewport_size(DESKTOP)
+
+
+def session(browser: Any, base: str, email: str, password: str, locale: str = "en", next_url: str = "/") -> Any:
+    """A desktop page signed in as ``email`` with the UI in ``locale``, at ``next_url``."""
+    context = browser.new_context(viewport=DESKTOP, base_url=base, accept_downloads=True)
+    page = context.new_page()
+    page.goto("/")
+    if (page.locator("html").get_attribute("lang") or "") != locale:
+        page.click(f"form.lang button[value={locale}]")
+        page.wait_for_load_state()
+    page.goto(f"/login?next={next_url}")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("form.card button[type=submit]")
+    page.wait_for_url(re.compile(re.escape(next_url) + "$"))
+    return page
+
+
+def fits_on_phone(page: Any) -> bool:
+    """Whether the page needs no sideways scrolling at 390 px (the viewport is put back after)."""
+    page.set_viewport_size(PHONE)
+    try:
+        return bool(page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1"))
+    finally:
+        page.set_viewport_size(DESKTOP)

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from tests.e2e.conftest import SHOTS, settle, shoot
+from tests.e2e.conftest import SHOTS, session, settle, shoot
 from tests.web.curation_support import EVENT, PARTNERS, STARTUPS
 from tests.web.webkit import PASSWORD, member
 from web.db.pool import Database
@@ -38,20 +38,6 @@ def event(db: Database, server: tuple[str, Any]) -> str:
     settle(db, app)
     return base
 
-
-def session(browser: Any, base: str, email: str, locale: str = "en", next_url: str = "/") -> Any:
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=base, accept_downloads=True)
-    page = context.new_page()
-    page.goto("/")
-    if (page.locator("html").get_attribute("lang") or "") != locale:
-        page.click(f"form.lang button[value={locale}]")
-        page.wait_for_load_state()
-    page.goto(f"/login?next={next_url}")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("form.card button[type=submit]")
-    page.wait_for_url(re.compile(re.escape(next_url) + "$"))
-    return page
 
 
 def create_list(page: Any, name: str, max_b: str) -> int:
@@ -79,7 +65,7 @@ def add_by_filter(page: Any, side: str, expected: int) -> None:
 
 
 def test_an_officer_plans_publishes_and_follows_an_event(browser: Any, event: str) -> None:
-    officer = session(browser, event, OFFICER, next_url="/officer/lists")
+    officer = session(browser, event, OFFICER, PASSWORD, next_url="/officer/lists")
     shoot(officer, "officer-lists-empty")
     list_id = create_list(officer, "Vietnam–Korea Tech Days 2026", max_b="3")
     add_by_filter(officer, "vn", len(STARTUPS))
@@ -162,7 +148,7 @@ def test_an_officer_plans_publishes_and_follows_an_event(browser: Any, event: st
     shoot(officer, "officer-meetings")
 
     # the startup and the partner answer; the startup records that they met
-    startup = session(browser, event, STARTUP, locale="vi", next_url="/meetings")
+    startup = session(browser, event, STARTUP, PASSWORD, locale="vi", next_url="/meetings")
     shoot(startup, "meetings-startup-vi")
     pairs = {(r[0], r[3]) for r in rows}
     if ("vn-chipviet", "kr-daesung-osat") in pairs:
@@ -170,7 +156,7 @@ def test_an_officer_plans_publishes_and_follows_an_event(browser: Any, event: st
         item.locator("button[type=submit]").first.click()
         startup.wait_for_url(re.compile(r"/meetings/\d+$"))
         meeting_url = startup.url
-        partner = session(browser, event, PARTNER, next_url="/meetings")
+        partner = session(browser, event, PARTNER, PASSWORD, next_url="/meetings")
         partner.locator(".meeting-item", has_text="ChipViệt").locator("button[type=submit]").first.click()
         partner.wait_for_selector(".contact")
         startup.goto(meeting_url)
@@ -207,7 +193,7 @@ def test_an_officer_plans_publishes_and_follows_an_event(browser: Any, event: st
 
 
 def test_an_infeasible_event_is_explained_in_the_officers_language(browser: Any, event: str) -> None:
-    officer = session(browser, event, OFFICER, locale="vi", next_url="/officer/lists")
+    officer = session(browser, event, OFFICER, PASSWORD, locale="vi", next_url="/officer/lists")
     list_id = create_list(officer, "Đoàn doanh nghiệp Na Uy", max_b="1")
     officer.fill("#csv-text", "\n".join(STARTUPS + PARTNERS))
     officer.click("form[action$='/import'] button[type=submit]")

@@ -13,7 +13,7 @@ from typing import Any
 import icalendar
 import pytest
 
-from tests.e2e.conftest import PHONE, settle, shoot
+from tests.e2e.conftest import fits_on_phone, session, settle, shoot
 from tests.web.curation_support import PARTNERS, PASSWORD, STARTUPS, FakeMatching, import_event, make_people
 from web.db.pool import Database
 from web.i18n import Renderer
@@ -45,32 +45,11 @@ def published(db: Database, settings: Settings, server: tuple[str, Any]) -> tupl
     return base, list_id
 
 
-def session(browser: Any, base: str, email: str, locale: str, next_url: str) -> Any:
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=base, accept_downloads=True)
-    page = context.new_page()
-    page.goto("/")
-    if (page.locator("html").get_attribute("lang") or "") != locale:
-        page.click(f"form.lang button[value={locale}]")
-        page.wait_for_load_state()
-    page.goto(f"/login?next={next_url}")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("form.card button[type=submit]")
-    page.wait_for_url(re.compile(re.escape(next_url) + "$"))
-    return page
-
 
 def event_now(db: Database, list_id: int) -> Event:
     with db.connection() as conn:
         return load_event(conn, list_id)
 
-
-def fits_on_phone(page: Any) -> bool:
-    page.set_viewport_size(PHONE)
-    try:
-        return bool(page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1"))
-    finally:
-        page.set_viewport_size({"width": 1280, "height": 800})
 
 
 def move(page: Any, meeting_id: int, slot: int, table: str) -> None:
@@ -86,7 +65,7 @@ def test_an_officer_runs_an_event_day_and_a_startup_follows_its_agenda(
         browser: Any, db: Database, published: tuple[str, int]) -> None:
     base, list_id = published
     page = f"/officer/lists/{list_id}"
-    officer = session(browser, base, OFFICER, "en", f"{page}/event")
+    officer = session(browser, base, OFFICER, PASSWORD, "en", f"{page}/event")
 
     # the plan: one morning, 30-minute meetings around a break, four tables and one video room
     officer.fill("#f-day-date-0", "2026-05-12")
@@ -145,7 +124,7 @@ def test_an_officer_runs_an_event_day_and_a_startup_follows_its_agenda(
     assert mails is not None and mails[0] >= 2
 
     # the startup reads its agenda in Vietnamese, downloads the calendar, prints
-    startup = session(browser, base, STARTUP, "vi", "/meetings")
+    startup = session(browser, base, STARTUP, PASSWORD, "vi", "/meetings")
     startup.goto(f"/agenda/{list_id}")
     mine = [m for m in event_now(db, list_id).meetings if "vn-chipviet" in (m.a_id, m.b_id) and m.slot is not None]
     assert startup.locator(".agenda-partner").count() == len(mine)

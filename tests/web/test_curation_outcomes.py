@@ -65,7 +65,7 @@ def test_publishing_creates_the_participants_proposals_and_mails_them(db: Databa
     assert meetings.publish(db, mailer, people.officer, list_id, run_id) == n_pairs
     row = lists.get_list(db, list_id)
     assert (row.state, row.published_run) == ("published", run_id)
-    mine = meetings.meetings_for(db, party(db, people.member))
+    mine = meetings.meetings_for(db, party(db, people.member), "en")
     assert any(m.other == "kr-daesung-osat" and m.can_answer for m in mine)
     assert {m.mine for m in mine} == {"vn-chipviet"}
     with db.connection() as conn:
@@ -81,23 +81,23 @@ def test_a_meeting_is_confirmed_when_both_sides_accept(db: Database, setup) -> N
     people, matching, mailer = setup
     list_id, run_id = planned(db, people, matching)
     meetings.publish(db, mailer, people.officer, list_id, run_id)
-    (m,) = [m for m in meetings.meetings_for(db, party(db, people.member)) if m.other == "kr-daesung-osat"]
+    (m,) = [m for m in meetings.meetings_for(db, party(db, people.member), "en") if m.other == "kr-daesung-osat"]
     assert meetings.answer(db, mailer, party(db, people.member), m.row.id, "accepted") == "proposed"
-    assert meetings.meeting_for(db, party(db, people.member), m.row.id).contact is None
+    assert meetings.meeting_for(db, party(db, people.member), m.row.id, "en").contact is None
     with pytest.raises(Conflict):
         meetings.answer(db, mailer, party(db, people.member), m.row.id, "declined")
     assert meetings.answer(db, mailer, party(db, people.partner), m.row.id, "accepted") == "confirmed"
-    view = meetings.meeting_for(db, party(db, people.member), m.row.id)
+    view = meetings.meeting_for(db, party(db, people.member), m.row.id, "en")
     assert view.contact and view.contact["contact_email"] == "vn@daesung.example"
     with pytest.raises(NotFound):  # an outsider cannot see it
-        meetings.meeting_for(db, Party(people.officer.id, "officer", frozenset()), m.row.id)
+        meetings.meeting_for(db, Party(people.officer.id, "officer", frozenset()), m.row.id, "en")
 
 
 def test_a_decline_ends_the_meeting_and_closing_expires_the_rest(db: Database, setup) -> None:
     people, matching, mailer = setup
     list_id, run_id = planned(db, people, matching)
     meetings.publish(db, mailer, people.officer, list_id, run_id)
-    (m,) = [m for m in meetings.meetings_for(db, party(db, people.partner)) if m.other == "vn-chipviet"]
+    (m,) = [m for m in meetings.meetings_for(db, party(db, people.partner), "en") if m.other == "vn-chipviet"]
     assert meetings.answer(db, mailer, party(db, people.partner), m.row.id, "declined") == "declined"
     expired = meetings.close(db, people.officer, list_id)
     states = [x.state for x in meetings.list_meetings(db, list_id)]
@@ -118,7 +118,7 @@ def test_outcomes_are_recorded_by_either_side_or_an_officer_and_counted_once(db:
     people, matching, mailer = setup
     list_id, run_id = planned(db, people, matching)
     meetings.publish(db, mailer, people.officer, list_id, run_id)
-    (m,) = [m for m in meetings.meetings_for(db, party(db, people.member)) if m.other == "kr-daesung-osat"]
+    (m,) = [m for m in meetings.meetings_for(db, party(db, people.member), "en") if m.other == "kr-daesung-osat"]
     outcomes.record(db, people.member, "meeting", m.row.id, "met", "2026-05-12", "Good first talk")
     outcomes.record(db, people.partner, "meeting", m.row.id, "met", "2026-05-13")
     outcomes.record(db, people.officer, "meeting", m.row.id, "nda_mou", "2026-06-02", "NDA on test programs")
@@ -270,3 +270,25 @@ def test_the_dashboard_counts_each_event_day_and_shows_it(db: Database, setup, s
     assert f'href="/officer/lists/{list_id}/timetable"' in cells[0]
     assert [c.strip() for c in cells[2:7]] == [str(len(placed) + 1), "2", "1", "1", "1"]
     assert "<b>3</b>" in cells[7] and "NDA or MoU signed: 1" in cells[7] and "Pilot project: 2" in cells[7]
+
+
+def test_an_anonymous_partner_is_known_by_its_label_until_the_meeting_is_confirmed(db: Database, setup) -> None:
+    """An officer may propose a meeting with an anonymous profile: the startup's meeting pages and
+    its mail name it by its generated label and alias until both accept; then by its name."""
+    from web.store import outbox as outbox_store
+    people, matching, mailer = setup
+    with db.connection() as conn:
+        conn.execute("UPDATE profiles SET record = record || '{\"visibility\": \"anonymous\"}'::jsonb"
+                     " WHERE id = 'kr-daesung-osat'")
+        name = conn.execute("SELECT name FROM profiles WHERE id = 'kr-daesung-osat'").fetchone()[0]
+    list_id, run_id = planned(db, people, matching)
+    meetings.publish(db, mailer, people.officer, list_id, run_id)
+    (m,) = [m for m in meetings.meetings_for(db, party(db, people.member), "vi") if m.row.b_id == "kr-daesung-osat"]
+    assert m.other.startswith("anon-") and m.other_name.startswith("Một ") and name not in m.other_name
+    with db.connection() as conn:
+        mails = [r.body for r in outbox_store.list_outbox(conn) if "chipviet" in r.recipient]
+    assert mails and not any(name in body or "kr-daesung-osat" in body for body in mails)
+    meetings.answer(db, mailer, party(db, people.member), m.row.id, "accepted")
+    meetings.answer(db, mailer, party(db, people.partner), m.row.id, "accepted")
+    confirmed = meetings.meeting_for(db, party(db, people.member), m.row.id, "en")
+    assert (confirmed.other, confirmed.other_name) == ("kr-daesung-osat", name)

@@ -66,7 +66,7 @@ def test_the_demo_story_fills_every_first_page_of_every_demo_account(db: Databas
         with web_client(english, db) as client:
             sign_in(client, email, account(accounts, email).password)
             listing = page(client, "/officer/lists")
-            assert len(re.findall(r'<tr id="list-\d+"', listing)) == 2 and MARK in listing
+            assert len(re.findall(r'<tr id="list-\d+"', listing)) == 3 and MARK in listing  # event, delegation, targets
             board = page(client, "/officer/dashboard")
             total = re.search(r'<div class="stat"><b>(\d+)</b><span>Outcomes</span>', board)
             assert total and int(total.group(1)) >= 8

@@ -92,3 +92,16 @@ def test_home_shows_counts_and_a_search_box(db: Database, settings: Settings) ->
         page = c.get("/").text
         assert 'action="/directory"' in page and 'name="q"' in page
         assert re.search(r"<b>6</b><span>tổ chức</span>", page)
+
+
+def test_experts_are_found_by_what_they_are_available_for(db: Database, settings: Settings) -> None:
+    """The directory's expert facet: availability counted and filtered (an expert's own field)."""
+    load_small(db)
+    import_records(db, [{"id": "fr-expert-le-an", "kind": "expert", "name": "Dr Lê An", "country": "FR",
+                         "overseas_vietnamese": True, "availability": ["co_founding", "remote_collaboration"],
+                         "description": "Power electronics researcher in Lyon, 15 years of GaN device work."}])
+    with web_client(settings, db) as c:
+        page = c.get("/directory").text
+        assert 'name="availability" value="co_founding"' in page and "Chuyên gia sẵn sàng" in page
+        assert names(c.get("/directory?availability=co_founding").text) == ["fr-expert-le-an"]
+        assert names(c.get("/directory?availability=co_founding&kind=startup").text) == []

@@ -19,7 +19,9 @@ log = logging.getLogger(__name__)
 
 # web filter names -> engine filter names
 _FILTER_NAMES = {"kind": "kind", "country": "country", "sector": "sector", "mode": "cooperation_mode",
-                 "stage": "stage", "side": "side", "partner_type": "partner_type"}
+                 "stage": "stage", "side": "side", "partner_type": "partner_type",
+                 # technology scouting: an IP asset of this type, offered this way, at this TRL or higher
+                 "ip_asset_type": "ip_asset_type", "ip_transfer": "ip_transfer", "min_trl": "min_trl"}
 
 
 def engine_filters(filters: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -31,6 +31,8 @@ from web.store.users import UserRow
 
 RESET_TOKEN_HOURS = 2
 SIGNUP_TOKEN_HOURS = 24
+# the sign-up form's choice -> the kind of profile the new account starts with (None: chosen later)
+SIGNUP_KINDS: dict[str, str | None] = {"": None, "organisation": None, "expert": "expert"}
 # verified against when the e-mail is unknown, so that both cases take the same time
 _DUMMY_HASH = hash_password("not-a-real-password-0")
 _WRONG = N_("Wrong e-mail address or password.")
@@ -164,20 +166,31 @@ def set_locale(db: Database, user_id: int, locale: str) -> None:
         store.update_user_locale(conn, user_id, locale)
 
 
+def signup_kind(value: str) -> str | None:
+    """The kind of profile a sign-up means to create: ``"expert"`` (a person describing
+    themselves) or None (an organisation: the kind is chosen later); anything else is invalid."""
+    value = value.strip()
+    if value not in SIGNUP_KINDS:
+        raise Invalid(N_("Choose whether you sign up for an organisation or as an expert."), field="profile_kind")
+    return SIGNUP_KINDS[value]
+
+
 def register(db: Database, mailer: Mailer, email: str, password: str, display_name: str, locale: str,
-             client: str, later: Later) -> None:
+             client: str, later: Later, profile_kind: str | None = None) -> None:
     """Sign up: the form is checked now, the mail sent ``later`` — a confirmation link for a new
-    address, a note to the owner of an existing one. The answer is the same in both cases."""
+    address, a note to the owner of an existing one. The answer is the same in both cases.
+    ``profile_kind``: see ``signup_kind``."""
     email = email.strip()
     if not is_email(email):
         raise Invalid(N_("Enter a valid e-mail address."), field="email")
     name = display_name.strip()[:100] or None
     check_password(password, (email, name))
     _spend_mail(db, "signup", email, client)
-    later(send_signup, db, mailer, email, password, name, locale)
+    later(send_signup, db, mailer, email, password, name, locale, profile_kind)
 
 
-def send_signup(db: Database, mailer: Mailer, email: str, password: str, name: str | None, locale: str) -> None:
+def send_signup(db: Database, mailer: Mailer, email: str, password: str, name: str | None, locale: str,
+                profile_kind: str | None = None) -> None:
     password_hash = hash_password(password)
     queued: list[int] = []
     with db.connection() as conn, conn.transaction():
@@ -188,7 +201,8 @@ def send_signup(db: Database, mailer: Mailer, email: str, password: str, name: s
                 audit_store.insert_audit(conn, "signup-existing", "user", str(user.id), actor="web")
         else:
             token = secrets.token_urlsafe(32)
-            store.insert_registration(conn, hash_token(token), email, password_hash, name, locale, SIGNUP_TOKEN_HOURS)
+            store.insert_registration(conn, hash_token(token), email, password_hash, name, locale, SIGNUP_TOKEN_HOURS,
+                                      profile_kind)
             queued.append(mailer.queue(conn, email, "signup_confirm", locale,
                                        {"token": token, "hours": SIGNUP_TOKEN_HOURS}))
     mailer.deliver(db, queued)
@@ -199,8 +213,9 @@ def check_signup_token(db: Database, token: str) -> bool:
         return store.find_registration(conn, hash_token(token)) is not None
 
 
-def confirm_signup(db: Database, token: str) -> UserRow:
-    """Create the member a sign-up link was sent for (the link works once); returns the user."""
+def confirm_signup(db: Database, token: str) -> tuple[UserRow, str | None]:
+    """Create the member a sign-up link was sent for (the link works once); returns the user and
+    the kind of profile they signed up to create (``signup_kind``)."""
     with db.connection() as conn, conn.transaction():
         pending = store.take_registration(conn, hash_token(token))
         if pending is None:
@@ -211,4 +226,4 @@ def confirm_signup(db: Database, token: str) -> UserRow:
                                  pending.locale)
         audit_store.insert_audit(conn, "create", "user", str(user.id), {"email": user.email, "role": "member"},
                                    actor="web", actor_id=user.id)
-    return user
+    return user, pending.profile_kind

@@ -19,6 +19,9 @@ FIELDS = (
     ("cooperation_sought", N_("Cooperation you are looking for")),
     ("cooperation_offered", N_("Cooperation you can offer")),
     ("preferred_countries", N_("Preferred partner countries")), ("documents", N_("Documents")),
+    ("affiliation", N_("Affiliation")), ("overseas_vietnamese", N_("I am a Vietnamese expert living abroad")),
+    ("availability", N_("How you can work with Vietnam")), ("ip_assets", N_("Technology and IP you can transfer")),
+    ("visibility", N_("Visibility")),
 )
 
 

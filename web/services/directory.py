@@ -14,7 +14,7 @@ from web.errors import NotFound, Unavailable
 from web.i18n import N_
 from web.matching.contract import MatchingContract
 from web.params import first, page_number
-from web.services import visibility
+from web.services import anonymity, masking, visibility
 from web.store import directory as store
 from web.store import introductions as intro_store
 from web.store import profiles as profile_store
@@ -82,28 +82,35 @@ class DirectoryPage:
     search_ready: bool = True
 
 
-def browse(db: Database, matching: MatchingContract, query: DirectoryQuery) -> DirectoryPage:
-    """One page of the directory for ``query``: search-ranked when ``q`` is set, else by name."""
+def browse(db: Database, matching: MatchingContract, query: DirectoryQuery, viewer: UserRow | None = None,
+           locale: str = "vi") -> DirectoryPage:
+    """One page of the directory for ``query``, as ``viewer`` may see it (anonymous profiles under
+    their label: ``web.services.masking``): search-ranked when ``q`` is set, else by name."""
     filters = query.filters
+    with db.connection() as conn:
+        hidden = masking.masks(conn, viewer, None, locale, masking.secret(db))
     ids: list[str] | None = None
     searching = False
     if query.q:
         ids = _search(matching, query)
         searching = ids is not None
-        ids = ids or []
+        # a search that names an anonymous profile must not find it
+        ids = [i for i in ids or [] if not hidden.names(query.q, i)]
     filters.ids = ids
+    filters.masked = sorted(hidden.records)
     with db.connection() as conn:
         total = store.count_directory(conn, filters)
         pages = max(1, -(-total // PAGE_SIZE))
         page = min(query.page, pages)
         query.page = page
         rows = store.list_directory(conn, filters, PAGE_SIZE, (page - 1) * PAGE_SIZE)
-        facet_rows = store.count_facets(conn, ids)
+        facet_rows = store.count_facets(conn, ids, filters.masked)
     facets: dict[str, list[tuple[str, int]]] = {name: [] for name in FACETS}
     for facet, value, n in facet_rows:
         facets[facet].append((value, n))
     facets["region"] = facets["region"][:30]
-    return DirectoryPage(query, rows, total, pages, facets, search_ready=searching or not query.q)
+    return DirectoryPage(query, [hidden.row(r) for r in rows], total, pages, facets,
+                         search_ready=searching or not query.q)
 
 
 def _search(matching: MatchingContract, query: DirectoryQuery) -> list[str] | None:
@@ -125,23 +132,34 @@ def home_counts(db: Database) -> dict[str, int]:
 
 @dataclass
 class ProfilePage:
-    record: dict[str, Any]          # public fields only, unless ``show_contact``
-    show_contact: bool
+    record: dict[str, Any]          # public fields only, unless ``show_contact``; an anonymous one's
+    show_contact: bool              # public record under its alias, unless the viewer may know it
     owned_by_viewer: bool
     viewer_profiles: list[DirectoryRow]
     intro_state: dict[str, str]     # my profile id -> state of its latest introduction with this one
+    anonymous: bool = False         # the profile asks for anonymity (officers see a badge)
+    masked: bool = False            # ... and this viewer sees it under its label
+    label: str = ""                 # the label non-officers see it under
 
 
-def profile_page(db: Database, viewer: UserRow | None, profile_id: str) -> ProfilePage:
-    """A profile as ``viewer`` may see it (contact details as ``web.services.visibility`` decides)."""
+def profile_page(db: Database, viewer: UserRow | None, profile_id: str, locale: str = "vi") -> ProfilePage:
+    """A profile as ``viewer`` may see it (contact details and identity as ``web.services.visibility``
+    decides); ``profile_id`` is its id, or the alias of an anonymous one. The real id of a profile
+    the viewer knows only by alias is as unknown as any other."""
+    not_found = NotFound(N_("This profile does not exist."))
+    key = masking.secret(db)
     with db.connection() as conn:
-        row = profile_store.get_profile(conn, profile_id)
+        real = masking.shown_id(conn, viewer, profile_id, key)
+        row = profile_store.get_profile(conn, real) if real else None
         owned = frozenset(user_store.list_owned_profile_ids(conn, viewer.id)) if viewer else frozenset()
-        if row is None or not (row.published or profile_id in owned or (viewer and viewer.role == "admin")):
-            raise NotFound(N_("This profile does not exist."))
-        show = visibility.may_see_contact(conn, viewer, profile_id)
-        mine = [p for p in store.list_profile_names(conn, sorted(owned)) if p.id != profile_id] if owned else []
+        if row is None or not (row.published or row.id in owned or (viewer and viewer.role == "admin")):
+            raise not_found
+        show = visibility.may_see_contact(conn, viewer, row.id)
+        hidden = masking.masks(conn, viewer, [row.id], locale, key)
+        mine = [p for p in store.list_profile_names(conn, sorted(owned)) if p.id != row.id] if owned else []
         states = {m.id: s for m in mine
-                  if (s := intro_store.list_introduction_states(conn, m.id).get(profile_id))}
-    record = row.record if show else visibility.public_record(row.record)
-    return ProfilePage(record, show, profile_id in owned, mine, states)
+                  if (s := intro_store.list_introduction_states(conn, m.id).get(row.id))}
+    record = hidden.record(row.record if show else visibility.public_record(row.record))
+    anonymous = anonymity.is_anonymous(row.record)
+    label = anonymity.generated_label(row.record, locale) if anonymous else ""
+    return ProfilePage(record, show, row.id in owned, mine, states, anonymous, row.id in hidden, label)

@@ -22,7 +22,7 @@ from web.errors import NotFound, Stale, Unavailable
 from web.i18n import N_
 from web.matching.budget import PREVIEW_PASSAGES, cut_record
 from web.matching.contract import MatchingContract
-from web.services import profiles, suggestions
+from web.services import editor_fields, profiles, suggestions
 from web.services.conflicts import EditConflict, differences
 from web.store import profiles as profile_store
 from web.store.profiles import ProfileRow
@@ -30,21 +30,27 @@ from web.store.users import UserRow
 
 log = logging.getLogger(__name__)
 
-LIST_CHECKBOXES = ("sectors", "cooperation_offered", "cooperation_sought")
+LIST_CHECKBOXES = ("sectors", "cooperation_offered", "cooperation_sought", *editor_fields.EXPERT_CHECKBOXES)
 LIST_COMMAS = ("languages", "technologies", "preferred_countries")
 INTS = ("founded", "employees")
 SCALARS = ("kind", "partner_type", "name", "country", "region", "description", "offers", "needs", "stage",
-           "website", "contact_email")
+           "website", "contact_email", "visibility", *editor_fields.EXPERT_SCALARS)
 DOC_FIELDS = ("title", "text", "url", "year")
-# what the form edits; a stored profile's other fields (set by an import or the API: IP assets,
-# visibility, an expert's affiliation...) are kept on save, not dropped
-FORM_FIELDS = frozenset((*SCALARS, *LIST_CHECKBOXES, *LIST_COMMAS, *INTS, "documents", "id"))
+# what the form edits; a stored profile's other fields (set by an import or the API) are kept on
+# save, not dropped. IP assets and the visibility are replaced only when the form sends them (the
+# editor always does): a form without them (an older page, a client posting some fields) must not
+# drop an anonymous profile's choice or its assets.
+SENT_OR_KEPT = ("ip_assets", "visibility")
+FORM_FIELDS = frozenset((*SCALARS, *LIST_CHECKBOXES, *LIST_COMMAS, *INTS, *editor_fields.FLAGS, "documents",
+                         "id")) - frozenset(SENT_OR_KEPT)
 _DOC_KEY = re.compile(r"^doc_(title|text|url|year|remove)_(\d{1,2})$")
 ACCEPT = "accept_"  # prefix of the boxes the owner ticks to accept a suggestion: accept_sectors, ...
 # the form's own words, next to the field, for the problems people make most often: a record
 # missing a required field is reported on the record as a whole, so the form looks for itself
 _MISSING = {"name": N_("Give the organisation's name."),
             "description": N_("Describe the organisation in a few sentences.")}
+_MISSING_EXPERT = {"name": N_("Give your full name."),
+                   "description": N_("Describe your expertise in a few sentences.")}
 _FRIENDLY = {profiles.BAD_EMAIL: N_("Enter a valid e-mail address.")}
 
 
@@ -70,12 +76,18 @@ def read_form(items: Iterable[tuple[str, str]]) -> tuple[dict[str, Any], dict[st
     record: dict[str, Any] = {}
     ticked: dict[str, list[str]] = {}
     docs: dict[int, dict[str, Any]] = {}
+    assets: dict[int, dict[str, list[str]]] = {}
     for key, value in items:
         if not isinstance(value, str):
             continue
         m = _DOC_KEY.match(key)
+        a = editor_fields.ASSET_KEY.match(key)
         if m:
             docs.setdefault(int(m.group(2)), {})[m.group(1)] = value.strip()
+        elif a:
+            assets.setdefault(int(a.group(2)), {}).setdefault(a.group(1), []).append(value)
+        elif key in editor_fields.FLAGS:
+            record[key] = True
         elif key.startswith(ACCEPT) and key[len(ACCEPT):] in suggestions.FIELDS:
             ticked.setdefault(key[len(ACCEPT):], []).append(value)
         elif key in LIST_CHECKBOXES:
@@ -86,8 +98,11 @@ def read_form(items: Iterable[tuple[str, str]]) -> tuple[dict[str, Any], dict[st
             record[key] = _int_or_raw(value)
         elif key in SCALARS:
             record[key] = value
-    if record.get("kind") != "partner":
-        record.pop("partner_type", None)
+    for name, only in KIND_ONLY_FIELDS.items():  # a field of another kind (the kind was just changed)
+        if record.get("kind") != only:
+            record.pop(name, None)
+    if assets:  # rows were sent, if only blank ones: the list replaces the stored one
+        record["ip_assets"] = editor_fields.read_asset_rows(assets, _int_or_raw)
     documents = []
     for _, doc in sorted(docs.items()):
         if doc.pop("remove", None) or not (doc.get("title") or doc.get("text")):
@@ -110,12 +125,14 @@ def check_form(record: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[s
     """The canonical record and its problems (``profiles.record_problems``) by form field
     (``documents[1].text`` style keys for a document's fields)."""
     rec, problems = profiles.record_problems(record)
-    errors = {key: [message] for key, message in _MISSING.items() if not rec.get(key)}
+    missing = _MISSING_EXPERT if rec.get("kind") == "expert" else _MISSING
+    errors = {key: [message] for key, message in missing.items() if not rec.get(key)}
     for problem in problems:
-        if problem in _FRIENDLY:
-            errors[problem.field] = [_FRIENDLY[problem]]
+        key = editor_fields.form_key(problem.field)
+        message = _FRIENDLY.get(problem) or editor_fields.friendly(problem)
+        if message:  # the form's own words replace the check's, once per field
+            errors[key] = [message]
             continue
-        key = problem.field.split("[")[0] if not problem.field.startswith("documents") else problem.field
         if key in errors or key == "id":
             continue
         errors.setdefault(key, []).append(problem.reason)
@@ -148,11 +165,13 @@ COMPLETENESS = (  # (field test, weight, hint shown while missing)
 
 
 def completeness(record: dict[str, Any]) -> tuple[int, list[str]]:
-    """``(percent complete, hints for what is missing)``; a short description counts as missing."""
-    total = sum(w for _, w, _ in COMPLETENESS)
+    """``(percent complete, hints for what is missing)``, an expert's by their own list; a short
+    description counts as missing."""
+    table = editor_fields.EXPERT_COMPLETENESS if record.get("kind") == "expert" else COMPLETENESS
+    total = sum(w for _, w, _ in table)
     done = 0
     hints = []
-    for key, weight, hint in COMPLETENESS:
+    for key, weight, hint in table:
         value = record.get(key)
         ok = bool(value) and (key != "description" or len(str(value)) >= 80)
         if ok:
@@ -203,6 +222,8 @@ def save(db: Database, matching: MatchingContract, user: UserRow, record: dict[s
     if profile_id is not None:
         record = {**kept_fields(load_own(db, user, profile_id).record, record.get("kind")), **record}
     record = dict(record, id=profile_id or new_profile_id(str(record.get("name") or "")))
+    if record.get("visibility") == editor_fields.DEFAULT_VISIBILITY:  # the schema's default is not stored
+        del record["visibility"]
     rec, errors = check_form(record)
     if errors:
         return SaveResult(None, errors, rec)

@@ -17,6 +17,7 @@ from web.db.pool import Database
 from web.errors import Invalid, NotFound, Pending, Unavailable
 from web.i18n import N_
 from web.matching.contract import MatchingContract
+from web.services import masking
 from web.store import directory as directory_store
 from web.store import feedback as feedback_store
 from web.store import introductions as intro_store
@@ -99,9 +100,10 @@ def owned_profiles(db: Database, user: UserRow) -> list[DirectoryRow]:
 
 
 def for_profile(db: Database, matching: MatchingContract, user: UserRow, profile_id: str,
-                k: int = 20) -> tuple[list[MatchView], bool]:
-    """Ranked, explained proposals for ``profile_id`` (owned by ``user``), hidden ones left out, and
-    whether they are still pending (the profile is being embedded or the index is loading)."""
+                k: int = 20, locale: str = "vi") -> tuple[list[MatchView], bool]:
+    """Ranked, explained proposals for ``profile_id`` (owned by ``user``), hidden ones left out,
+    anonymous ones as ``user`` may see them (``web.services.masking``), and whether they are still
+    pending (the profile is being embedded or the index is loading)."""
     with db.connection() as conn:
         if not user_store.is_owner(conn, user.id, profile_id):
             raise NotFound(N_("This profile does not exist or is not yours."))
@@ -112,13 +114,10 @@ def for_profile(db: Database, matching: MatchingContract, user: UserRow, profile
         results = matching.rank(profile_id, k=k, exclude=hidden | {profile_id})
     except (Pending, Unavailable):  # the profile is still being embedded, or the index is loading
         return [], True
-    ids = [m.id for m in results]
-    with db.connection() as conn:
-        rows = directory_store.list_profile_names(conn, ids) if ids else []
-    views = shape(results, rows)
+    views, real = _shown(db, results, user, locale)
     for view in views:
-        view.verdict = verdicts.get(view.id)
-        view.intro_state = states.get(view.id)
+        view.verdict = verdicts.get(real[view.id])
+        view.intro_state = states.get(real[view.id])
     return views, False
 
 
@@ -129,17 +128,30 @@ def set_feedback(db: Database, user: UserRow, profile_id: str, target_id: str, v
     with db.connection() as conn, conn.transaction():
         if not user_store.is_owner(conn, user.id, profile_id):
             raise NotFound(N_("This profile does not exist or is not yours."))
-        if profile_store.get_profile(conn, target_id) is None:
+        target = masking.shown_id(conn, user, target_id, masking.secret(db))  # a card names a masked one by alias
+        if target is None or profile_store.get_profile(conn, target) is None:
             raise NotFound(N_("This profile does not exist."))
+        target_id = target
         if verdict == "clear":
             feedback_store.delete_feedback(conn, user.id, profile_id, target_id)
         else:
             feedback_store.upsert_feedback(conn, user.id, profile_id, target_id, verdict)
 
 
-def explain_results(db: Database, results: list[Match]) -> list[MatchView]:
-    """``shape`` with the profiles' public columns looked up."""
+def explain_results(db: Database, results: list[Match], viewer: UserRow | None = None,
+                    locale: str = "vi") -> list[MatchView]:
+    """``shape`` with the profiles' public columns looked up, anonymous ones as ``viewer`` may see
+    them (without a viewer, every anonymous one under its label)."""
+    return _shown(db, results, viewer, locale)[0]
+
+
+def _shown(db: Database, results: list[Match], viewer: UserRow | None,
+           locale: str) -> tuple[list[MatchView], dict[str, str]]:
+    """The cards of ``results`` as ``viewer`` may see them, and the real id of each card's ``id``
+    (the alias of an anonymous profile the viewer knows only under its label)."""
     ids = [m.id for m in results]
     with db.connection() as conn:
         rows = directory_store.list_profile_names(conn, ids) if ids else []
-    return shape(results, rows)
+        hidden = masking.masks(conn, viewer, ids, locale, masking.secret(db))
+    views = shape([hidden.match(m) for m in results], [hidden.row(r) for r in rows])
+    return views, {hidden.public_id(i): i for i in ids}

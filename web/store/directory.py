@@ -13,7 +13,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import class_row
 
-FACETS = ("side", "kind", "country", "region", "sector", "mode", "stage")
+FACETS = ("side", "kind", "country", "region", "sector", "mode", "stage", "availability")
 
 
 @dataclass
@@ -27,11 +27,16 @@ class DirectoryFilter:
     sector: list[str] = field(default_factory=list)
     mode: list[str] = field(default_factory=list)
     stage: list[str] = field(default_factory=list)
+    availability: list[str] = field(default_factory=list)  # an expert's (record ``availability``)
     ids: list[str] | None = None
+    #: profiles the viewer sees only under a generated label (``web.services.masking``): their region
+    #: is neither counted nor filtered on, and they sort after the others, not by their name
+    masked: list[str] = field(default_factory=list)
 
     def params(self) -> dict[str, Any]:
         out: dict[str, Any] = {name: (getattr(self, name) or None) for name in FACETS}
         out["ids"] = self.ids
+        out["masked"] = self.masked
         return out
 
 
@@ -50,6 +55,7 @@ class DirectoryRow:
     cooperation_sought: list[str]
     description: str
     updated_at: datetime
+    anonymous: bool = False
 
 
 _WHERE = """
@@ -58,14 +64,17 @@ _WHERE = """
       AND (%(side)s::text[] IS NULL OR side = ANY(%(side)s))
       AND (%(kind)s::text[] IS NULL OR kind = ANY(%(kind)s))
       AND (%(country)s::text[] IS NULL OR country = ANY(%(country)s))
-      AND (%(region)s::text[] IS NULL OR region = ANY(%(region)s))
+      AND (%(region)s::text[] IS NULL OR (region = ANY(%(region)s) AND NOT id = ANY(%(masked)s::text[])))
       AND (%(stage)s::text[] IS NULL OR stage = ANY(%(stage)s))
       AND (%(sector)s::text[] IS NULL OR sectors && %(sector)s)
       AND (%(mode)s::text[] IS NULL OR (cooperation_offered && %(mode)s) OR (cooperation_sought && %(mode)s))
+      AND (%(availability)s::text[] IS NULL OR ARRAY(SELECT jsonb_array_elements_text(
+           coalesce(record->'availability', '[]'::jsonb))) && %(availability)s)
 """
 
 _PUBLIC_COLS = ("id, kind, partner_type, name, country, region, side, stage, sectors, cooperation_offered,"
-                " cooperation_sought, record->>'description' AS description, updated_at")
+                " cooperation_sought, record->>'description' AS description, updated_at,"
+                " coalesce(record->>'visibility' = 'anonymous', false) AS anonymous")
 
 
 def list_directory(conn: psycopg.Connection, filters: DirectoryFilter, limit: int, offset: int) -> list[DirectoryRow]:
@@ -74,7 +83,9 @@ def list_directory(conn: psycopg.Connection, filters: DirectoryFilter, limit: in
     with conn.cursor(row_factory=class_row(DirectoryRow)) as cur:
         return cur.execute(
             f"SELECT {_PUBLIC_COLS} FROM profiles {_WHERE}"
-            " ORDER BY array_position(%(ids)s::text[], id), lower(name), id LIMIT %(limit)s OFFSET %(offset)s",
+            " ORDER BY array_position(%(ids)s::text[], id), id = ANY(%(masked)s::text[]),"
+            " CASE WHEN id = ANY(%(masked)s::text[]) THEN md5(id) END, lower(name), id"
+            " LIMIT %(limit)s OFFSET %(offset)s",
             params,
         ).fetchall()
 
@@ -84,22 +95,27 @@ def count_directory(conn: psycopg.Connection, filters: DirectoryFilter) -> int:
     return int(row[0]) if row else 0
 
 
-def count_facets(conn: psycopg.Connection, ids: list[str] | None) -> list[tuple[str, str, int]]:
-    """``(facet, value, count)`` over published profiles (restricted to ``ids`` for a search)."""
+def count_facets(conn: psycopg.Connection, ids: list[str] | None, masked: list[str] | None = None
+                 ) -> list[tuple[str, str, int]]:
+    """``(facet, value, count)`` over published profiles (restricted to ``ids`` for a search); the
+    region of the ``masked`` ones is not counted."""
     rows = conn.execute(
         """
         WITH f AS (SELECT * FROM profiles WHERE published AND (%(ids)s::text[] IS NULL OR id = ANY(%(ids)s)))
         SELECT 'side', side, count(*) FROM f GROUP BY 2
         UNION ALL SELECT 'kind', kind, count(*) FROM f GROUP BY 2
         UNION ALL SELECT 'country', country::text, count(*) FROM f GROUP BY 2
-        UNION ALL SELECT 'region', region, count(*) FROM f WHERE region IS NOT NULL GROUP BY 2
+        UNION ALL SELECT 'region', region, count(*) FROM f WHERE region IS NOT NULL AND NOT id = ANY(%(masked)s::text[])
+            GROUP BY 2
         UNION ALL SELECT 'stage', stage, count(*) FROM f WHERE stage IS NOT NULL GROUP BY 2
         UNION ALL SELECT 'sector', s, count(*) FROM f, unnest(sectors) s GROUP BY 2
+        UNION ALL SELECT 'availability', a, count(*) FROM f,
+            jsonb_array_elements_text(coalesce(f.record->'availability', '[]'::jsonb)) a GROUP BY 2
         UNION ALL SELECT 'mode', m, count(DISTINCT f.id) FROM f,
             unnest(cooperation_offered || cooperation_sought) m GROUP BY 2
         ORDER BY 1, 3 DESC, 2
         """,
-        {"ids": ids},
+        {"ids": ids, "masked": masked or []},
     ).fetchall()
     return [(str(r[0]), str(r[1]).strip(), int(r[2])) for r in rows]
 

@@ -1,4 +1,5 @@
-"""SQL for introductions (double opt-in requests between two profiles) and their messages."""
+"""SQL for introductions (double opt-in requests between two profiles, brokered by the programme
+office when one side is anonymous) and their messages."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from datetime import datetime
 import psycopg
 from psycopg.rows import class_row
 
-OPEN_STATES = ("requested", "accepted")
+OPEN_STATES = ("brokering", "requested", "accepted")
+#: an introduction the recipient may know of: not brokered, or forwarded to it by an officer
+_REACHED = "(NOT i.brokered OR i.forwarded_at IS NOT NULL)"
 
 
 @dataclass
@@ -27,6 +30,15 @@ class IntroductionRow:
     created_at: datetime
     expires_at: datetime
     decided_at: datetime | None
+    brokered: bool = False              # went through the programme office
+    broker_note: str | None = None      # the officer's note to the recipient
+    forwarded_by: int | None = None
+    forwarded_at: datetime | None = None
+
+    @property
+    def reached_recipient(self) -> bool:
+        """Whether the recipient was ever asked (an introduction held by the office was not)."""
+        return not self.brokered or self.forwarded_at is not None
 
 
 @dataclass
@@ -42,17 +54,19 @@ class MessageRow:
 _SELECT = (
     "SELECT i.id, i.from_profile, i.to_profile, fp.name AS from_name, tp.name AS to_name, i.requested_by,"
     " i.message, i.state, i.decline_reason, i.share_reason, i.decided_by, i.created_at, i.expires_at,"
-    " i.decided_at FROM introductions i"
+    " i.decided_at, i.brokered, i.broker_note, i.forwarded_by, i.forwarded_at FROM introductions i"
     " JOIN profiles fp ON fp.id = i.from_profile JOIN profiles tp ON tp.id = i.to_profile"
 )
 
 
 def insert_introduction(conn: psycopg.Connection, from_profile: str, to_profile: str, requested_by: int,
-                        message: str, expiry_days: int) -> int:
+                        message: str, expiry_days: int, brokered: bool = False) -> int:
+    """A new request: ``brokering`` (waiting with the office) when ``brokered``, else ``requested``."""
     row = conn.execute(
-        "INSERT INTO introductions (from_profile, to_profile, requested_by, message, expires_at)"
-        " VALUES (%(f)s, %(t)s, %(u)s, %(m)s, now() + make_interval(days => %(d)s)) RETURNING id",
-        {"f": from_profile, "t": to_profile, "u": requested_by, "m": message, "d": expiry_days},
+        "INSERT INTO introductions (from_profile, to_profile, requested_by, message, expires_at, state, brokered)"
+        " VALUES (%(f)s, %(t)s, %(u)s, %(m)s, now() + make_interval(days => %(d)s), %(s)s, %(b)s) RETURNING id",
+        {"f": from_profile, "t": to_profile, "u": requested_by, "m": message, "d": expiry_days,
+         "s": "brokering" if brokered else "requested", "b": brokered},
     ).fetchone()
     assert row is not None
     return int(row[0])
@@ -70,10 +84,10 @@ def count_recent_introductions(conn: psycopg.Connection, from_profile: str) -> i
 def find_open_introduction(conn: psycopg.Connection, a: str, b: str) -> int | None:
     """An open introduction between ``a`` and ``b`` in either direction, if any."""
     row = conn.execute(
-        "SELECT id FROM introductions WHERE state IN ('requested', 'accepted')"
+        "SELECT id FROM introductions WHERE state = ANY(%(open)s)"
         " AND ((from_profile = %(a)s AND to_profile = %(b)s) OR (from_profile = %(b)s AND to_profile = %(a)s))"
         " ORDER BY id LIMIT 1",
-        {"a": a, "b": b},
+        {"a": a, "b": b, "open": list(OPEN_STATES)},
     ).fetchone()
     return int(row[0]) if row else None
 
@@ -84,43 +98,64 @@ def get_introduction(conn: psycopg.Connection, intro_id: int) -> IntroductionRow
 
 
 def list_introductions(conn: psycopg.Connection, profile_ids: list[str]) -> list[IntroductionRow]:
-    """Introductions sent or received by any of ``profile_ids``, newest first."""
+    """Introductions sent by any of ``profile_ids``, or received and not held by the office, newest first."""
     with conn.cursor(row_factory=class_row(IntroductionRow)) as cur:
         return cur.execute(
-            _SELECT + " WHERE i.from_profile = ANY(%(ids)s) OR i.to_profile = ANY(%(ids)s) ORDER BY i.id DESC",
+            _SELECT + " WHERE i.from_profile = ANY(%(ids)s) OR (i.to_profile = ANY(%(ids)s) AND " + _REACHED + ")"
+            " ORDER BY i.id DESC",
             {"ids": profile_ids},
         ).fetchall()
 
 
-def update_introduction_state(conn: psycopg.Connection, intro_id: int, from_state: str, to_state: str,
-                              decided_by: int | None, reason: str | None = None,
+def list_brokering(conn: psycopg.Connection) -> list[IntroductionRow]:
+    """Introductions waiting with the programme office, oldest first."""
+    with conn.cursor(row_factory=class_row(IntroductionRow)) as cur:
+        return cur.execute(_SELECT + " WHERE i.state = 'brokering' ORDER BY i.id").fetchall()
+
+
+def update_introduction_state(conn: psycopg.Connection, intro_id: int, from_states: tuple[str, ...],
+                              to_state: str, decided_by: int | None, reason: str | None = None,
                               share_reason: bool = False) -> bool:
-    """Move one introduction from ``from_state`` to ``to_state``; False when it was not in ``from_state``."""
+    """Move one introduction from one of ``from_states`` to ``to_state``; False when it was in none."""
     cur = conn.execute(
         "UPDATE introductions SET state = %(to)s, decided_by = %(by)s, decided_at = now(),"
         " decline_reason = %(reason)s, share_reason = %(share)s"
-        " WHERE id = %(id)s AND state = %(from)s",
-        {"id": intro_id, "from": from_state, "to": to_state, "by": decided_by, "reason": reason,
+        " WHERE id = %(id)s AND state = ANY(%(from)s)",
+        {"id": intro_id, "from": list(from_states), "to": to_state, "by": decided_by, "reason": reason,
          "share": share_reason},
     )
     return cur.rowcount > 0
 
 
+def forward_introduction(conn: psycopg.Connection, intro_id: int, officer_id: int, note: str | None,
+                         expiry_days: int) -> bool:
+    """An officer passes a ``brokering`` introduction on to its recipient: it becomes ``requested``,
+    with the note and a fresh deadline (the recipient gets its full time). False when not brokering."""
+    cur = conn.execute(
+        "UPDATE introductions SET state = 'requested', broker_note = %(note)s, forwarded_by = %(by)s,"
+        " forwarded_at = now(), expires_at = now() + make_interval(days => %(d)s)"
+        " WHERE id = %(id)s AND state = 'brokering'",
+        {"id": intro_id, "note": note, "by": officer_id, "d": expiry_days},
+    )
+    return cur.rowcount > 0
+
+
 def expire_introductions(conn: psycopg.Connection) -> list[int]:
-    """Expire every request past its ``expires_at``; return the ids expired."""
+    """Expire every request (with the office or the recipient) past its ``expires_at``; return the ids."""
     rows = conn.execute(
         "UPDATE introductions SET state = 'expired', decided_at = now()"
-        " WHERE state = 'requested' AND expires_at <= now() RETURNING id"
+        " WHERE state IN ('brokering', 'requested') AND expires_at <= now() RETURNING id"
     ).fetchall()
     return sorted(int(r[0]) for r in rows)
 
 
 def list_introduction_states(conn: psycopg.Connection, profile_id: str) -> dict[str, str]:
-    """``{other profile id: state}`` of the latest introduction between ``profile_id`` and each other."""
+    """``{other profile id: state}`` of the latest introduction between ``profile_id`` and each other
+    (as the recipient, only those that reached it)."""
     rows = conn.execute(
         "SELECT DISTINCT ON (other) other, state FROM ("
         "  SELECT CASE WHEN from_profile = %(p)s THEN to_profile ELSE from_profile END AS other, state, id"
-        "  FROM introductions WHERE from_profile = %(p)s OR to_profile = %(p)s) s"
+        "  FROM introductions i WHERE from_profile = %(p)s OR (to_profile = %(p)s AND " + _REACHED + ")) s"
         " ORDER BY other, id DESC",
         {"p": profile_id},
     ).fetchall()

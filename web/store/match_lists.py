@@ -213,6 +213,13 @@ def list_profile_sides(conn: psycopg.Connection, profile_ids: list[str]) -> dict
     return {str(r[0]): str(r[1]) for r in rows}
 
 
+def list_profile_kinds(conn: psycopg.Connection, profile_ids: list[str]) -> dict[str, str]:
+    """``{id: kind}`` of the published profiles among ``profile_ids``."""
+    rows = conn.execute("SELECT id, kind FROM profiles WHERE published AND id = ANY(%(ids)s)",
+                        {"ids": profile_ids}).fetchall()
+    return {str(r[0]): str(r[1]) for r in rows}
+
+
 def list_pairs(conn: psycopg.Connection, list_id: int) -> list[PairRow]:
     with conn.cursor(row_factory=class_row(PairRow)) as cur:
         return cur.execute(
@@ -260,15 +267,16 @@ def list_met_pairs(conn: psycopg.Connection, list_id: int) -> list[tuple[str, st
     return [(str(r[0]), str(r[1])) for r in rows]
 
 
-def find_profiles(conn: psycopg.Connection, text: str, exclude_list: int, limit: int) -> list[tuple[str, str, str, str]]:
-    """``(id, name, kind, country)`` of published profiles whose name or id contains ``text``
-    (case-insensitive), not yet in list ``exclude_list``; by name."""
+def find_profiles(conn: psycopg.Connection, text: str, exclude_list: int, limit: int,
+                  kind: str | None = None) -> list[tuple[str, str, str, str]]:
+    """``(id, name, kind, country)`` of published profiles (of ``kind``, if given) whose name or id
+    contains ``text`` (case-insensitive), not yet in list ``exclude_list``; by name."""
     rows = conn.execute(
         "SELECT id, name, kind, country::text FROM profiles WHERE published"
-        " AND (name ILIKE %(pat)s OR id ILIKE %(pat)s)"
+        " AND (%(kind)s::text IS NULL OR kind = %(kind)s) AND (name ILIKE %(pat)s OR id ILIKE %(pat)s)"
         " AND id NOT IN (SELECT profile_id FROM match_list_participants WHERE list_id = %(l)s)"
         " ORDER BY lower(name), id LIMIT %(n)s",
         {"pat": "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%",
-         "l": exclude_list, "n": limit},
+         "l": exclude_list, "n": limit, "kind": kind},
     ).fetchall()
     return [(str(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]

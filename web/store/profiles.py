@@ -217,6 +217,17 @@ def list_anonymous_ids(conn: psycopg.Connection, profile_ids: list[str] | None =
     return {r[0] for r in rows}
 
 
+def list_anonymous_records(conn: psycopg.Connection, profile_ids: list[str] | None = None) -> dict[str, dict[str, Any]]:
+    """``{id: record}`` of those of ``profile_ids`` (every profile when None) that ask for
+    ``visibility: anonymous`` (few: the doors that mask them look them all up)."""
+    rows = conn.execute(
+        "SELECT id, record FROM profiles WHERE record->>'visibility' = 'anonymous'"
+        " AND (%(ids)s::text[] IS NULL OR id = ANY(%(ids)s))",
+        {"ids": profile_ids},
+    ).fetchall()
+    return {r[0]: r[1] for r in rows}
+
+
 def list_profile_page(conn: psycopg.Connection, *, after: str | None, limit: int, kind: str | None = None,
                       country: str | None = None, sector: str | None = None, mode: str | None = None,
                       stage: str | None = None, q: str | None = None) -> list[dict[str, Any]]:

@@ -81,23 +81,27 @@ class RegistrationRow:
     password_hash: str
     display_name: str | None
     locale: str | None
+    profile_kind: str | None = None  # "expert": they sign up to describe themselves
 
 
 def insert_registration(conn: psycopg.Connection, token_hash: str, email: str, password_hash: str,
-                        display_name: str | None, locale: str | None, hours: int) -> None:
+                        display_name: str | None, locale: str | None, hours: int,
+                        profile_kind: str | None = None) -> None:
     """A sign-up waiting for its e-mailed confirmation (expired ones are deleted on the way)."""
     conn.execute("DELETE FROM pending_registrations WHERE expires_at <= now()")
     conn.execute(
-        "INSERT INTO pending_registrations (token_hash, email, password_hash, display_name, locale, expires_at)"
-        " VALUES (%(t)s, %(e)s, %(h)s, %(n)s, %(l)s, now() + make_interval(hours => %(hours)s))",
-        {"t": token_hash, "e": email, "h": password_hash, "n": display_name, "l": locale, "hours": hours},
+        "INSERT INTO pending_registrations (token_hash, email, password_hash, display_name, locale, expires_at,"
+        " profile_kind)"
+        " VALUES (%(t)s, %(e)s, %(h)s, %(n)s, %(l)s, now() + make_interval(hours => %(hours)s), %(k)s)",
+        {"t": token_hash, "e": email, "h": password_hash, "n": display_name, "l": locale, "hours": hours,
+         "k": profile_kind},
     )
 
 
 def find_registration(conn: psycopg.Connection, token_hash: str) -> RegistrationRow | None:
     with conn.cursor(row_factory=class_row(RegistrationRow)) as cur:
         return cur.execute(
-            "SELECT email, password_hash, display_name, locale FROM pending_registrations"
+            "SELECT email, password_hash, display_name, locale, profile_kind FROM pending_registrations"
             " WHERE token_hash = %(t)s AND expires_at > now()", {"t": token_hash},
         ).fetchone()
 
@@ -107,7 +111,7 @@ def take_registration(conn: psycopg.Connection, token_hash: str) -> Registration
     with conn.cursor(row_factory=class_row(RegistrationRow)) as cur:
         row = cur.execute(
             "DELETE FROM pending_registrations WHERE token_hash = %(t)s AND expires_at > now()"
-            " RETURNING email, password_hash, display_name, locale", {"t": token_hash},
+            " RETURNING email, password_hash, display_name, locale, profile_kind", {"t": token_hash},
         ).fetchone()
     if row is not None:
         conn.execute("DELETE FROM pending_registrations WHERE lower(email) = lower(%(e)s)", {"e": row.email})

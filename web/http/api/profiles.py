@@ -15,14 +15,14 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from matcher.schema import load_schema
-from web.errors import Invalid, NotFound, Stale, UnsupportedMediaType
+from web.errors import Invalid, Stale, UnsupportedMediaType
 from web.http.api.auth import OptionalUser, RequiredUser
 from web.http.api.models import ProfilePage, ProfileSaved
 from web.http.handlers import problem_responses
 from web.params import load_json
+from web.services import api_views
 from web.services import profiles as profile_service
-from web.services.visibility import record_for, records_for
-from web.store import profiles as store
+from web.services.visibility import record_for
 
 router = APIRouter(tags=["profiles"])
 JSON = "application/json"
@@ -57,14 +57,10 @@ def list_profiles(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict[str, Any]:
     after = _decode_cursor(cursor) if cursor else None
-    with request.app.state.db.connection() as conn:
-        records = store.list_profile_page(conn, after=after, limit=limit + 1, kind=kind,
-                                          country=country.upper() if country else None, sector=sector, mode=mode,
-                                          stage=stage, q=q or None)
-        page = records[:limit]
-        items = records_for(conn, user, page)
-    next_cursor = _encode_cursor(page[-1]["id"]) if len(records) > limit else None
-    return {"items": items, "next_cursor": next_cursor}
+    items, last = api_views.profile_list(request.app.state.db, user, after=after, limit=limit, q=q or None,
+                                         kind=kind, country=country.upper() if country else None, sector=sector,
+                                         mode=mode, stage=stage)
+    return {"items": items, "next_cursor": _encode_cursor(last) if last else None}
 
 
 _ETAG = re.compile(r'\s*"(\d{1,9})"\s*')
@@ -90,12 +86,9 @@ def expected_revisions(if_match: str) -> Container[int]:
 @router.get("/profiles/{profile_id}", summary="One profile (contact details only where allowed)",
             responses={200: {"headers": _ETAG_HEADER}})
 def get_profile(request: Request, response: Response, profile_id: IdPath, user: OptionalUser) -> dict[str, Any]:
-    with request.app.state.db.connection() as conn:
-        row = store.get_profile(conn, profile_id)
-        if row is None or (not row.published and user is None):
-            raise NotFound(f"no profile with id {profile_id!r}")
-        response.headers["ETag"] = etag(row.revision)
-        return record_for(conn, user, row.record)
+    record, revision = api_views.one_profile(request.app.state.db, user, profile_id)
+    response.headers["ETag"] = etag(revision)
+    return record
 
 
 @router.put(

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from web.errors import Conflict, Invalid
 from web.http import session
-from web.http.deps import DB, AppSettings, PartyDep, RowId, require_officer
+from web.http.deps import DB, AppSettings, Locale, PartyDep, RowId, require_officer
 from web.http.pages.officer_runs import attachment
 from web.http.render import redirect, render
 from web.i18n import N_
@@ -33,19 +33,20 @@ def _loaded(load: Callable[[], Agenda]) -> dict[str, Any]:
 
 # declared before ``/agenda/{list_id}``, which would take "12.ics" for its id and refuse it (422)
 @router.get("/agenda/{list_id}.ics")
-def calendar(db: DB, settings: AppSettings, party: PartyDep, list_id: RowId) -> Response:
-    data = agenda.calendar_for(db, party, list_id, settings.base_url)
+def calendar(db: DB, settings: AppSettings, party: PartyDep, locale: Locale, list_id: RowId) -> Response:
+    data = agenda.calendar_for(db, party, list_id, settings.base_url, locale)
     return attachment(data, "text/calendar; charset=utf-8", f"agenda-{list_id}.ics")
 
 
 @router.get("/agenda/{list_id}")
-def agenda_page(request: Request, db: DB, party: PartyDep, list_id: RowId) -> Response:
-    context = _loaded(lambda: agenda.agenda_for(db, party, list_id))
+def agenda_page(request: Request, db: DB, party: PartyDep, locale: Locale, list_id: RowId) -> Response:
+    context = _loaded(lambda: agenda.agenda_for(db, party, list_id, locale))
     return render(request, "agenda/agenda.html", context | {"list_id": list_id})
 
 
 @router.post("/agenda/{list_id}/presence")
-def save_presence(request: Request, db: DB, party: PartyDep, list_id: RowId, profile_id: Annotated[str, Form()],
+def save_presence(request: Request, db: DB, party: PartyDep, locale: Locale, list_id: RowId,
+                  profile_id: Annotated[str, Form()],
                   mode: Annotated[str, Form()] = "", slots: Annotated[list[str] | None, Form()] = None) -> Response:
     view = agenda.agenda_for(db, party, list_id)
     ticked = slots or []
@@ -57,15 +58,16 @@ def save_presence(request: Request, db: DB, party: PartyDep, list_id: RowId, pro
         typed = {"profile_id": profile_id, "mode": mode, "slots": set(ticked)}
         error = {"profile_id": profile_id, "field": exc.field, "message": exc.message}
         return render(request, "agenda/agenda.html",
-                      {"a": agenda.agenda_for(db, party, list_id), "list_id": list_id, "typed": typed, "error": error},
+                      {"a": agenda.agenda_for(db, party, list_id, locale), "list_id": list_id, "typed": typed,
+                       "error": error},
                       status_code=exc.status)
     session.flash(request, N_("Saved. The officers will place your meetings in the times you gave."))
     return redirect(request, f"/agenda/{list_id}#presence-{profile_id}")
 
 
 @router.get("/agenda/{list_id}/print")
-def print_page(request: Request, db: DB, party: PartyDep, list_id: RowId) -> Response:
-    context = _loaded(lambda: agenda.agenda_for(db, party, list_id))
+def print_page(request: Request, db: DB, party: PartyDep, locale: Locale, list_id: RowId) -> Response:
+    context = _loaded(lambda: agenda.agenda_for(db, party, list_id, locale))
     return render(request, "agenda/print.html", context | {"back": f"/agenda/{list_id}"})
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Form, Request
+from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
 from fastapi.responses import Response
 
 from web.errors import DomainError
@@ -62,18 +62,21 @@ def login(request: Request, db: DB, client: ClientAddress, email: Annotated[str,
 
 
 @router.get("/register")
-def register_form(request: Request) -> Response:
-    return render(request, "auth/register.html", {"values": {}, "errors": {}})
+def register_form(request: Request, as_: Annotated[str, Query(alias="as")] = "") -> Response:
+    """The sign-up form; ``?as=expert`` ticks "as an expert" (a link for experts)."""
+    chosen = as_ if as_ in auth.SIGNUP_KINDS else ""
+    return render(request, "auth/register.html", {"values": {"profile_kind": chosen}, "errors": {}})
 
 
 @router.post("/register")
 def register(request: Request, db: DB, mailer: MailerDep, locale: Locale, client: ClientAddress,
              tasks: BackgroundTasks, email: Annotated[str, Form()], password: Annotated[str, Form()],
-             display_name: Annotated[str, Form()] = "") -> Response:
+             display_name: Annotated[str, Form()] = "", profile_kind: Annotated[str, Form()] = "") -> Response:
     try:
-        auth.register(db, mailer, email, password, display_name, locale, client, tasks.add_task)
+        kind = auth.signup_kind(profile_kind)
+        auth.register(db, mailer, email, password, display_name, locale, client, tasks.add_task, kind)
     except DomainError as exc:
-        values = {"email": email, "display_name": display_name}
+        values = {"email": email, "display_name": display_name, "profile_kind": profile_kind}
         return render(request, "auth/register.html", {"values": values, "errors": {exc.field: exc.message}},
                       status_code=exc.status, headers=exc.headers)
     return render(request, "auth/register.html", {"sent": True, "email": email.strip()})
@@ -87,11 +90,14 @@ def confirm_form(request: Request, db: DB, token: str) -> Response:
 @router.post("/register/confirm/{token}")
 def confirm(request: Request, db: DB, token: str) -> Response:
     try:
-        user = auth.confirm_signup(db, token)
+        user, kind = auth.confirm_signup(db, token)
     except DomainError as exc:
         return render(request, "auth/confirm.html", {"token": token, "valid": False, "error": exc.message},
                       status_code=exc.status)
     session.login(request, user)
+    if kind == "expert":  # straight to the editor of their own profile
+        session.flash(request, N_("Welcome to Cầu Nối! Describe your expertise to get matches."))
+        return redirect(request, "/me/profiles/new?kind=expert")
     session.flash(request, N_("Welcome to Cầu Nối! Create your organisation's profile to get matches."))
     return redirect(request, "/me/profiles")
 

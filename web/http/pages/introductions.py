@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from web.http import session
-from web.http.deps import DB, MailerDep, PartyDep, RowId
+from web.http.deps import DB, Locale, MailerDep, PartyDep, RowId
 from web.http.render import is_htmx, redirect, render
 from web.i18n import N_
 from web.services import introductions
@@ -17,8 +17,8 @@ router = APIRouter(prefix="/introductions")
 
 
 @router.get("")
-def list_page(request: Request, db: DB, party: PartyDep) -> Response:
-    items = introductions.list_for(db, party)
+def list_page(request: Request, db: DB, party: PartyDep, locale: Locale) -> Response:
+    items = introductions.list_for(db, party, locale)
     received = [i for i in items if i.direction == "received"]
     sent = [i for i in items if i.direction == "sent"]
     return render(request, "introductions/list.html", {"received": received, "sent": sent})
@@ -34,8 +34,8 @@ def request_intro(request: Request, db: DB, mailer: MailerDep, party: PartyDep,
 
 
 @router.get("/{intro_id}")
-def detail(request: Request, db: DB, party: PartyDep, intro_id: RowId) -> Response:
-    view = introductions.get_for(db, party, intro_id)
+def detail(request: Request, db: DB, party: PartyDep, locale: Locale, intro_id: RowId) -> Response:
+    view = introductions.get_for(db, party, intro_id, locale)
     return render(request, "introductions/detail.html", {"i": view})
 
 
@@ -62,10 +62,10 @@ def withdraw(request: Request, db: DB, mailer: MailerDep, party: PartyDep, intro
 
 
 @router.post("/{intro_id}/messages")
-def post_message(request: Request, db: DB, party: PartyDep, intro_id: RowId,
+def post_message(request: Request, db: DB, party: PartyDep, locale: Locale, intro_id: RowId,
                  body: Annotated[str, Form()]) -> Response:
     introductions.post_message(db, party, intro_id, body)
-    view = introductions.get_for(db, party, intro_id)
+    view = introductions.get_for(db, party, intro_id, locale)
     if is_htmx(request):
         return render(request, "introductions/detail.html", {"i": view}, block="thread")
     return redirect(request, f"/introductions/{intro_id}#thread")

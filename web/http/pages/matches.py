@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from web.http.deps import DB, Matching, User
+from web.http.deps import DB, Locale, Matching, User
 from web.http.render import is_htmx, redirect, render
 from web.services import matches
 
@@ -15,13 +15,13 @@ router = APIRouter()
 
 
 @router.get("/matches")
-def my_matches(request: Request, db: DB, user: User, matching: Matching, profile: str = "",
+def my_matches(request: Request, db: DB, user: User, matching: Matching, locale: Locale, profile: str = "",
                show: str = "") -> Response:
     owned = matches.owned_profiles(db, user)
     if not owned:
         return render(request, "matches.html", {"owned": [], "current": None, "items": []})
     current = next((p for p in owned if p.id == profile), owned[0])
-    items, pending = matches.for_profile(db, matching, user, current.id)
+    items, pending = matches.for_profile(db, matching, user, current.id, locale=locale)
     if show == "saved":
         items = [m for m in items if m.verdict == "saved"]
     return render(request, "matches.html", {"owned": owned, "current": current, "items": items, "show": show,

@@ -14,29 +14,35 @@ from web.http.deps import DB, FormItems, Matching, User
 from web.http.render import is_htmx, redirect, render
 from web.i18n import N_
 from web.matching.contract import MatchingContract
-from web.services import editor, matches, suggestions
+from web.services import editor, editor_fields, matches, suggestions
 from web.services.editor import SaveResult
 
 router = APIRouter(prefix="/me")
-KINDS = ("startup", "incubator", "cluster", "partner")
+KINDS = ("startup", "incubator", "cluster", "partner", "expert")
+# the form's buttons that add an empty row (and their htmx fragment: the rows' block)
+ADD_ROW = {"add_document": "documents", "add_asset": "ip_assets"}
 
 
-def _context(db: DB, record: dict[str, Any], profile_id: str | None, matching: MatchingContract) -> dict[str, Any]:
+def _context(request: Request, db: DB, record: dict[str, Any], profile_id: str | None,
+             matching: MatchingContract) -> dict[str, Any]:
     percent, hints = editor.completeness(record)
     draft = dict(record, id=profile_id) if profile_id else record
     shown = editor.preview(matching, draft)
     results = matches.explain_results(db, shown.results)
     return {"r": record, "profile_id": profile_id, "percent": percent, "hints": hints, "results": results,
-            "preview_cut": shown.cut, "preview_busy": shown.busy, "errors": {}, "extra_doc": False}
+            "preview_cut": shown.cut, "preview_busy": shown.busy, "errors": {}, "extra_row": None,
+            "choices": editor_fields.choice_labels(session.locale_of(request))}
 
 
 def _editor(request: Request, db: DB, record: dict[str, Any], profile_id: str | None, matching: MatchingContract,
-            errors: dict[str, list[str]] | None = None, status_code: int = 200, extra_doc: bool = False,
+            errors: dict[str, list[str]] | None = None, status_code: int = 200, extra_row: str | None = None,
             revision: int | None = None) -> Response:
-    context = _context(db, record, profile_id, matching) | {"errors": errors or {}, "extra_doc": extra_doc,
-                                                            "suggestions": suggestions.suggest(record),
-                                                            "revision": revision}
-    return render(request, "me/editor.html", context, status_code=status_code)
+    """The editor page; ``extra_row``: the block (documents, ip_assets) given one more empty row,
+    which is all an htmx request gets back."""
+    context = _context(request, db, record, profile_id, matching) | {
+        "errors": errors or {}, "extra_row": extra_row, "suggestions": suggestions.suggest(record),
+        "revision": revision}
+    return render(request, "me/editor.html", context, status_code=status_code, block=extra_row)
 
 
 def _form_profile_id(items: list[tuple[str, str]]) -> str | None:
@@ -54,7 +60,8 @@ def my_profiles(request: Request, db: DB, user: User) -> Response:
 def new_profile(request: Request, db: DB, user: User, matching: Matching, kind: str = "startup") -> Response:
     if kind not in KINDS:
         raise Invalid(N_("Unknown kind of organisation."))
-    record = {"kind": kind, "country": "VN" if kind != "partner" else "", "languages": ["vi", "en"]}
+    # experts are foreign, or Vietnamese living abroad: their country is where they live
+    record = {"kind": kind, "country": "VN" if kind not in ("partner", "expert") else "", "languages": ["vi", "en"]}
     return _editor(request, db, record, None, matching)
 
 
@@ -69,8 +76,8 @@ def _save(request: Request, db: DB, user: User, matching: MatchingContract, item
     record = editor.record_from_form(items)
     revision = editor.form_revision(items)
     action = dict(items).get("action")
-    if action in ("add_document", "edit"):  # "edit": their version again, from the conflict page
-        return _editor(request, db, record, profile_id, matching, extra_doc=action == "add_document",
+    if action in ADD_ROW or action == "edit":  # "edit": their version again, from the conflict page
+        return _editor(request, db, record, profile_id, matching, extra_row=ADD_ROW.get(action or ""),
                        revision=revision)
     result: SaveResult = editor.save(db, matching, user, record, profile_id, revision)
     if result.conflict is not None:
@@ -92,7 +99,7 @@ def create_profile(request: Request, db: DB, user: User, matching: Matching, ite
 def preview(request: Request, db: DB, user: User, matching: Matching, items: FormItems) -> Response:
     record = editor.record_from_form(items)
     profile_id = _form_profile_id(items)
-    return render(request, "me/editor.html", _context(db, record, profile_id, matching), block="preview")
+    return render(request, "me/editor.html", _context(request, db, record, profile_id, matching), block="preview")
 
 
 @router.post("/profiles/suggestions")

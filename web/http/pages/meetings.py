@@ -10,9 +10,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from web.http import session
-from web.http.deps import DB, MailerDep, PartyDep, RowId, User
+from web.http.deps import DB, Locale, MailerDep, PartyDep, RowId, User
 from web.http.render import redirect, render
 from web.i18n import N_
+from web.services import introductions
 from web.services.curation import meetings, outcomes
 from web.services.curation.outcomes import TYPE_LABELS
 from web.services.eventday import agenda
@@ -21,15 +22,15 @@ router = APIRouter()
 
 
 @router.get("/meetings")
-def list_page(request: Request, db: DB, party: PartyDep) -> Response:
-    items = meetings.meetings_for(db, party)
+def list_page(request: Request, db: DB, party: PartyDep, locale: Locale) -> Response:
+    items = meetings.meetings_for(db, party, locale)
     times = agenda.event_times(db, {m.row.list_id for m in items})
     return render(request, "meetings/list.html", {"items": items, "times": times})
 
 
 @router.get("/meetings/{meeting_id}")
-def detail(request: Request, db: DB, party: PartyDep, meeting_id: RowId) -> Response:
-    view = meetings.meeting_for(db, party, meeting_id)
+def detail(request: Request, db: DB, party: PartyDep, meeting_id: RowId, locale: Locale) -> Response:
+    view = meetings.meeting_for(db, party, meeting_id, locale)
     times = agenda.event_times(db, [view.row.list_id]).get(view.row.list_id)
     return render(request, "meetings/detail.html", {"m": view, "types": TYPE_LABELS, "today": date.today(),
                                                     "times": times})
@@ -57,11 +58,13 @@ def record_for_meeting(request: Request, db: DB, user: User, meeting_id: RowId, 
 
 
 @router.get("/introductions/{intro_id}/outcomes")
-def introduction_outcomes(request: Request, db: DB, user: User, intro_id: RowId) -> Response:
+def introduction_outcomes(request: Request, db: DB, user: User, party: PartyDep, locale: Locale,
+                          intro_id: RowId) -> Response:
+    # the two sides' names as this user may see them: an anonymous one stays a label until accepted
+    names = introductions.names_for(db, party, intro_id, locale)
     ref, rows = outcomes.list_for(db, user, "introduction", intro_id)
     return render(request, "meetings/intro_outcomes.html",
-                  {"ref": ref, "outcomes": rows, "types": TYPE_LABELS, "today": date.today(),
-                   "names": outcomes.names_of(db, ref)})
+                  {"ref": ref, "outcomes": rows, "types": TYPE_LABELS, "today": date.today(), "names": names})
 
 
 @router.post("/introductions/{intro_id}/outcomes")

@@ -16,7 +16,7 @@ from fastapi.responses import Response
 from web.errors import Invalid
 from web.http import session
 from web.http.deps import DB, FormItems, MailerDep, Officer, QueryParams, RowId, RowIdForm, require_officer
-from web.http.pages import officer_event, officer_reports, officer_runs
+from web.http.pages import officer_event, officer_intros, officer_reports, officer_runs, officer_targets
 from web.http.pages.officer_runs import XLSX, attachment
 from web.http.render import is_htmx, redirect, render, translate
 from web.i18n import N_
@@ -95,9 +95,10 @@ def participants_page(request: Request, db: DB, user: Officer, list_id: RowId, p
     if query.active:
         preview = lists.preview_filter(db, list_id, query.filters)
     q = ((params.get("q") or [""])[0] or "").strip()
-    found = lists.find_profiles(db, list_id, q) if q else []
+    experts_only = (params.get("experts") or [""])[0] == "on"
+    found = lists.find_profiles(db, list_id, q, kind="expert" if experts_only else None) if q else []
     context = {"d": lists.detail(db, list_id), "tab": "participants", "query": query, "preview": preview,
-               "q": q, "found": found, "facets": FACETS, "report": None}
+               "q": q, "found": found, "facets": FACETS, "report": None, "experts_only": experts_only}
     return render(request, "officer/participants.html", context, block="pickers" if is_htmx(request) else None)
 
 
@@ -225,3 +226,5 @@ def export_list_xlsx(request: Request, db: DB, list_id: RowId) -> Response:
 router.include_router(officer_runs.router)
 router.include_router(officer_reports.router)
 router.include_router(officer_event.router)
+router.include_router(officer_intros.router)
+router.include_router(officer_targets.router)

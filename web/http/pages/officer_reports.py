@@ -20,7 +20,8 @@ from web.http.render import redirect, render
 from web.i18n import LOCALES, N_
 from web.interchange import exports
 from web.services.curation import outcomes
-from web.services.curation.outcomes import TYPE_LABELS, DashboardFilter
+from web.services.curation.outcomes import DASHBOARD_LABELS, DashboardFilter
+from web.services.curation.targets import STATUS_LABELS
 
 router = APIRouter(dependencies=[Depends(require_officer)])
 CHARTS = ("time", "type", "event", "sector", "country")
@@ -33,7 +34,8 @@ NO_OUTCOMES = N_("No outcome recorded yet.")
 @router.get("/dashboard")
 def dashboard(request: Request, db: DB, user: Officer, params: QueryParams) -> Response:
     board = outcomes.dashboard(db, DashboardFilter.parse(params))
-    return render(request, "officer/dashboard.html", {"b": board, "types": TYPE_LABELS, "charts": CHARTS})
+    return render(request, "officer/dashboard.html", {"b": board, "types": DASHBOARD_LABELS, "charts": CHARTS,
+                                                            "statuses": STATUS_LABELS})
 
 
 @router.get("/dashboard.csv")
@@ -54,12 +56,12 @@ def chart(request: Request, db: DB, locale: Locale, params: QueryParams, name: s
 
     empty = tr(NO_OUTCOMES)
     if name == "time":
-        series = [(tr(TYPE_LABELS[t]), [counts[m] for m in board.months]) for t, counts in board.by_month.items()]
+        series = [(tr(DASHBOARD_LABELS[t]), [counts[m] for m in board.months]) for t, counts in board.by_month.items()]
         svg = charts.timeline_chart(board.months, series, empty)
     else:
         items: list[tuple[str, int]]
         if name == "type":
-            items = [(tr(TYPE_LABELS[t]), n) for t, n in board.by_type]
+            items = [(tr(DASHBOARD_LABELS[t]), n) for t, n in board.by_type]
         elif name == "event":
             items = [(e or tr(N_("Direct introductions")), n) for e, n in board.by_list]
         elif name == "sector":

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from web.http.deps import DB, Matching, MaybeUser, QueryParams, SearchAllowance
+from web.http.deps import DB, Locale, Matching, MaybeUser, QueryParams, SearchAllowance
 from web.http.pages.auth import role_pages
 from web.http.render import redirect, render
 from web.i18n import LOCALES
@@ -24,15 +24,16 @@ def home(request: Request, db: DB, user: MaybeUser) -> Response:
 
 
 @router.get("/directory", dependencies=[SearchAllowance])
-def directory_page(request: Request, db: DB, matching: Matching, params: QueryParams) -> Response:
-    page = directory.browse(db, matching, DirectoryQuery.parse(params))
+def directory_page(request: Request, db: DB, matching: Matching, user: MaybeUser, locale: Locale,
+                   params: QueryParams) -> Response:
+    page = directory.browse(db, matching, DirectoryQuery.parse(params), user, locale)
     return render(request, "directory.html", {"d": page},
                   block=["results", "facets"])
 
 
 @router.get("/profiles/{profile_id}")
-def profile_page(request: Request, db: DB, user: MaybeUser, profile_id: str) -> Response:
-    page = directory.profile_page(db, user, profile_id)
+def profile_page(request: Request, db: DB, user: MaybeUser, locale: Locale, profile_id: str) -> Response:
+    page = directory.profile_page(db, user, profile_id, locale)
     return render(request, "profile.html", {"p": page, "r": page.record})
 
 

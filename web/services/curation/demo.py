@@ -3,7 +3,8 @@ shows what it is for on first open. Introductions in every state, one past broke
 published assignment was accepted and declined and whose day is over (a published timetable with
 a lunch break, a partner there only in the morning and one on video; most meetings held, one
 participant who did not come, one cancellation, one walk-in), an upcoming delegation still in
-draft, and outcomes over the last six months (none on a meeting that did not take place).
+draft, outcomes over the last six months (none on a meeting that did not take place), and a
+technology-acquisition target list with targets at several stages (``demo_targets``).
 
 Everything goes through the services the app uses (states, audit, mail to the outbox); only what
 needs time to pass is dated afterwards (``web.store.demo``). It is marked as demo data: the lists'
@@ -22,7 +23,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from web.db.pool import Database
 from web.matching.contract import MatchingContract
 from web.services import introductions
-from web.services.curation import lists, meetings, outcomes, runs
+from web.services.curation import demo_targets, lists, meetings, outcomes, runs
 from web.services.curation.forms import parse_list_form
 from web.services.demo import OFFICER_EMAIL, PARTNER_EMAIL, STARTUP_EMAIL, DemoAccount
 from web.services.eventday import day, presence, timetable
@@ -137,6 +138,7 @@ def seed_story(db: Database, mailer: Mailer, accounts: list[DemoAccount], matchi
     event_b = [partner[1], *_existing(db, EVENT_B)]
     _event(db, mailer, story, officer[0], event_a, event_b, matching)
     _delegation(db, story, officer[0])
+    story.lists += demo_targets.seed_targets(db, officer[0], MARK)
     return story
 
 

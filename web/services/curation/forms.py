@@ -7,17 +7,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
+from web.errors import Invalid
 from web.i18n import N_
 from web.params import whole_number
 
-LIST_KINDS = ("event", "delegation", "cohort")
+# experts: side B holds experts (issue 16); targets: a buyer's technology-acquisition targets
+LIST_KINDS = ("event", "delegation", "cohort", "experts", "targets")
 FAIRNESS = ("none", "total", "mean")
 MAX_NAME = 200
 MAX_TEXT = 5000
 MAX_COUNT = 1000
+MAX_NOTE = 1000
 
 
 class FieldErrors(dict[str, str]):
@@ -38,6 +41,22 @@ def parse_count(value: str | None, *, allow_empty: bool = True) -> int | None:
 def parse_date(value: str | None) -> date | None:
     text = (value or "").strip()
     return date.fromisoformat(text) if text else None
+
+
+def parse_dated_note(occurred_on: str, note: str, *, today_when_empty: bool = False) -> tuple[date, str]:
+    """The date something happened (not in the future; today when empty, if allowed) and a note of
+    at most 1000 characters, as an outcome or a target's status change records them."""
+    text = occurred_on.strip()
+    try:
+        when = date.today() if not text and today_when_empty else date.fromisoformat(text)
+    except ValueError:
+        raise Invalid(N_("Enter a date as YYYY-MM-DD."), field="occurred_on") from None
+    if when > date.today() + timedelta(days=1):
+        raise Invalid(N_("The date is in the future."), field="occurred_on")
+    note = note.strip()
+    if len(note) > MAX_NOTE:
+        raise Invalid(N_("The note is too long (at most 1000 characters)."), field="note")
+    return when, note
 
 
 @dataclass

@@ -70,9 +70,17 @@ def load_draft(conn: psycopg.Connection, list_id: int) -> MatchListRow:
     return row
 
 
-def default_side(profile_side: str) -> str:
-    """Vietnamese-side profiles go on side a (minimum proposals), foreign ones on side b."""
+def default_side(profile_side: str, profile_kind: str = "", list_kind: str = "") -> str:
+    """Vietnamese-side profiles go on side a (minimum proposals), foreign ones on side b; on an
+    expert list, experts go on side b (their time is what is limited) and everyone else on side a."""
+    if list_kind == "experts":
+        return "b" if profile_kind == "expert" else "a"
     return "a" if profile_side == "vn" else "b"
+
+
+def _kinds(conn: psycopg.Connection, row: MatchListRow, profile_ids: list[str]) -> dict[str, str]:
+    """The profiles' kinds when the list's sides depend on them (an expert list), else nothing."""
+    return store.list_profile_kinds(conn, profile_ids) if row.kind == "experts" else {}
 
 
 def create_list(db: Database, user: UserRow, form: ListForm) -> int:
@@ -123,10 +131,10 @@ def add_by_filter(db: Database, user: UserRow, list_id: int, filters: DirectoryF
     if not any(getattr(filters, name) for name in directory_store.FACETS):
         raise Invalid(N_("Choose at least one filter first."))
     with db.connection() as conn, conn.transaction():
-        load_draft(conn, list_id)
+        row = load_draft(conn, list_id)
         rows = directory_store.list_directory(conn, filters, MAX_FILTER_ADD, 0)
         added = store.insert_participants(
-            conn, list_id, [(r.id, default_side(r.side), None, None, None, "filter") for r in rows])
+            conn, list_id, [(r.id, default_side(r.side, r.kind, row.kind), None, None, None, "filter") for r in rows])
         audit(conn, user, "match-list-participants-added", list_id, {"via": "filter", "added": added})
     return added
 
@@ -136,13 +144,15 @@ def add_by_hand(db: Database, user: UserRow, list_id: int, profile_ids: list[str
     if side not in (None, "a", "b"):
         raise Invalid(N_("Unknown side."))
     with db.connection() as conn, conn.transaction():
-        load_draft(conn, list_id)
+        row = load_draft(conn, list_id)
         sides = store.list_profile_sides(conn, profile_ids)
         missing = [p for p in profile_ids if p not in sides]
         if missing:
             raise NotFound(N_("This profile does not exist."))
+        kinds = _kinds(conn, row, profile_ids)
         added = store.insert_participants(
-            conn, list_id, [(p, side or default_side(sides[p]), None, None, None, "hand") for p in profile_ids])
+            conn, list_id, [(p, side or default_side(sides[p], kinds.get(p, ""), row.kind), None, None, None, "hand")
+                            for p in profile_ids])
         audit(conn, user, "match-list-participants-added", list_id, {"via": "hand", "ids": profile_ids[:50]})
     return added
 
@@ -158,15 +168,17 @@ def import_csv(db: Database, user: UserRow, list_id: int, data: bytes) -> Import
     if not entries and not errors:
         return ImportReport(errors=[LineError(1, N_("The file lists no ids."))])
     with db.connection() as conn, conn.transaction():
-        load_draft(conn, list_id)
+        row = load_draft(conn, list_id)
         sides = store.list_profile_sides(conn, [e.profile_id for e in entries])
+        kinds = _kinds(conn, row, [e.profile_id for e in entries])
         errors += [LineError(e.line, N_("line %(line)s: no published profile has the id %(value)s"), e.profile_id)
                    for e in entries if e.profile_id not in sides]
         if errors:
             return ImportReport(errors=sorted(errors, key=lambda e: e.line))
         before = {p.profile_id for p in store.list_participants(conn, list_id)}
         store.upsert_participants(conn, list_id, [
-            (e.profile_id, e.side or default_side(sides[e.profile_id]), e.min_pairs, e.max_pairs, e.group_label, "csv")
+            (e.profile_id, e.side or default_side(sides[e.profile_id], kinds.get(e.profile_id, ""), row.kind),
+             e.min_pairs, e.max_pairs, e.group_label, "csv")
             for e in entries])
         report = ImportReport(added=sum(e.profile_id not in before for e in entries),
                               updated=sum(e.profile_id in before for e in entries))
@@ -198,13 +210,14 @@ def remove_participants(db: Database, user: UserRow, list_id: int, profile_ids: 
     return removed
 
 
-def find_profiles(db: Database, list_id: int, text: str, limit: int = 20) -> list[tuple[str, str, str, str]]:
-    """Published profiles not on the list whose name or id contains ``text``."""
+def find_profiles(db: Database, list_id: int, text: str, limit: int = 20,
+                  kind: str | None = None) -> list[tuple[str, str, str, str]]:
+    """Published profiles not on the list whose name or id contains ``text`` (of ``kind`` only, if given)."""
     text = text.strip()[:100]
     if len(text) < 2:
         return []
     with db.connection() as conn:
-        return store.find_profiles(conn, text, list_id, limit)
+        return store.find_profiles(conn, text, list_id, limit, kind)
 
 
 def _sides_of(conn: psycopg.Connection, list_id: int, a_id: str, b_id: str) -> None:

@@ -17,7 +17,7 @@ import psycopg
 from web.db.pool import Database
 from web.errors import Conflict, Invalid, NotFound
 from web.i18n import N_
-from web.services import visibility
+from web.services import masking, visibility
 from web.services.curation.lists import audit, load
 from web.services.curation.runs import load_run
 from web.services.introductions import Party
@@ -77,26 +77,30 @@ def publish(db: Database, mailer: Mailer, user: UserRow, list_id: int, run_id: i
         count = store.insert_meetings(conn, list_id, run_id)
         list_store.update_match_list_state(conn, list_id, "draft", "published", run_id)
         audit(conn, user, "match-list-published", list_id, {"run": run_id, "meetings": count})
-        queued = _notify_all(conn, mailer, list_id, row.name)
+        queued = _notify_all(conn, mailer, list_id, row.name, masking.secret(db))
     mailer.deliver(db, queued)
     return count
 
 
-def _notify_all(conn: psycopg.Connection, mailer: Mailer, list_id: int, list_name: str) -> list[int]:
-    """One e-mail per owner of a participant, with how many meetings are proposed to them."""
-    per_profile: dict[str, list[str]] = defaultdict(list)
+def _notify_all(conn: psycopg.Connection, mailer: Mailer, list_id: int, list_name: str, key: str) -> list[int]:
+    """One e-mail per owner of a participant, with how many meetings are proposed to them; an
+    anonymous counterpart is named by its label (the meeting is not confirmed yet)."""
+    per_profile: dict[str, list[tuple[str, str]]] = defaultdict(list)
     names: dict[str, str] = {}
     for m in store.list_meetings_of_list(conn, list_id):
-        per_profile[m.a_id].append(m.b_name)
-        per_profile[m.b_id].append(m.a_name)
+        per_profile[m.a_id].append((m.b_id, m.b_name))
+        per_profile[m.b_id].append((m.a_id, m.a_name))
         names.update({m.a_id: m.a_name, m.b_id: m.b_name})
     queued = []
     for profile_id, others in sorted(per_profile.items()):
         for email in user_store.list_owner_emails(conn, profile_id):
             owner = user_store.get_user_by_email(conn, email)
-            queued.append(mailer.queue(conn, email, "meetings_proposed", owner.locale if owner else None,
+            locale = owner.locale if owner else None
+            hidden = masking.masks(conn, owner, [pid for pid, _ in others], locale or "en", key)
+            shown = sorted(hidden.label(pid) if pid in hidden else name for pid, name in others)
+            queued.append(mailer.queue(conn, email, "meetings_proposed", locale,
                                        {"list_name": list_name, "profile_name": names[profile_id],
-                                        "others": sorted(others), "count": len(others)}))
+                                        "others": shown, "count": len(others)}))
     return queued
 
 
@@ -118,10 +122,16 @@ def list_meetings(db: Database, list_id: int) -> list[MeetingRow]:
         return store.list_meetings_of_list(conn, list_id)
 
 
-def _view(conn: psycopg.Connection, party: Party, row: MeetingRow, full: bool) -> MeetingView:
+def _view(conn: psycopg.Connection, party: Party, row: MeetingRow, full: bool, locale: str, key: str) -> MeetingView:
+    """The meeting as ``party`` sees it: an anonymous counterpart under its label and alias until
+    the meeting is confirmed (``web.services.masking``)."""
     side = "a" if row.a_id in party.owned else "b"
     mine, other = (row.a_id, row.b_id) if side == "a" else (row.b_id, row.a_id)
-    view = MeetingView(row, side, mine, other, row.b_name if side == "a" else row.a_name)
+    hidden = masking.masks(conn, party, [other], locale, key)
+    if other in hidden:
+        view = MeetingView(row, side, mine, hidden.public_id(other), hidden.label(other))
+    else:
+        view = MeetingView(row, side, mine, other, row.b_name if side == "a" else row.a_name)
     if full and row.state == "confirmed":
         view.contact = visibility.contact_card(conn, party, other)
     if full:
@@ -129,13 +139,13 @@ def _view(conn: psycopg.Connection, party: Party, row: MeetingRow, full: bool) -
     return view
 
 
-def meetings_for(db: Database, party: Party) -> list[MeetingView]:
+def meetings_for(db: Database, party: Party, locale: str) -> list[MeetingView]:
     """The party's meetings of published and closed lists."""
     if not party.owned:
         return []
     with db.connection() as conn:
         rows = store.list_meetings_of_profiles(conn, sorted(party.owned))
-        return [_view(conn, party, r, full=False) for r in rows]
+        return [_view(conn, party, r, False, locale, masking.secret(db)) for r in rows]
 
 
 def load_for(conn: psycopg.Connection, party: Party, meeting_id: int) -> MeetingRow:
@@ -145,9 +155,9 @@ def load_for(conn: psycopg.Connection, party: Party, meeting_id: int) -> Meeting
     return row
 
 
-def meeting_for(db: Database, party: Party, meeting_id: int) -> MeetingView:
+def meeting_for(db: Database, party: Party, meeting_id: int, locale: str) -> MeetingView:
     with db.connection() as conn:
-        return _view(conn, party, load_for(conn, party, meeting_id), full=True)
+        return _view(conn, party, load_for(conn, party, meeting_id), True, locale, masking.secret(db))
 
 
 def answer(db: Database, mailer: Mailer, party: Party, meeting_id: int, value: str) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 import psycopg
 
@@ -20,13 +20,15 @@ from web.db.pool import Database
 from web.errors import Conflict, Invalid, NotFound
 from web.i18n import N_
 from web.params import first, whole_number
+from web.services.curation.forms import parse_dated_note
+from web.services.curation.targets import TargetCounts, target_counts
 from web.store import audit as audit_store
 from web.store import eventday as eventday_store
 from web.store import introductions as intro_store
 from web.store import match_lists as list_store
 from web.store import meetings as meeting_store
 from web.store import outcomes as store
-from web.store import profiles as profile_store
+from web.store import targets as target_store
 from web.store import users as user_store
 from web.store.match_lists import ListSummaryRow
 from web.store.outcomes import TYPES, OutcomeFact, OutcomeRow
@@ -41,7 +43,9 @@ TYPE_LABELS = {
     "joint_rnd": N_("Joint R&D"),
     "technology_transfer": N_("Technology transfer"),
 }
-MAX_NOTE = 1000
+# the dashboard counts a target acquired or licensed (web.services.curation.targets) as an outcome too
+DASHBOARD_TYPES = (*TYPES, "acquired")
+DASHBOARD_LABELS = {**TYPE_LABELS, "acquired": N_("Technology acquired or licensed")}
 OFFICER_ROLES = ("officer", "admin")
 
 
@@ -74,15 +78,7 @@ def _reference(conn: psycopg.Connection, kind: str, ref_id: int) -> Reference:
 def parse_outcome(type_: str, occurred_on: str, note: str) -> tuple[str, date, str]:
     if type_ not in TYPES:
         raise Invalid(N_("Choose what happened."), field="type")
-    try:
-        when = date.fromisoformat(occurred_on.strip())
-    except ValueError:
-        raise Invalid(N_("Enter a date as YYYY-MM-DD."), field="occurred_on") from None
-    if when > date.today() + timedelta(days=1):
-        raise Invalid(N_("The date is in the future."), field="occurred_on")
-    note = note.strip()
-    if len(note) > MAX_NOTE:
-        raise Invalid(N_("The note is too long (at most 1000 characters)."), field="note")
+    when, note = parse_dated_note(occurred_on, note)
     return type_, when, note
 
 
@@ -119,13 +115,6 @@ def list_for(db: Database, user: UserRow, kind: str, ref_id: int) -> tuple[Refer
         outcomes = store.list_outcomes(conn, meeting_id=ref.id if kind == "meeting" else None,
                                        introduction_id=ref.id if kind == "introduction" else None)
         return ref, outcomes
-
-
-def names_of(db: Database, ref: Reference) -> dict[str, str]:
-    """``{profile id: name}`` of the two sides of a reference."""
-    with db.connection() as conn:
-        rows = [profile_store.get_profile(conn, pid) for pid in (ref.a_id, ref.b_id)]
-    return {r.id: r.name for r in rows if r is not None}
 
 
 @dataclass
@@ -210,6 +199,7 @@ class Dashboard:
     funnel: list[FunnelRow] = field(default_factory=list)
     event_days: list[EventDayRow] = field(default_factory=list)
     lists: list[tuple[int, str]] = field(default_factory=list)
+    targets: list[TargetCounts] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -253,12 +243,15 @@ def event_days(filters: DashboardFilter, rows: Sequence[ListSummaryRow], attenda
 def dashboard(db: Database, filters: DashboardFilter) -> Dashboard:
     with db.connection() as conn:
         facts = store.list_outcome_facts(conn, filters.since, filters.until, filters.list_id)
+        facts += target_store.list_acquired_facts(conn, filters.since, filters.until, filters.list_id)
+        targets = target_counts(conn, filters.list_id)
         funnel_rows = meeting_store.count_meetings_by_list(conn)
         rows = list_store.list_match_lists(conn)
         attendance = eventday_store.count_attendance_by_list(conn)
-    out = Dashboard(filters, facts, lists=[(r.id, r.name) for r in rows])
+    facts.sort(key=lambda f: (f.occurred_on, f.ref_kind, f.ref_id, f.type))
+    out = Dashboard(filters, facts, lists=[(r.id, r.name) for r in rows], targets=targets)
     out.event_days = event_days(filters, rows, attendance, facts)
-    out.by_type = [(t, n) for t in TYPES if (n := sum(f.type == t for f in facts))]
+    out.by_type = [(t, n) for t in DASHBOARD_TYPES if (n := sum(f.type == t for f in facts))]
     out.by_list = Counter(f.list_name for f in facts).most_common()
     out.by_sector = Counter(s for f in facts for s in sorted(set(f.a_sectors) | set(f.b_sectors))).most_common()
     out.by_country = Counter(partner_country(f) for f in facts).most_common()
@@ -267,7 +260,7 @@ def dashboard(db: Database, filters: DashboardFilter) -> Dashboard:
         series: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(out.months, 0))
         for f in facts:
             series[f.type][f.occurred_on.strftime("%Y-%m")] += 1
-        out.by_month = {t: dict(series[t]) for t in TYPES if t in series}
+        out.by_month = {t: dict(series[t]) for t in DASHBOARD_TYPES if t in series}
     funnel: dict[tuple[int, str], dict[str, int]] = defaultdict(dict)
     for list_id, name, state, n in funnel_rows:
         if filters.list_id in (None, list_id):

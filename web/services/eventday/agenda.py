@@ -19,10 +19,12 @@ from matcher.evidence import Evidence
 from web.db.pool import Database
 from web.errors import Conflict, NotFound
 from web.i18n import N_
+from web.services import masking
 from web.services.curation.views import stored_explanation
 from web.services.eventday.event import Event, load_event
 from web.services.introductions import Party
 from web.services.matches import headline
+from web.services.visibility import Viewer
 from web.store import eventday as store
 from web.store import list_scores as score_store
 from web.store import match_lists as list_store
@@ -86,7 +88,10 @@ class Agenda:
         return sorted(out.items())
 
 
-def _build(db: Database, list_id: int, profiles: set[str], *, officer: bool) -> Agenda:
+def _build(db: Database, list_id: int, profiles: set[str], *, officer: bool, viewer: Viewer | None = None,
+           locale: str = "vi") -> Agenda:
+    """``viewer`` (none for an officer) sees an anonymous partner it may not know under its label
+    (``web.services.masking``): a proposed meeting does not yet name it."""
     with db.connection() as conn:
         # who takes part first: someone not on the list learns nothing of it (not even that its
         # plan is missing), and a participant is not told to set up the plan as an officer is
@@ -113,21 +118,24 @@ def _build(db: Database, list_id: int, profiles: set[str], *, officer: bool) -> 
         others = sorted({m.b_id if m.a_id in mine else m.a_id for m in rows})
         briefs = store.profile_briefs(conn, others)
         scores = {(s.a_id, s.b_id): s for s in score_store.list_fresh_scores(conn, list_id)}
+        hidden = masking.masks(conn, viewer, [] if officer else others, locale, masking.secret(db))
     for m in rows:
         me, other = (m.a_id, m.b_id) if m.a_id in mine else (m.b_id, m.a_id)
         score = scores.get((m.a_id, m.b_id))
-        item = AgendaItem(m, me, other, names.get(other, other), m.b_country if me == m.a_id else m.a_country,
+        reason = headline(stored_explanation(score.explanation)) if score else None
+        item = AgendaItem(m, me, hidden.public_id(other),
+                          hidden.label(other) if other in hidden else names.get(other, other),
+                          m.b_country if me == m.a_id else m.a_country,
                           ev.slots[m.slot] if m.slot is not None and m.slot < len(ev.slots) else None,
-                          brief(briefs.get(other, "")),
-                          headline(stored_explanation(score.explanation)) if score else None)
+                          hidden.text(brief(briefs.get(other, ""))), hidden.evidence(reason) if reason else None)
         (agenda.items if item.slot else agenda.unplaced).append(item)
     agenda.items.sort(key=lambda i: (i.slot.number if i.slot else 0, i.mine))
     return agenda
 
 
-def agenda_for(db: Database, party: Party, list_id: int) -> Agenda:
+def agenda_for(db: Database, party: Party, list_id: int, locale: str = "vi") -> Agenda:
     """The party's agenda on ``list_id``; NotFound when none of their profiles takes part."""
-    return _build(db, list_id, set(party.owned), officer=False)
+    return _build(db, list_id, set(party.owned), officer=False, viewer=party, locale=locale)
 
 
 def agenda_of(db: Database, list_id: int, profile_id: str) -> Agenda:
@@ -135,9 +143,9 @@ def agenda_of(db: Database, list_id: int, profile_id: str) -> Agenda:
     return _build(db, list_id, {profile_id}, officer=True)
 
 
-def calendar_for(db: Database, party: Party, list_id: int, base_url: str) -> bytes:
+def calendar_for(db: Database, party: Party, list_id: int, base_url: str, locale: str = "vi") -> bytes:
     """The party's agenda on ``list_id`` as an ``.ics`` file; Conflict until it is published."""
-    mine = agenda_for(db, party, list_id)
+    mine = agenda_for(db, party, list_id, locale)
     if not mine.published:
         raise Conflict(N_("The timetable of this event is not published yet: there is nothing to add to a calendar."))
     return to_ics(mine, base_url)
