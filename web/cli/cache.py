@@ -1,7 +1,7 @@
 """``caunoi cache export|import``: move embedding vectors between databases.
 
 The sample ecosystem ships ``profiles/ecosystem.vectors.npz`` (made with ``cache export``) so
-that ``caunoi demo`` starts without embedding 350 profiles first. A cache file holds vectors of
+that ``caunoi demo`` starts without embedding its 428 profiles first. A cache file holds vectors of
 one model, keyed like the cache itself (text hash, role); importing one with another model's
 name is refused.
 """
