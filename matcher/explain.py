@@ -51,6 +51,18 @@ _NEED_CUES = re.compile(
     r"|tim (?:kiem )?(?:doi tac|nha dau tu|nguon|khach hang|co hoi)"
     r")\b"
 )
+# Cues of a need to license, buy or take over a technology (on ``strip_diacritics``): what answers
+# it is an IP asset, not a paper or a description sentence that shares its topic, so such a need
+# quotes the giver's best-matching asset when the giver lists any. Bare "mua" is not a cue (it is
+# also "mùa", season).
+_ACQUIRE_CUES = re.compile(
+    r"\b(?:licen[cs]\w*|sublicen[cs]\w*|li[- ]?xang|cap phep|ban quyen|chuyen giao cong nghe|technology transfer"
+    r"|buy|buying|purchas\w*|acquir\w*|acquisition|mua (?:lai|ban quyen|cong nghe|quy trinh|bang sang che)"
+    r"|patent\w*|sang che|trl)\b",
+    re.IGNORECASE,
+)
+# cooperation sought that an IP asset answers (the same reading as ``_ACQUIRE_CUES``)
+ACQUIRING_MODES = frozenset({"licensing_ip", "technology_transfer"})
 # function words carry no evidence: left out when sentences are compared word by word
 _STOPWORDS = frozenset(
     "a an the and or of for to in on at by with from as into per than that this these those which who is are "
@@ -246,7 +258,9 @@ def best_pair(asker: ProfileFeatures, giver: ProfileFeatures, direction: str) ->
     The need comes from the asker's needs (or search text), the offer from the giver's offers,
     description or documents, and only from a passage with a sentence that does not ask: a
     description made only of what the giver is looking for is passed over for its next best
-    passage. None when either side has nothing to quote.
+    passage. A need to license or buy a technology (``_ACQUIRE_CUES``, or seeking one of
+    ``ACQUIRING_MODES``) is answered from the
+    giver's IP assets when it lists any. None when either side has nothing to quote.
     """
     needs = [i for i, p in enumerate(asker.needs) if p.field in NEED_FIELDS]
     offers = [
@@ -255,6 +269,10 @@ def best_pair(asker: ProfileFeatures, giver: ProfileFeatures, direction: str) ->
     ]
     if not needs or not offers:
         return None
+    assets = [j for j in offers if giver.provide[j].field == "ip_assets"]
+    if assets and (set(asker.record.get("cooperation_sought") or ()) & ACQUIRING_MODES
+                   or any(_ACQUIRE_CUES.search(strip_diacritics(asker.needs[i].text)) for i in needs)):
+        offers = assets
     sims = asker.need_vecs[needs] @ giver.prov_vecs[offers].T
     i, j = np.unravel_index(int(np.argmax(sims)), sims.shape)
     need, offer = asker.needs[needs[i]], giver.provide[offers[j]]
