@@ -114,3 +114,18 @@ def test_the_expert_export_lists_experts_first_escaped(db: Database, officer: Te
     sign_in(officer, "m@x.example")
     assert officer.get(f"/officer/lists/{list_id}/experts.csv").status_code == 403
     assert scalar(db, "SELECT kind FROM match_lists") == "experts"
+
+
+def test_an_expert_cannot_be_moved_to_the_members_side_nor_a_member_to_the_experts(
+        db: Database, officer: TestClient) -> None:
+    """Moved by hand across, an expert would meet an expert (never proposed) or a member a member."""
+    list_id = expert_list(officer)
+    post(officer, f"/officer/lists/{list_id}/participants/import", {"text": "\n".join([EXPERTS[0], MEMBERS[0]])})
+    for profile_id, side in ((EXPERTS[0], "a"), (MEMBERS[0], "b")):
+        r = post(officer, f"/officer/lists/{list_id}/participants/{profile_id}", {"side": side})
+        assert r.status_code in (303, 400, 422) and "experts are side B" in (r.text + officer.get(
+            f"/officer/lists/{list_id}/participants").text)
+        r = post(officer, f"/officer/lists/{list_id}/participants/add", {"profile_id": EXPERTS[1], "side": "a"})
+    assert sides(db, list_id) == {EXPERTS[0]: "b", MEMBERS[0]: "a"}
+    assert post(officer, f"/officer/lists/{list_id}/participants/{MEMBERS[0]}",
+                {"side": "a", "max_pairs": "2"}).status_code == 303

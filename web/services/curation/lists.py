@@ -83,6 +83,14 @@ def _kinds(conn: psycopg.Connection, row: MatchListRow, profile_ids: list[str]) 
     return store.list_profile_kinds(conn, profile_ids) if row.kind == "experts" else {}
 
 
+def _expert_side(conn: psycopg.Connection, row: MatchListRow, sides: dict[str, str]) -> None:
+    """On an expert list experts are side B and nobody else is: moved by hand the other way, an
+    expert would be paired with an expert (never proposed) or a member with a member."""
+    kinds = _kinds(conn, row, list(sides))
+    if any((kinds.get(pid) == "expert") != (side == "b") for pid, side in sides.items() if pid in kinds):
+        raise Invalid(N_("On an expert list, experts are side B and the other participants side A."), field="side")
+
+
 def create_list(db: Database, user: UserRow, form: ListForm) -> int:
     if not form.ok:
         raise Invalid(next(iter(form.errors.values())), field=next(iter(form.errors)))
@@ -149,6 +157,8 @@ def add_by_hand(db: Database, user: UserRow, list_id: int, profile_ids: list[str
         missing = [p for p in profile_ids if p not in sides]
         if missing:
             raise NotFound(N_("This profile does not exist."))
+        if side is not None:
+            _expert_side(conn, row, dict.fromkeys(profile_ids, side))
         kinds = _kinds(conn, row, profile_ids)
         added = store.insert_participants(
             conn, list_id, [(p, side or default_side(sides[p], kinds.get(p, ""), row.kind), None, None, None, "hand")
@@ -194,7 +204,8 @@ def update_participant(db: Database, user: UserRow, list_id: int, profile_id: st
     if min_pairs is not None and max_pairs is not None and min_pairs > max_pairs:
         raise Invalid(N_("The maximum is below the minimum."), field="max_pairs")
     with db.connection() as conn, conn.transaction():
-        load_draft(conn, list_id)
+        row = load_draft(conn, list_id)
+        _expert_side(conn, row, {profile_id: side})
         if not store.update_participant(conn, list_id, profile_id, side, min_pairs, max_pairs,
                                         (group_label or "").strip()[:100] or None):
             raise NotFound(N_("This participant is not on the list."))
