@@ -92,3 +92,30 @@ def timeline_chart(months: Sequence[str], series: Sequence[tuple[str, Sequence[i
             ax.tick_params(axis="x", labelrotation=45)
         ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
         return _svg(fig)
+
+
+def lorenz_chart(profile_share: Sequence[float], exposure_share: Sequence[float], labels: tuple[str, str, str],
+                 empty: str) -> bytes:
+    """A Lorenz curve: the profiles from least to most exposed, their cumulative share of the
+    profiles (x) against their cumulative share of the exposure (y), both from 0 to 1, with the
+    diagonal of equal exposure. ``labels``: the x axis, the y axis, the diagonal."""
+    with rc_context(_RC):
+        fig = Figure(figsize=(4.6, 4.0))
+        ax = _axes(fig)
+        if len(profile_share) < 2:
+            ax.text(0.5, 0.5, empty, ha="center", va="center", color=MUTED, transform=ax.transAxes)
+            ax.set_axis_off()
+            return _svg(fig)
+        ax.plot([0, 1], [0, 1], color=MUTED, linestyle="--", linewidth=1, label=labels[2])
+        ax.fill_between(list(profile_share), list(exposure_share), list(profile_share), color=PALETTE[1], alpha=0.25)
+        ax.plot(list(profile_share), list(exposure_share), color=PALETTE[0], linewidth=2)
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.set_xlabel(labels[0], color=INK)
+        ax.set_ylabel(labels[1], color=INK)
+        ax.xaxis.set_major_formatter("{x:.0%}")
+        ax.yaxis.set_major_formatter("{x:.0%}")
+        ax.grid(color=LINE, linewidth=0.8)
+        ax.set_axisbelow(True)
+        ax.legend(frameon=False, fontsize=8, loc="upper left")
+        return _svg(fig)

@@ -16,7 +16,14 @@ from fastapi.responses import Response
 from web.errors import Invalid
 from web.http import session
 from web.http.deps import DB, FormItems, MailerDep, Officer, QueryParams, RowId, RowIdForm, require_officer
-from web.http.pages import officer_event, officer_intros, officer_reports, officer_runs, officer_targets
+from web.http.pages import (
+    officer_event,
+    officer_exposure,
+    officer_intros,
+    officer_reports,
+    officer_runs,
+    officer_targets,
+)
 from web.http.pages.officer_runs import XLSX, attachment
 from web.http.render import is_htmx, redirect, render, translate
 from web.i18n import N_
@@ -228,3 +235,4 @@ router.include_router(officer_reports.router)
 router.include_router(officer_event.router)
 router.include_router(officer_intros.router)
 router.include_router(officer_targets.router)
+router.include_router(officer_exposure.router)
