@@ -66,7 +66,10 @@ class ProfileFeatures:
 
     Vectors are float32, rows L2-normalised: ``need_vecs`` (n_needs, dim), ``prov_vecs``
     (n_provide, dim) in ``provide`` order (offers first, then description, then documents),
-    ``desc_vec`` and ``first_vec`` (dim,). Lexical rows are CSR of shape (1, n_lexical_features).
+    ``desc_vec`` and ``first_vec`` (dim,). Lexical rows are CSR of shape (1, n_lexical_features);
+    ``lex_desc`` (1, n_word_features) and ``lex_docs`` (n_documents, n_word_features) are the
+    words-space rows (``LexicalModel.words_rows``) of the description and of each document with
+    text, None when there is none: what document expertise compares (``matcher.expertise``).
     """
 
     id: str
@@ -81,6 +84,8 @@ class ProfileFeatures:
     lex_prov: sp.csr_matrix
     structured: dict[str, np.ndarray]
     tags: tuple[str, ...] = field(default=())
+    lex_desc: sp.csr_matrix | None = None
+    lex_docs: sp.csr_matrix | None = None
     # the description vector's hubness (``matcher.hubness``): set by the engine once fitted
     hub: float = 0.0
 
@@ -165,6 +170,31 @@ def lexical_documents(records: Sequence[dict[str, Any]], free_text: bool = False
     needs = [lexical_document(_texts(r, free_text)["needs"]) for r in records]
     provide = [lexical_document(provide_text(r, free_text), profile_tags(r)) for r in records]
     return needs, provide
+
+
+def document_texts(record: dict[str, Any]) -> list[str]:
+    """Each of the record's documents that has text, as "title. text" (its lexical document)."""
+    docs = ((str(d.get("title") or "").strip().rstrip("."), str(d.get("text") or "").strip())
+            for d in record.get("documents") or [])
+    return [f"{title}. {text}" if title and text else title or text for title, text in docs if title or text]
+
+
+TopicRows = tuple[sp.csr_matrix | None, sp.csr_matrix | None]
+
+
+def topic_rows(lexical: LexicalModel, records: Sequence[dict[str, Any]], free_text: bool = False) -> list[TopicRows]:
+    """Per record, (description row, document rows) in the words space
+    (``LexicalModel.words_rows``), shapes (1, n_word_features) and (n_documents,
+    n_word_features), None for an empty description or no documents; one transform for all."""
+    texts = [[_texts(r, free_text)["description"].strip(), *document_texts(r)] for r in records]
+    rows = lexical.words_rows([t for own in texts for t in own])
+    out: list[TopicRows] = []
+    start = 0
+    for own in texts:
+        desc = rows[start : start + 1] if own[0] else None
+        out.append((desc, rows[start + 1 : start + len(own)] if len(own) > 1 else None))
+        start += len(own)
+    return out
 
 
 def embedding_text(passage: str) -> str:
@@ -278,6 +308,7 @@ class Featurizer:
             )
         out, i_need, i_prov = [], 0, 0
         dim = self.encoder.dim
+        topics = topic_rows(self.lexical, records, self.free_text)
         for k, (record, (needs, provide)) in enumerate(zip(records, split, strict=True)):
             nv = need_vecs[i_need : i_need + len(needs)]
             pv = prov_vecs[i_prov : i_prov + len(provide)]
@@ -299,6 +330,8 @@ class Featurizer:
                     lex_prov=lex_prov[k],
                     structured=encode_structured(record),
                     tags=profile_tags(record),
+                    lex_desc=topics[k][0],
+                    lex_docs=topics[k][1],
                 )
             )
         return out

@@ -16,7 +16,7 @@ import scipy.sparse as sp
 from matcher.features import Passage, ProfileFeatures
 from matcher.firststage import CODE_COLUMNS, SKETCH_DIM, StructuredCodes, code_columns, sketch
 from matcher.space import Probe
-from matcher.store import Columns, gather
+from matcher.store import Columns, SparseRows, gather
 from matcher.structured import COLUMNS as STRUCT_COLUMNS
 
 
@@ -31,7 +31,10 @@ class Block:
     are the first passages of each provide segment: ``offer_cols`` (R_offer,) their positions
     in ``prov_vecs``, ``offer_off`` (n + 1,) the segments of those. ``desc`` is (n, dim), ``hub``
     (n,) its hubness (``matcher.hubness``);
-    ``lex_need``/``lex_prov`` n sparse lexical rows (CSR). Structured signals are not copied
+    ``lex_need``/``lex_prov`` n sparse lexical rows (CSR). ``topic_rows`` (R_topic,) with
+    ``topic_off`` (n + 1,): the rows of ``topics`` (every stored words row of a description or
+    document, ``Index.topics``; not copied) of each candidate, ``topic_doc`` (R_topic,)
+    True for a document's row, False for the description's. Structured signals are not copied
     here: ``Index.signals`` computes them from the rows' codes.
     """
 
@@ -47,6 +50,10 @@ class Block:
     hub: np.ndarray
     lex_need: sp.csr_matrix
     lex_prov: sp.csr_matrix
+    topics: sp.csr_matrix
+    topic_rows: np.ndarray
+    topic_off: np.ndarray
+    topic_doc: np.ndarray
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -64,11 +71,15 @@ class Index:
     probe : Probe, optional
         Projection of passage vectors for the first ranking stage (column ``stage1``, see
         ``matcher.firststage``); without one the full vectors are used.
+    n_words : int, optional
+        Number of columns of the words rows of descriptions and documents
+        (``ProfileFeatures.lex_desc``, ``lex_docs``); ``n_lexical`` if None.
     """
 
-    def __init__(self, dim: int, n_lexical: int, probe: Probe | None = None) -> None:
+    def __init__(self, dim: int, n_lexical: int, probe: Probe | None = None, n_words: int | None = None) -> None:
         self.dim = dim
         self.n_lexical = n_lexical
+        self.n_words = n_lexical if n_words is None else n_words
         self.probe = probe
         self.ids: list[str] = []
         self.row_of: dict[str, int] = {}
@@ -77,6 +88,8 @@ class Index:
         # where each row's lexical needs and provide segments start in ``lex`` (their lengths
         # follow: the segments are appended one after the other, see ``lexical_matrix``)
         lex = {name: (np.int64, ()) for name in ("lexn_start", "lexp_start")}
+        # its description's and documents' words rows: ``topics_n`` rows of ``topics`` from ``topics_start``
+        lex.update({name: (np.int64, ()) for name in ("topics_start", "topics_n")})
         vec = {
             "desc": (np.float32, (dim,)),
             "hub": (np.float32, ()),
@@ -92,6 +105,7 @@ class Index:
         # ``doc``: the document the passage comes from (papers, patents, reports: expertise), -1 if none
         self.provide = Columns({"vec": (np.float32, (dim,)), "doc": (np.int32, ())})
         self.lex = Columns({"col": (np.int32, ()), "val": (np.float32, ())})
+        self.topics = SparseRows(self.n_words)  # flag: the row is a document's (else the description's)
         self._empty_row = sp.csr_matrix((1, n_lexical), dtype=np.float32)
         self._lex_matrix: tuple[tuple[int, int], sp.csr_matrix] | None = None
 
@@ -107,6 +121,14 @@ class Index:
         row.sort_indices()
         return self.lex.append({"col": row.indices.astype(np.int32), "val": row.data.astype(np.float32)})
 
+    def _append_topics(self, feats: ProfileFeatures) -> tuple[int, int]:
+        """Store a profile's description and document words rows; returns (first row, count)."""
+        parts = [(m, doc) for m, doc in ((feats.lex_desc, False), (feats.lex_docs, True)) if m is not None and m.shape[0]]
+        if not parts:
+            return self.topics.n, 0
+        flags = np.concatenate([np.full(m.shape[0], doc) for m, doc in parts])
+        return self.topics.append(sp.vstack([m for m, _ in parts], format="csr"), flags), len(flags)
+
     def add(self, feats: ProfileFeatures) -> int:
         """Add (or replace) one profile; returns its row."""
         if feats.need_vecs.shape[1:] != (self.dim,) or feats.prov_vecs.shape[1:] != (self.dim,):
@@ -120,7 +142,9 @@ class Index:
         prov_start = self.provide.append(
             {"vec": feats.prov_vecs, "doc": np.array([p.doc if p.field == "documents" else -1 for p in feats.provide], dtype=np.int32)}
         )
+        topics_start, topics_n = self._append_topics(feats)
         row: dict[str, Any] = {
+            "topics_start": topics_start, "topics_n": topics_n,
             "need_start": need_start, "need_n": len(feats.needs), "prov_start": prov_start,
             "prov_n": len(feats.provide), "offer_n": feats.n_offers,
             "lexn_start": self._append_sparse(feats.lex_need), "lexp_start": self._append_sparse(feats.lex_prov),
@@ -197,6 +221,7 @@ class Index:
         need_rows, need_off = gather(p["need_start"][rows], p["need_n"][rows])
         prov_rows, prov_off = gather(p["prov_start"][rows], p["prov_n"][rows])
         offer_cols, offer_off = gather(prov_off[:-1], p["offer_n"][rows])
+        topic_rows, topic_off = gather(p["topics_start"][rows], p["topics_n"][rows])
         lexical = self.lexical_matrix()
         return Block(
             rows=rows,
@@ -211,6 +236,10 @@ class Index:
             hub=p["hub"][rows],
             lex_need=lexical[2 * rows],
             lex_prov=lexical[2 * rows + 1],
+            topics=self.topics.matrix(),
+            topic_rows=topic_rows,
+            topic_off=topic_off,
+            topic_doc=self.topics.rows["flag"][topic_rows],
         )
 
     def signals(self, q_structured: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, np.ndarray]:
@@ -263,14 +292,24 @@ class Index:
             structured={name: p[name][row] for name in STRUCT_COLUMNS} if not lexical
             else {name: p[name][row].copy() for name in STRUCT_COLUMNS},
             tags=tags,
+            **(self._topics_of(row) if lexical else {}),
             hub=float(p["hub"][row]),
         )
+
+    def _topics_of(self, row: int) -> dict[str, sp.csr_matrix | None]:
+        """``lex_desc`` and ``lex_docs`` of one row, as ``ProfileFeatures`` takes them."""
+        start, n = int(self.profiles["topics_start"][row]), int(self.profiles["topics_n"][row])
+        if n == 0:
+            return {"lex_desc": None, "lex_docs": None}
+        rows = self.topics.matrix()[start : start + n]
+        n_desc = 0 if self.topics.rows["flag"][start] else 1  # the description's row comes first
+        return {"lex_desc": rows[:n_desc] if n_desc else None, "lex_docs": rows[n_desc:] if n > n_desc else None}
 
     def compact(self) -> None:
         """Drop dead rows and the passages and lexical entries they own (rebuilds the stacks)."""
         live = self.alive_rows()
         feats = [self.features(int(r)) for r in live]
-        fresh = Index(self.dim, self.n_lexical, self.probe)
+        fresh = Index(self.dim, self.n_lexical, self.probe, self.n_words)
         for f in feats:
             fresh.add(f)
         self.__dict__.update(fresh.__dict__)

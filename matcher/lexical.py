@@ -124,16 +124,28 @@ class LexicalModel:
         Keep only the ``max_terms`` largest weights of each row (after stacking): bounds the
         cost of scoring a candidate whatever its text length; the dropped tail is made of
         frequent, low-weight n-grams. ``None`` keeps every term.
+    words_max_terms : int, optional
+        The same bound for the words rows of single descriptions and documents
+        (``words_rows``). Larger, since those rows are compared one document at a time: an
+        abstract has ~270 words and bigrams, and cutting them to 128 lost a third of what
+        per-document comparison gains on the reviewer set (pairwise loss 0.33 vs 0.26-0.28
+        with 256, 384, 512 or every term; docs/evaluation.md). 512 only bounds the cost of
+        a document longer than an abstract.
     """
 
     n_spaces = len(SPACES)
 
     def __init__(
-        self, weights: dict[str, float] | None = None, n_features: int = 2**18, max_terms: int | None = 128
+        self,
+        weights: dict[str, float] | None = None,
+        n_features: int = 2**18,
+        max_terms: int | None = 128,
+        words_max_terms: int | None = 512,
     ) -> None:
         self.weights = weights
         self.n_features = n_features
         self.max_terms = max_terms
+        self.words_max_terms = words_max_terms
 
     def _vectorizers(self) -> dict[str, HashingVectorizer]:
         common = {"n_features": self.n_features, "alternate_sign": False, "norm": None, "lowercase": False}
@@ -163,7 +175,7 @@ class LexicalModel:
             counts = vec.transform(analysed)
             self.idf_[space] = TfidfTransformer(sublinear_tf=True).fit(counts)
             blocks.append(self._weigh(space, counts))
-        return self._prune(sp.hstack(blocks, format="csr", dtype=np.float32))
+        return self._prune(sp.hstack(blocks, format="csr", dtype=np.float32), self.max_terms)
 
     def _weigh(self, space: str, counts: sp.spmatrix) -> sp.csr_matrix:
         tfidf = normalize(self.idf_[space].transform(counts), norm="l2")
@@ -179,7 +191,23 @@ class LexicalModel:
             raise RuntimeError("LexicalModel is not fitted; call fit(documents) first")
         analysed = [analyse(d) for d in documents]
         blocks = [self._weigh(space, self.vectorizers_[space].transform(analysed)) for space in SPACES]
-        return self._prune(sp.hstack(blocks, format="csr", dtype=np.float32))
+        return self._prune(sp.hstack(blocks, format="csr", dtype=np.float32), self.max_terms)
+
+    def words_rows(self, documents: Sequence[str]) -> sp.csr_matrix:
+        """Rows of ``documents`` in the words space alone, one per document: each row's
+        ``words_max_terms`` largest TF-IDF weights, L2-normalised (all zeros for an empty document);
+        shape ``(len(documents), n_features)``, float32.
+
+        For comparing a list of documents (a researcher's papers) one document at a time
+        (``expertise.lexical_document_expertise``): words only, since the character n-grams and
+        concepts that carry Vietnamese, unaccented and cross-lingual text blur the rare
+        vocabulary that tells one scientific topic from the next (docs/evaluation.md).
+        """
+        if not hasattr(self, "idf_"):
+            raise RuntimeError("LexicalModel is not fitted; call fit(documents) first")
+        counts = self.vectorizers_["words"].transform([analyse(d) for d in documents])
+        tfidf = normalize(self.idf_["words"].transform(counts), norm="l2").astype(np.float32).tocsr()
+        return normalize(self._prune(tfidf, self.words_max_terms), norm="l2").astype(np.float32)
 
     def space(self, rows: sp.spmatrix, name: str) -> sp.csr_matrix:
         """One space of stacked ``rows`` (from ``transform``) alone, each row re-normalised to unit
@@ -190,9 +218,10 @@ class LexicalModel:
         part = sp.csr_matrix(rows)[:, i * self.n_features : (i + 1) * self.n_features]
         return normalize(part, norm="l2").astype(np.float32)
 
-    def _prune(self, rows: sp.csr_matrix) -> sp.csr_matrix:
-        """Each row's ``max_terms`` largest entries (rows are not re-normalised)."""
-        k = self.max_terms
+    @staticmethod
+    def _prune(rows: sp.csr_matrix, k: int | None) -> sp.csr_matrix:
+        """Each row's ``k`` largest entries, every entry when ``k`` is None (rows are not
+        re-normalised)."""
         counts = np.diff(rows.indptr)
         if k is None or counts.max(initial=0) <= k:
             return rows

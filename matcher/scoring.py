@@ -10,6 +10,10 @@ Raw channels (``raw_channels``), each an array of shape (n,), NaN when a side la
                   expertise (``document_expertise``) when either side has documents,
                   hubness-corrected (CSLS).
 ``lex_fwd``, ``lex_bwd``, ``lex_domain``  the same three comparisons in the lexical space.
+``lex_docs``      the lexical document expertise (``lexical_document_expertise``): documents
+                  compared one at a time in the words space; NaN when neither side has any.
+                  NaN also where they share no word. Standardised on its own, then averaged
+                  with ``lex_domain`` into the lexical domain component (``components``).
 
 Cosines of different channels live on different scales, so ``measure_channels`` measures each
 channel's mean and spread over the pairs of the fitted ecosystem (``Engine.stats_``) and
@@ -24,6 +28,7 @@ from dataclasses import asdict, dataclass, fields, replace
 
 import numpy as np
 
+from matcher.expertise import document_expertise, lexical_document_expertise
 from matcher.features import ProfileFeatures
 from matcher.index import Block, Index
 from matcher.rules import cross_border_mask
@@ -32,7 +37,8 @@ from matcher.structured import SIGNALS
 
 # the channels of a pair seen from the other side: forward and backward swap, the rest are symmetric
 REVERSED = {"dense_fwd": "dense_bwd", "dense_bwd": "dense_fwd", "lex_fwd": "lex_bwd", "lex_bwd": "lex_fwd"}
-CHANNELS = ("dense_fwd", "dense_bwd", "dense_nn", "dense_oo", "dense_domain", "lex_fwd", "lex_bwd", "lex_domain")
+CHANNELS = ("dense_fwd", "dense_bwd", "dense_nn", "dense_oo", "dense_domain", "lex_fwd", "lex_bwd", "lex_domain",
+            "lex_docs")
 
 
 @dataclass(frozen=True)
@@ -179,65 +185,12 @@ def raw_channels(q: ProfileFeatures, b: Block) -> dict[str, np.ndarray]:
         has_needs = np.diff(b.lex_need.indptr) > 0
         out["lex_bwd"] = np.where(has_needs, sparse_dot(b.lex_need, q.lex_prov), np.nan).astype(np.float32)
         out["lex_domain"] = sparse_dot(b.lex_prov, q.lex_prov)
+    # no word in common is no evidence, not a mismatch: words carry their language, so a
+    # Vietnamese document and an English text always share none (counted as 0, they cost the
+    # messy dev set 0.009 NDCG@10)
+    docs_lex = lexical_document_expertise(q, b)
+    out["lex_docs"] = np.where(docs_lex > 0, docs_lex, np.nan)
     return {k: np.asarray(v, dtype=np.float32) for k, v in out.items()}
-
-
-# How many of a profile's documents its expertise is read from: the mean of its DOC_TOP_K best
-# documents' matches, not the single best (one paper that happens to share a topic is weaker
-# evidence than three). Measured on the reviewer dev set (reviewers' papers against the papers
-# they rated, pairwise loss; raw e5 passage vectors, documents pooled by): best document 0.310,
-# mean of the top 3 0.252, top 5 0.259, top 8 0.278, all 0.286; TF-IDF: 0.294, 0.270, 0.259,
-# 0.258, 0.266. A profile with fewer documents uses all it has.
-DOC_TOP_K = 3
-
-
-def _top_k_mean(values: np.ndarray, groups: np.ndarray, n: int, k: int) -> np.ndarray:
-    """Per group ``g`` in ``range(n)``: the mean of the ``k`` largest ``values`` with
-    ``groups == g`` (all of them when fewer), NaN for a group with none; shape (n,)."""
-    order = np.lexsort((-values, groups))
-    g, v = groups[order], values[order]
-    starts = np.searchsorted(g, g, side="left")
-    keep = (np.arange(len(g)) - starts) < k
-    total = np.bincount(g[keep], weights=v[keep], minlength=n)
-    count = np.bincount(g[keep], minlength=n)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
-
-
-def document_expertise(q: ProfileFeatures, b: Block, top_k: int = DOC_TOP_K) -> np.ndarray:
-    """How close one side's documents are to the other side's work; shape (n,), NaN where neither
-    side has documents. Offers are not part of it (they meet needs, not topics).
-
-    A document's match is its best passage pair with the other side's description or documents
-    (max pooling: a paper is as close as its closest part); a side's expertise is the mean of its
-    ``top_k`` best documents' matches (``DOC_TOP_K``); the pair's is the larger of the two sides'
-    (your documents against their work, their documents against yours)."""
-    n = len(b)
-    q_docno = np.array([p.doc if p.field == "documents" else -1 for p in q.provide], dtype=np.int64)
-    q_doc = q_docno >= 0
-    q_about = np.array([p.field in ("documents", "description") for p in q.provide], dtype=bool)
-    b_about = np.ones(len(b.prov_doc), dtype=bool)
-    b_about[b.offer_cols] = False
-    b_doc = b.prov_doc >= 0  # documents are never offers: a subset of b_about
-    out = np.full(n, np.nan, dtype=np.float32)
-    if q_doc.any() and b_about.any():
-        # your documents: each one's best passage pair with each candidate's topic passages
-        sims = np.full((int(q_doc.sum()), len(b_about)), -np.inf, dtype=np.float32)
-        sims[:, b_about] = q.prov_vecs[q_doc] @ b.prov_vecs[b_about].T
-        per_passage = segment_reduce(sims, b.prov_off, "max", fill=-np.inf)  # (your doc passages, n)
-        docs = np.unique(q_docno[q_doc])
-        per_doc = np.stack([per_passage[q_docno[q_doc] == d].max(0) for d in docs])  # (your docs, n)
-        doc_i, cand_i = np.nonzero(np.isfinite(per_doc))  # candidates without topic passages: none
-        out = np.fmax(out, _top_k_mean(per_doc[doc_i, cand_i], cand_i, n, top_k).astype(np.float32))
-    if q_about.any() and b_doc.any():
-        # their documents: each document passage's best pair with your topic passages, then per document
-        cols = np.flatnonzero(b_doc)
-        best = (q.prov_vecs[q_about] @ b.prov_vecs[cols].T).max(0)
-        key_owner, key_doc = np.repeat(np.arange(n), np.diff(b.prov_off))[cols], b.prov_doc[cols]
-        starts = np.flatnonzero(np.r_[True, (key_owner[1:] != key_owner[:-1]) | (key_doc[1:] != key_doc[:-1])])
-        theirs = _top_k_mean(np.maximum.reduceat(best, starts), key_owner[starts], n, top_k)
-        out = np.fmax(out, theirs.astype(np.float32))
-    return out
 
 
 def fit_stats(samples: dict[str, list[np.ndarray]]) -> dict[str, tuple[float, float]]:
@@ -319,6 +272,19 @@ def _or(z: np.ndarray, fallback: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(z), fallback, z)
 
 
+def _with_documents(z_whole: np.ndarray, z_docs: np.ndarray) -> np.ndarray:
+    """How close two profiles' work is in the lexical space, in standard deviations: the whole
+    texts' ``lex_domain``, averaged with the documents read one at a time (``lex_docs``) where
+    that is known; shapes (n,).
+
+    Standardised apart and then averaged, since a document's words cosine spreads a third as
+    wide as the stacked cosine of whole texts. Only in the ``lexical_domain`` component: as the
+    fallback of a missing need direction (``lexical_reciprocal``) it let documents outvote the
+    offers and needs a messy profile writes into its description, and replacing the whole
+    texts did the same (docs/evaluation.md, "Document lists compared one document at a time")."""
+    return np.where(np.isnan(z_docs), z_whole, 0.5 * (np.nan_to_num(z_whole) + z_docs))
+
+
 def components(
     raw: dict[str, np.ndarray], signals: dict[str, np.ndarray], stats: dict[str, tuple[float, float]]
 ) -> dict[str, np.ndarray]:
@@ -331,7 +297,7 @@ def components(
         "dense_reciprocal": reciprocal(_or(z["dense_fwd"], z["dense_domain"]), _or(z["dense_bwd"], z["dense_domain"])),
         "lexical_reciprocal": reciprocal(_or(z["lex_fwd"], z["lex_domain"]), _or(z["lex_bwd"], z["lex_domain"])),
         "dense_domain": np.nan_to_num(z["dense_domain"]),
-        "lexical_domain": np.nan_to_num(z["lex_domain"]),
+        "lexical_domain": np.nan_to_num(_with_documents(z["lex_domain"], z["lex_docs"])),
         "competition": competition(z, signals.get("mode_rivalry")),
     }
     values.update({name: signals[name] for name in SIGNALS})

@@ -5,7 +5,8 @@ that adding one profile (``partial_fit``) costs O(1) on average instead of copyi
 ``Segments`` keeps variable-length groups of rows (a profile's passages, a sparse row's
 non-zeros) in one flat ``Columns``; each owner has a ``start`` and a ``count``.
 ``gather(starts, counts)`` gives the flat row numbers of several owners and the offsets of each
-owner's block, ready for ``np.maximum.reduceat``.
+owner's block, ready for ``np.maximum.reduceat``. ``SparseRows`` stacks sparse rows appended a
+group at a time, each with a flag, readable as one CSR matrix.
 """
 
 from __future__ import annotations
@@ -70,6 +71,48 @@ class Columns:
         return {name: arr[rows] for name, arr in self._data.items()}
 
 
+class SparseRows:
+    """Sparse rows of a fixed width, appended a group at a time (one owner's rows), each with a
+    boolean ``flag``; ``matrix()`` gives all of them as one CSR matrix without copying.
+
+    Parameters
+    ----------
+    width : int
+        Number of columns of every row.
+    """
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+        self.rows = Columns({"start": (np.int64, ()), "flag": (np.bool_, ())})
+        self.entries = Columns({"col": (np.int32, ()), "val": (np.float32, ())})
+        self._matrix: tuple[int, sp.csr_matrix] | None = None
+
+    @property
+    def n(self) -> int:
+        return self.rows.n
+
+    def append(self, rows: sp.csr_matrix, flags: np.ndarray) -> int:
+        """Append ``rows`` (k, width) with ``flags`` (k,); returns the number of the first row."""
+        if rows.shape[1] != self.width or np.shape(flags) != (rows.shape[0],):
+            raise ValueError(f"rows of shape {rows.shape} with flags of shape {np.shape(flags)}; "
+                             f"expected (k, {self.width}) and (k,)")
+        rows = sp.csr_matrix(rows)
+        rows.sort_indices()
+        start = self.entries.append({"col": rows.indices.astype(np.int32), "val": rows.data.astype(np.float32)})
+        return self.rows.append({"start": start + rows.indptr[:-1].astype(np.int64), "flag": np.asarray(flags, bool)})
+
+    def matrix(self) -> sp.csr_matrix:
+        """Every row as one CSR matrix (n, width) over the stored arrays; built on first use after
+        an append and kept until the next."""
+        cached = self._matrix
+        if cached is not None and cached[0] == self.n:
+            return cached[1]
+        indptr = np.append(self.rows["start"], self.entries.n)
+        matrix = sp.csr_matrix((self.entries["val"], self.entries["col"], indptr), shape=(self.n, self.width))
+        self._matrix = (self.n, matrix)
+        return matrix
+
+
 def gather(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Flat row numbers of several segments, and where each segment begins among them.
 
@@ -121,21 +164,41 @@ def segment_reduce(values: np.ndarray, offsets: np.ndarray, how: str = "max", fi
     return out
 
 
+def _scratch(width: int) -> np.ndarray:
+    """This thread's zeroed dense scratch vector of ``width`` (one per width: the lexical rows and
+    the words rows of documents alternate, and re-allocating on each switch would cost more
+    than the products)."""
+    vecs = getattr(_SCRATCH, "vecs", None)
+    if vecs is None:
+        vecs = _SCRATCH.vecs = {}
+    if width not in vecs:
+        vecs[width] = np.zeros(width, dtype=np.float32)
+    return vecs[width]
+
+
 def sparse_dot(rows: sp.csr_matrix, query: sp.csr_matrix) -> np.ndarray:
     """Each row's dot product with a 1-row sparse query (both (·, n_features)); shape (n,), float32.
 
     The query is scattered into a per-thread dense scratch vector (allocated once per width:
     zero-filling a fresh one of ~10^6 features per call would cost more than the product), the
     product runs in scipy's compiled sparse × dense code, and the scratch is zeroed again."""
-    if rows.nnz == 0 or query.nnz == 0:
-        return np.zeros(rows.shape[0], dtype=np.float32)
-    width = query.shape[1]
-    scratch = getattr(_SCRATCH, "vec", None)
-    if scratch is None or len(scratch) != width:
-        scratch = _SCRATCH.vec = np.zeros(width, dtype=np.float32)
-    idx = query.indices
-    scratch[idx] = query.data
-    try:
-        return np.asarray(rows @ scratch, dtype=np.float32)
-    finally:
-        scratch[idx] = 0.0
+    return sparse_dots(rows, query)[0]
+
+
+def sparse_dots(rows: sp.csr_matrix, queries: sp.csr_matrix) -> np.ndarray:
+    """Each of ``rows`` (n, n_features) against each row of ``queries`` (m, n_features), one
+    ``sparse_dot`` per query row; shape (m, n), float32. Cheaper than a sparse product, which
+    transposes a matrix as wide as the hashed vocabulary on every call."""
+    out = np.zeros((queries.shape[0], rows.shape[0]), dtype=np.float32)
+    if rows.nnz == 0 or queries.nnz == 0:
+        return out
+    scratch = _scratch(queries.shape[1])
+    for i in range(queries.shape[0]):
+        lo, hi = queries.indptr[i], queries.indptr[i + 1]
+        idx = queries.indices[lo:hi]
+        scratch[idx] = queries.data[lo:hi]
+        try:
+            out[i] = rows @ scratch
+        finally:
+            scratch[idx] = 0.0
+    return out

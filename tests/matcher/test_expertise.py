@@ -1,0 +1,60 @@
+"""Document expertise read one document at a time (``matcher.expertise``) and the rows it reads."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from matcher.engine import Engine
+from matcher.expertise import lexical_document_expertise
+from matcher.store import SparseRows
+
+from .conftest import make_profile
+from .test_engine_scenarios import FILLERS
+
+PACKAGING = {"title": "Wafer-level packaging", "text": "Copper pillars and underfill for wafer-level chip packaging."}
+RESEARCHER = make_profile(
+    "us-lab", description="Research interests: packaging and irrigation.",
+    documents=[PACKAGING, {"title": "Rice irrigation", "text": "Alternate wetting, then drying of paddies saves water."}],
+)
+ON_ONE_PAPER = make_profile("vn-pack", country="VN", kind="startup",
+                            description=f"{PACKAGING['title']}. {PACKAGING['text']}")
+ELSEWHERE = make_profile("vn-feed", country="VN", kind="startup", description="Fermented soybean meal replaces fishmeal in shrimp diets.")
+
+
+def test_a_paper_equal_to_one_of_two_documents_reads_as_half_of_the_researchers_expertise(fake_embedder):
+    """Each document against the paper's text: cosines 1 and 0, their mean 0.5, both ways round;
+    a paper sharing no word reads 0; a pair where neither side has documents is unknown."""
+    engine = Engine(embedder=fake_embedder).fit([RESEARCHER, ON_ONE_PAPER, ELSEWHERE, *FILLERS])
+    index = engine.index_
+    papers = np.array([index.row_of["vn-pack"], index.row_of["vn-feed"]])
+    np.testing.assert_allclose(lexical_document_expertise(index.features(index.row_of["us-lab"]), index.block(papers)),
+                               [0.5, 0.0], atol=1e-6)
+    researcher = np.array([index.row_of["us-lab"]])
+    np.testing.assert_allclose(lexical_document_expertise(index.features(index.row_of["vn-pack"]), index.block(researcher)),
+                               [0.5], atol=1e-6)
+    assert np.isnan(lexical_document_expertise(index.features(index.row_of["vn-pack"]), index.block(papers[1:]))).all()
+
+
+def test_document_rows_survive_partial_fit_and_compact(fake_embedder):
+    engine = Engine(embedder=fake_embedder).fit([RESEARCHER, ON_ONE_PAPER, *FILLERS])
+    before = engine.index_.features(engine.index_.row_of["us-lab"])
+    assert before.lex_docs is not None and before.lex_docs.shape[0] == 2 and before.lex_desc.shape[0] == 1
+    engine.partial_fit({**ON_ONE_PAPER, "description": "Wafer-level chip packaging."})
+    engine.index_.compact()
+    after = engine.index_.features(engine.index_.row_of["us-lab"])
+    assert (after.lex_docs != before.lex_docs).nnz == 0 and (after.lex_desc != before.lex_desc).nnz == 0
+    paper = engine.index_.features(engine.index_.row_of["vn-pack"])
+    assert paper.lex_docs is None and paper.lex_desc.shape[0] == 1
+
+
+def test_sparse_rows_append_in_groups_and_read_as_one_matrix():
+    store = SparseRows(width=5)
+    first = store.append(sp.csr_matrix(np.array([[0, 1, 0, 0, 2]], dtype=np.float32)), np.array([False]))
+    second = store.append(sp.csr_matrix(np.eye(2, 5, 3, dtype=np.float32)), np.array([True, True]))
+    assert (first, second, store.n) == (0, 1, 3)
+    np.testing.assert_array_equal(store.matrix().toarray(), [[0, 1, 0, 0, 2], [0, 0, 0, 1, 0], [0, 0, 0, 0, 1]])
+    np.testing.assert_array_equal(store.rows["flag"], [False, True, True])
+    with pytest.raises(ValueError, match=r"rows of shape \(1, 4\).*expected \(k, 5\)"):
+        store.append(sp.csr_matrix((1, 4), dtype=np.float32), np.array([True]))
