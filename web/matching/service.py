@@ -73,6 +73,7 @@ class MatchingService:
         self._changes = 0  # since the last fit; under live.writing
         self._refitting = False
         self._unsettled = False  # loaded since the last _settle
+        self._during_load: set[str] | None = None  # ids refreshed while a load fits; under live.writing
         self.loaded_at: float | None = None
         self.load_error: str | None = None
 
@@ -82,16 +83,32 @@ class MatchingService:
         return build_engine(self.settings, self.db, n_threads=self.n_threads)
 
     def load(self) -> None:
-        """(Re)fit on every ready profile and publish the new engine."""
+        """(Re)fit on every ready profile and publish the new engine.
+
+        The fit takes seconds and holds no lock, and the profiles embedded meanwhile are heard
+        (``refresh``) while the previous engine is still the master: their ids are kept and applied
+        again to the new one, else a refit would drop them until their next change (measured with
+        two hosts, bench/bench_multihost.py: 16 to 32 of 1,000 profiles missing after the load)."""
         started = time.monotonic()
-        blank = self.new_engine()
-        records = ready_records(self.db, self.embedder.name, blank.passage_words, blank.passage_chars)
-        engine = blank.fit(records) if records else None
+        with self.live.writing:
+            self._during_load = set()
+        try:
+            blank = self.new_engine()
+            records = ready_records(self.db, self.embedder.name, blank.passage_words, blank.passage_chars)
+            engine = blank.fit(records) if records else None
+        except BaseException:
+            with self.live.writing:
+                self._during_load = None
+            raise
         with self.live.writing:
             self.live.replace(engine, alive=self.contains)
             self._changes = 0
             self.loaded_at = time.time()
             self.load_error = None
+            meanwhile, self._during_load = sorted(self._during_load or ()), None
+            due = bool(meanwhile) and self._refresh(meanwhile)
+        if due:
+            self._spawn("matching-refit", self._refit)
         self._unsettled = True
         if not self.warm.enabled:
             self._settle()
@@ -99,7 +116,7 @@ class MatchingService:
 
     def start(self) -> MatchingService:
         """Load in the background and follow profile changes until ``stop()``."""
-        self._spawn("matching-load", self._load_then_listen)
+        self._spawn("matching-load", self._listen)
         if self.warm.enabled:
             self._spawn("matching-warm", self._warm_loop)
         self.request_model.warm_up()
@@ -119,33 +136,28 @@ class MatchingService:
         self._threads.append(thread)
         thread.start()
 
-    def _load_then_listen(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.load()
-                break
-            except Exception as exc:  # the database may still be starting; keep trying
-                self.load_error = f"{type(exc).__name__}: {exc}"
-                log.exception("matching index: load failed; retrying")
-                self._stop.wait(5)
-        self._listen()
-
     def _listen(self) -> None:
         while not self._stop.is_set():
             try:
                 with psycopg.connect(self.db.resolve_url(), autocommit=True) as conn:
                     listen(conn, INDEX_CHANNEL)
-                    # catch up on what changed while we were not listening
-                    self.refresh(self._ids_changed_since_load())
+                    if not self.live.loaded:
+                        # listening first: what is embedded while the first load fits is heard below
+                        self.load()
+                    else:
+                        # catch up on what changed while we were not listening
+                        self.refresh(self._ids_changed_since_load())
                     while not self._stop.is_set():
                         ids: list[str] = []
                         for note in conn.notifies(timeout=1.0, stop_after=200):
                             ids.extend(i for i in note.payload.split(",") if i)
                         if ids:
                             self.refresh(sorted(set(ids)))
-            except Exception:
-                log.exception("matching index: listener failed; reconnecting")
-                self._stop.wait(2)
+            except Exception as exc:  # the database may still be starting; keep trying
+                if not self.live.loaded:
+                    self.load_error = f"{type(exc).__name__}: {exc}"
+                log.exception("matching index: %s failed; retrying", "listener" if self.live.loaded else "load")
+                self._stop.wait(2 if self.live.loaded else 5)
 
     def _ids_changed_since_load(self) -> list[str]:
         if self.loaded_at is None:
@@ -177,9 +189,13 @@ class MatchingService:
         """Bring these profiles up to date in the index (added, replaced, removed, or left
         pending while their embedding job has not run), then publish the result."""
         ids = list(profile_ids)
-        if not ids or not self.live.loaded:
+        if not ids:
             return
         with self.live.writing:
+            if self._during_load is not None:
+                self._during_load.update(ids)
+            if not self.live.loaded:
+                return
             due = self._refresh(ids)
         if due:
             self._spawn("matching-refit", self._refit)
