@@ -109,14 +109,16 @@ def test_a_request_to_an_anonymous_partner_goes_through_the_office_and_names_app
         assert "A serious startup; worth a call." in page and "/accept" in page and "ChipViệt" in page
         page = a.get(url).text
         assert "Đang chờ họ trả lời" in page and leaks(page, terms) == []
-        # nothing a member got so far names HanPack, except the mail to HanPack itself
-        assert [leaks(m[2], terms) for m in mails(db) if m[0] == "a@chipviet.example"] == []
+        # nothing a member got so far names HanPack, except the mail to HanPack itself: the
+        # requester's one mail (the request was passed on) names it by its label
+        assert [leaks(m[2], terms) for m in mails(db) if m[0] == "a@chipviet.example"] == [[]]
         assert post(b, url + "/accept").status_code == 303
         page = a.get(url).text
         assert "HanPack Semiconductor" in page and "bd@hanpack.example" in page and f"/profiles/{ANON}" in page
         assert "hello@chipviet.example" in b.get(url).text
     accepted = mails(db, "a@chipviet.example")
-    assert [m[1] for m in accepted] == ["introduction_accepted"] and "HanPack Semiconductor" in accepted[0][2]
+    assert [m[1] for m in accepted] == ["introduction_forwarded", "introduction_accepted"]
+    assert LABEL_VI in accepted[0][2] and "HanPack Semiconductor" in accepted[1][2]
     assert audit_actions(db) == ["introduction-requested", "introduction-forwarded", "introduction-accepted"]
 
 

@@ -92,9 +92,12 @@ def forward(db: Database, mailer: Mailer, officer: Viewer, intro_id: int, note: 
             raise Conflict(N_("This introduction is no longer waiting for the programme office."))
         audit(conn, "introduction-forwarded", intro_id, officer.id,
               {"from": row.from_profile, "to": row.to_profile, "note": clean is not None})
-        queued = sides.notify(conn, mailer, row.to_profile, "introduction_requested", intro_id,
-                              masking.secret(db),
+        key = masking.secret(db)
+        queued = sides.notify(conn, mailer, row.to_profile, "introduction_requested", intro_id, key,
                               extra={"days": db.settings.introduction_expiry_days})
+        # the requester learns that the office passed it on (the recipient still under its label)
+        queued += sides.notify(conn, mailer, row.from_profile, "introduction_forwarded", intro_id, key,
+                               extra={"id": intro_id})
     mailer.deliver(db, queued)
 
 
