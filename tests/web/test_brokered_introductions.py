@@ -93,6 +93,7 @@ def test_a_request_to_an_anonymous_partner_goes_through_the_office_and_names_app
         # the recipient knows nothing yet: not in its list, its page is not found, no mail
         assert "ChipViệt" not in b.get("/introductions").text and b.get(url).status_code == 404
         assert b.get(url + "/outcomes").status_code == 404
+        assert url + "/withdraw" in a.get(url).text  # the requester may withdraw while it waits
         outcomes_page = a.get(url + "/outcomes").text
         assert LABEL_VI in outcomes_page and leaks(outcomes_page, terms) == [] and ANON not in outcomes_page
         assert intros.states_for(db, ANON) == {} and intros.states_for(db, "vn-chipviet") == {ANON: "brokering"}
@@ -109,6 +110,7 @@ def test_a_request_to_an_anonymous_partner_goes_through_the_office_and_names_app
         assert "A serious startup; worth a call." in page and "/accept" in page and "ChipViệt" in page
         page = a.get(url).text
         assert "Đang chờ họ trả lời" in page and leaks(page, terms) == []
+        assert url + "/withdraw" in page and url + "/withdraw" not in b.get(url).text
         # nothing a member got so far names HanPack, except the mail to HanPack itself: the
         # requester's one mail (the request was passed on) names it by its label
         assert [leaks(m[2], terms) for m in mails(db) if m[0] == "a@chipviet.example"] == [[]]

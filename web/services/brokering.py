@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
+
 from web.db.pool import Database
 from web.errors import Conflict, Forbidden, Invalid, NotFound
 from web.i18n import N_
@@ -78,6 +80,13 @@ def _text(text: str, limit: int, message: str, name: str) -> str | None:
     return text or None
 
 
+def _introduction(conn: psycopg.Connection, intro_id: int) -> IntroductionRow:
+    row = store.get_introduction(conn, intro_id)
+    if row is None:
+        raise NotFound(N_("This introduction does not exist."))
+    return row
+
+
 def forward(db: Database, mailer: Mailer, officer: Viewer, intro_id: int, note: str = "") -> None:
     """Pass the request on to its recipient, who may now accept or decline it as any other; the
     anonymous side stays under its label (and the texts redacted) until then."""
@@ -85,9 +94,7 @@ def forward(db: Database, mailer: Mailer, officer: Viewer, intro_id: int, note: 
     clean = _text(note, MAX_MESSAGE, N_("The note is too long (at most 2000 characters)."), "note")
     expire_due(db)
     with db.connection() as conn, conn.transaction():
-        row = store.get_introduction(conn, intro_id)
-        if row is None:
-            raise NotFound(N_("This introduction does not exist."))
+        row = _introduction(conn, intro_id)
         if not store.forward_introduction(conn, intro_id, officer.id, clean, db.settings.introduction_expiry_days):
             raise Conflict(N_("This introduction is no longer waiting for the programme office."))
         audit(conn, "introduction-forwarded", intro_id, officer.id,
@@ -108,9 +115,7 @@ def decline(db: Database, mailer: Mailer, officer: Viewer, intro_id: int, reason
     clean = _text(reason, MAX_REASON, N_("The reason is too long (at most 1000 characters)."), "reason")
     expire_due(db)
     with db.connection() as conn, conn.transaction():
-        row = store.get_introduction(conn, intro_id)
-        if row is None:
-            raise NotFound(N_("This introduction does not exist."))
+        row = _introduction(conn, intro_id)
         if not store.update_introduction_state(conn, intro_id, ("brokering",), "declined", officer.id,
                                                clean, clean is not None):
             raise Conflict(N_("This introduction is no longer waiting for the programme office."))
