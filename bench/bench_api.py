@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 from common import caunoi, fresh_env, machine, stop_server, write_result  # noqa: E402
 
 from matcher.embed import text_hash  # noqa: E402
-from matcher.features import profile_passages  # noqa: E402
+from matcher.features import NEED_ROLE, OFFER_ROLE, embedding_texts  # noqa: E402
 from matcher.synth import random_vectors  # noqa: E402
 
 
@@ -61,11 +61,11 @@ def seed_random_vectors(env: dict[str, str], synth_file: Path, model: str) -> in
     records = [json.loads(line) for line in synth_file.read_text(encoding="utf-8").splitlines()]
     keys: dict[tuple[str, str], int] = {}
     for i, record in enumerate(records):
-        needs, provide = profile_passages(record)
-        for p in needs:
-            keys.setdefault((text_hash(p.text), "query"), i)
-        for p in provide:
-            keys.setdefault((text_hash(p.text), "passage"), i)
+        needs, provide = embedding_texts(record)  # the texts and roles the engine asks the cache for
+        for text in needs:
+            keys.setdefault((text_hash(text), NEED_ROLE), i)
+        for text in provide:
+            keys.setdefault((text_hash(text), OFFER_ROLE), i)
     base = random_vectors(len(records), random_state=1)
     rng = np.random.default_rng(2)
     noise = rng.standard_normal((len(keys), base.shape[1])).astype(np.float32) * 0.02

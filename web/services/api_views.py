@@ -80,11 +80,15 @@ def _masks_for(db: Database, viewer: Viewer | None, profile_ids: list[str]) -> t
     or an unknown one) and the masks of every anonymous profile for ``viewer``."""
     key = masking.secret(db)
     with db.connection() as conn:
-        real = [masking.shown_id(conn, viewer, pid, key) for pid in profile_ids]
-        for pid, found in zip(profile_ids, real, strict=True):
-            if found is None or store.get_profile(conn, found) is None:
+        anonymous, hidden = masking.every_mask(conn, viewer, db.settings.default_locale, key)
+        real = []
+        for pid in profile_ids:
+            found = masking.resolve(conn, pid, key, anonymous)
+            # a masked profile's real id names nothing, as an unknown id (masking.shown_id)
+            if found is None or (found == pid and found in hidden) or not store.profile_exists(conn, found):
                 raise _unknown(pid)
-        return [r for r in real if r], masking.masks(conn, viewer, None, db.settings.default_locale, key)
+            real.append(found)
+        return real, hidden
 
 
 def matches(db: Database, matching: MatchingContract, viewer: Viewer | None, profile_id: str, top: int,

@@ -142,6 +142,11 @@ def get_profile(conn: psycopg.Connection, profile_id: str) -> ProfileRow | None:
     return row
 
 
+def profile_exists(conn: psycopg.Connection, profile_id: str) -> bool:
+    """Whether a profile with this id is stored (without reading its record)."""
+    return conn.execute("SELECT 1 FROM profiles WHERE id = %(id)s", {"id": profile_id}).fetchone() is not None
+
+
 def list_profiles(conn: psycopg.Connection, kinds: list[str] | None = None) -> list[ProfileRow]:
     with conn.cursor(row_factory=class_row(ProfileRow)) as cur:
         return cur.execute(
