@@ -2,6 +2,7 @@
 
     python bench/bench_api.py            # 10k profiles, 2 workers, 200 req/s for 60 s
     python bench/bench_api.py --quick    # 2k profiles, 10 s
+    python bench/bench_api.py --filter kind=partner    # filtered requests (answered from the stored ranking when it holds enough)
 
 What it does, all on 127.0.0.1:
 1. a fresh data folder with the embedded PostgreSQL; `caunoi synth` profiles imported;
@@ -147,6 +148,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--quick", action="store_true", help="2k profiles, 10 s")
     parser.add_argument("--cold", action="store_true", help="no precomputed default rankings (CAUNOI_WARM_RANKINGS=0)")
+    parser.add_argument("--filter", default="", metavar="NAME=VALUE[&...]",
+                        help="filtered requests, e.g. kind=corporation (appended to every matches URL)")
     args = parser.parse_args()
     if args.quick:
         args.profiles, args.seconds = 2000, 10.0
@@ -186,7 +189,8 @@ def main() -> None:
         ids = [json.loads(line)["id"] for line in synth.read_text(encoding="utf-8").splitlines()]
         random.Random(0).shuffle(ids)
         headers = {"Authorization": f"Bearer {token}"}
-        match_paths = [f"/api/v1/profiles/{pid}/matches?top=10" for pid in ids]
+        extra = f"&{args.filter}" if args.filter else ""
+        match_paths = [f"/api/v1/profiles/{pid}/matches?top=10{extra}" for pid in ids]
         load(url, match_paths[:200], args.rate, 3.0, headers)  # warm-up
         matches = load(url, match_paths, args.rate, args.seconds, headers)
         health = load(url, ["/healthz"], args.rate, min(args.seconds, 20.0), {})
@@ -194,7 +198,7 @@ def main() -> None:
         stop_server(server, env)
     result = {
         "date": time.strftime("%Y-%m-%d %H:%M"), "machine": machine(),
-        "profiles": args.profiles, "workers": args.workers, "rate": args.rate, "seconds": args.seconds,
+        "profiles": args.profiles, "filter": args.filter or None, "workers": args.workers, "rate": args.rate, "seconds": args.seconds,
         "shortlist": int(env.get("CAUNOI_SHORTLIST") or Settings().shortlist),
         "default_rankings": None if args.cold else Settings().warm_rankings, "precompute_seconds": warm_seconds,
         "matches": matches, "healthz": health, "p50_ratio_matches_to_healthz": matches["p50_ms"] / health["p50_ms"],

@@ -224,13 +224,14 @@ class Engine:
         filters: Mapping[str, Any] | None = None,
         exclude: Iterable[str] | None = None,
         diversity: float | None = None,
-        explain: bool = True,
+        explain: bool | int = True,
         shortlist: int | None = None,
     ) -> list[Match]:
         """The best ``k`` partners for ``profile`` (a fitted id, or a profile dict, e.g. one
         being edited), under the cross-border rule, ``filters`` (``matcher.rules.FILTERS``) and
         ``exclude`` (ids); ``diversity`` in [0, 1] re-orders by MMR; ``shortlist`` overrides the
-        engine's for this call (larger: closer to exhaustive, slower). Ties broken by id."""
+        engine's for this call (larger: closer to exhaustive, slower); ``explain``: all, none,
+        or (an int) only the first that many. Ties broken by id."""
         self._check_fitted()
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
@@ -248,7 +249,8 @@ class Engine:
                 ranked = experts_available_first([int(rows_of[i]) for i in order], cols["kind"], cols["availability"], wanted)
                 position = {int(r): i for i, r in enumerate(rows_of)}
                 order = np.asarray([position[r] for r in ranked])
-            return [self._match(q, scored, int(i), explain) for i in order[:k]]
+            n_explained = k if explain is True else int(explain)
+            return [self._match(q, scored, int(i), j < n_explained) for j, i in enumerate(order[:k])]
 
     def rank_candidates(
         self, profile: str | Mapping[str, Any], candidate_ids: Sequence[str], explain: bool = True
@@ -300,9 +302,11 @@ class Engine:
                 out[i] = self._score(self._query(a), b_rows).score
         return out
 
-    def scores_towards(self, profile_id: str) -> tuple[np.ndarray, np.ndarray]:
-        """``(ids, scores)``: the fused score every other live profile gives ``profile_id`` in its
-        own ranking, ``score(id -> profile_id)``, shapes (n,), for keeping precomputed rankings
+    def scores_towards(self, profile_id: str | Mapping[str, Any],
+                       among: Iterable[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """``(ids, scores)``: the fused score every other live profile gives ``profile_id`` (a fitted
+        id, or a profile dict: an edited copy, ``matcher.coach``) in its own ranking,
+        ``score(id -> profile_id)``, shapes (n,), for keeping precomputed rankings
         exact when one profile changes (``web.matching.warm``). Rules are not applied except excluded
         pairs: a superset of the rankings ``profile_id`` can appear in.
 
@@ -310,17 +314,32 @@ class Engine:
         pair seen from the other side are the same with forward and backward swapped
         (``scoring.REVERSED``), the structured signals are symmetric except ``mode_rivalry``
         (recomputed the other way round); then the usual standardisation and fusion. Equal to
-        ``score_matrix`` up to float32 rounding (tested)."""
+        ``score_matrix`` up to float32 rounding (tested). ``among``: only those profiles (ids not
+        in the index are left out), e.g. the few that follow their new partners."""
         self._check_fitted()
         with _blas_limit(self.n_threads):
-            p = self.index_.features(self._row(profile_id))
-            rows = np.flatnonzero(self._drop_excluded(self.index_.profiles["alive"].copy(), p.id, None))
+            p = self._query(profile_id)
+            live = self.index_.profiles["alive"].copy()
+            if among is not None:
+                wanted = np.zeros_like(live)
+                wanted[[self.index_.row_of[i] for i in among if i in self.index_.row_of]] = True
+                live &= wanted
+            rows = np.flatnonzero(self._drop_excluded(live, p.id or None, None))
             raw = raw_channels(p, self.index_.block(rows))
             raw = {name: raw[REVERSED.get(name, name)] for name in raw}
             signals = self.index_.signals(p.structured, rows)
             signals["mode_rivalry"] = self.index_.rivalry_towards(p.structured, rows)
             score, _ = fuse(components(raw, signals, self.stats_), self.weights_)
             return np.array([self.index_.ids[r] for r in rows], dtype=str), score
+
+    def passes_filters(self, ids: Sequence[str], filters: Mapping[str, Any] | None) -> np.ndarray:
+        """Which of ``ids`` (fitted profiles) pass ``filters`` (``rank``'s), shape (len(ids),) bool;
+        reads only their rows, so that a stored ranking can be filtered without ranking again."""
+        self._check_fitted()
+        known = np.array([pid in self.index_.row_of for pid in ids], dtype=bool)
+        rows = np.array([self.index_.row_of.get(pid, 0) for pid in ids], dtype=np.int64)
+        cols = self.index_.profiles
+        return filter_mask(validate_filters(filters), _RowsOf(cols, rows)) & cols["alive"][rows] & known
 
     def search(self, text: str, k: int = 10, filters: Mapping[str, Any] | None = None) -> list[Match]:
         """Free-text search (any language) over what profiles offer: semantic + lexical."""
@@ -433,3 +452,13 @@ class Engine:
             components={k: round(v, 6) for k, v in parts[0].items()},
             explanation=self._explanation(q, scored, i, parts) if explain else None,
         )
+
+
+class _RowsOf:
+    """The structured columns of some rows only, as ``filter_mask`` reads them (``cols[name]``)."""
+
+    def __init__(self, cols: Any, rows: np.ndarray) -> None:
+        self._cols, self._rows = cols, rows
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return np.asarray(self._cols[name])[self._rows]

@@ -22,6 +22,7 @@ from web.http.deps import refuse_unstorable, verify_csrf
 from web.http.middleware import SecurityHeadersMiddleware, SessionMiddleware
 from web.i18n import Renderer
 from web.matching import MatchingContract, MatchingService
+from web.services.alerts_eval import AlertEvaluator, AlertWatcher
 from web.services.mail import Mailer
 from web.settings import Settings
 
@@ -51,6 +52,11 @@ def start_background(settings: Settings, db: Database, matching: MatchingService
     bg = Background()
     if matching is not None:
         bg.matching = matching.start()
+        # saved-search alerts are evaluated beside the index that scores them (web.services.alerts_eval)
+        watcher = AlertWatcher(AlertEvaluator(db, matching))
+        alerts = threading.Thread(target=watcher.run_forever, args=(bg.stop_event,), name="alerts", daemon=True)
+        alerts.start()
+        bg.threads.append(alerts)
     if settings.in_process_worker:
         from web.jobs.embed import build_worker
 
@@ -99,6 +105,15 @@ def create_app(settings: Settings, database: Database | None = None,
 
     for module in (public, auth, me, matches, introductions, meetings, agenda, admin, officer):
         app.include_router(module.router)
+    from web.http.pages import coach as coach_pages
+
+    app.include_router(coach_pages.router)
+    from web.http.pages import alerts as alert_pages
+
+    app.include_router(alert_pages.router)
+    from web.http.pages import learning as learning_pages
+
+    app.include_router(learning_pages.router)
 
     from web.http.api import install_api
 

@@ -45,7 +45,13 @@ class Settings(BaseSettings):
     warm_shortlist: int = Field(default=1600, ge=10, le=100_000, description=(
         "The first stage's shortlist for those precomputed rankings (background work, so larger than CAUNOI_SHORTLIST: "
         "recall@10 vs exhaustive on 10k synthetic profiles 0.998 at 1600; docs/performance.md)."))
+    warm_filter_depth: int = Field(default=100, ge=0, le=1000, description=(
+        "How deep each precomputed ranking goes past its explained best matches (ids only, about 1 kB per profile at "
+        "100), so that a filtered request (e.g. kind=partner) is answered by filtering it when at least `top` of it "
+        "pass; below that it is ranked on the spot (web.matching.warm; docs/performance.md)."))
     in_process_worker: bool = Field(default=True, description="Run the background embedding worker inside `caunoi serve`.")
+    learning_enabled: bool = Field(default=True, description="Apply the active ranking learned from members' feedback to their matches (issue 15; /admin/learning switches a version off or back on).")
+    learning_min_events: int = Field(default=200, ge=1, description="Feedback events joined to what members were shown that `caunoi learn fit` needs before it fits a re-ranking (matcher.learning).")
     introduction_expiry_days: int = Field(default=14, description="Days before an unanswered introduction request expires.")
     introduction_daily_limit: int = Field(default=10, description="Introduction requests one profile may send per day.")
     login_max_failures: int = Field(default=5, description="Failed logins before an account is locked for a while.")

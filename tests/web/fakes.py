@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from matcher import coach as coaching
 from matcher.evidence import Evidence, Quote
 from matcher.explain import Explanation
 from matcher.results import Match
@@ -102,7 +103,33 @@ class FakeMatching:
         results = self.rank_record(records[profile_id], k=k + len(excluded), filters=filters)
         return [m for m in results if m.id not in excluded][:k]
 
-    def warm_json(self, profile_id: str, top: int) -> bytes | None:
+    def coach(self, record: dict[str, Any]) -> coaching.Coaching:
+        """``matcher.coach``'s measurements with this double's scores: every candidate change applied
+        and the record's place in each partner's top 10 counted again."""
+        self.calls.append(("coach", record.get("id")))
+        stored = [r for r in self._records() if r["id"] != record.get("id")]
+
+        def reach(rec: dict[str, Any]) -> coaching.Reach:
+            side = rec.get("country") == "VN"
+            partners = [o for o in stored if (o.get("country") == "VN") != side]
+            inside = set()
+            for o in partners:
+                rivals = sorted((self._score(o, c).score for c in stored
+                                 if c["id"] != o["id"] and (c.get("country") == "VN") != (o.get("country") == "VN")),
+                                reverse=True)
+                if len(rivals) < coaching.TOP or self._score(o, rec).score > rivals[coaching.TOP - 1]:
+                    inside.add(o["id"])
+            own = self.rank_record(rec)
+            fit = round(sum(m.fit for m in own) / len(own), 1) if own else 0.0
+            return coaching.Reach(len(partners), len(inside), fit, frozenset(inside))
+
+        before = reach(record)
+        out = [coaching.Suggestion(c, before, reach(coaching.apply_change(record, c)))
+               for c in coaching.candidate_changes(record)]
+        out = sorted((s for s in out if s.gained > 0 or s.fit_gain > 0), key=lambda s: (-s.gained, -s.fit_gain))
+        return coaching.Coaching(str(record.get("id") or ""), before, tuple(out[:coaching.MAX_SUGGESTIONS]), 0.0)
+
+    def warm_json(self, profile_id: str, top: int, filters: dict | None = None) -> bytes | None:
         return None  # nothing precomputed: every request goes through rank()
 
     def search(self, text: str, k: int = 20, filters: dict | None = None) -> list[Match]:

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from matcher.domain import KINDS
 from matcher.engine import Engine
 from matcher.results import Match
 from matcher.structured import encode_structured, mode_rivalry, mode_rivalry_towards
@@ -70,6 +71,11 @@ def test_scores_towards_equal_the_other_profiles_own_scores(engine: Engine) -> N
         assert pid not in set(ids.tolist()) and len(ids) == len(engine.ids_) - 1
         direct = engine.score_matrix(list(ids[:150]), [pid])[:, 0]
         assert np.abs(direct - scores[:150]).max() < 1e-3
+        # among a few (the profiles that follow their new partners): the same scores for those few
+        few = [str(i) for i in ids[::37]] + ["no-such-profile"]
+        some_ids, some = engine.scores_towards(pid, few)
+        assert some_ids.tolist() == few[:-1]
+        assert np.abs(some - scores[::37]).max() < 1e-4
 
 
 @pytest.mark.parametrize("shortlist", [10_000, 80])
@@ -162,3 +168,49 @@ def test_after_a_refit_the_previous_rankings_are_served_until_recomputed(engine:
     while warm.compute_next(engine) is not None:
         recomputed += 1
     assert recomputed == 40 and warm.progress()["stale"] == 0 and warm.progress()["stored"] == 40
+
+
+@pytest.mark.parametrize("depth,tail", [(DEPTH, 0), (4, 30)])
+def test_a_filtered_request_is_answered_from_the_stored_ranking_exactly_or_not_at_all(depth: int, tail: int) -> None:
+    # exhaustive ranking (no first-stage approximation), so that a filtered rank must equal the
+    # filtered stored one wherever the stored one answers; with a tail, the matches past the
+    # explained head are scored and explained on the spot
+    engine = _engine(10_000)
+    warm = WarmRankings(depth, tail=tail)
+    warm.reset(engine.ids_)
+    _fill(warm, engine)
+    answered = refused = 0
+    for pid in engine.ids_[:120]:
+        for kind in KINDS:
+            filters = {"kind": kind}
+            keep = lambda ids, f=filters: engine.passes_filters(ids, f)  # noqa: E731
+            for top in (3, depth):
+                served = warm.matches(pid, top, keep, engine.rank_candidates)
+                fresh = engine.rank(pid, k=top, filters=filters)
+                stored_ids = [m.id for m in engine.rank(pid, k=warm.total)]
+                if served is None:
+                    refused += 1
+                    # refused only when the stored ranking is cut and keeps fewer than `top`
+                    assert len(stored_ids) == warm.total and int(keep(stored_ids).sum()) < top
+                else:
+                    answered += 1
+                    assert _same(served, fresh), (pid, filters, top)
+                    assert all(m.explanation is not None for m in served)
+                    body = json.loads(warm.json(pid, top, keep, engine.rank_candidates) or b"{}")
+                    assert [m["id"] for m in body["matches"]] == [m.id for m in fresh]
+    assert answered > 100 and refused > 10  # both paths were exercised
+
+
+def test_a_request_deeper_than_the_explained_head_is_served_from_the_stored_tail() -> None:
+    # the learned re-ranking asks for the engine's best 30 (web.services.learning): the stored
+    # ranking's tail answers it, its matches past the head scored and explained on the spot
+    engine = _engine(10_000)
+    warm = WarmRankings(4, tail=30)
+    warm.reset(engine.ids_)
+    _fill(warm, engine)
+    assert warm.covers(12, None, None, None) and not warm.covers(31, None, None, None)
+    for pid in engine.ids_[:40]:
+        assert warm.matches(pid, 12) is None  # no way to explain the tail: not answered
+        served = warm.matches(pid, 12, None, engine.rank_candidates)
+        assert served is not None and _same(served, engine.rank(pid, k=12))
+        assert all(m.explanation is not None for m in served)

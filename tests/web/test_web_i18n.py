@@ -260,7 +260,9 @@ def test_every_page_in_vietnamese_shows_no_english_ui_text(db: Database, setting
     with db.connection() as conn:
         ids = {name: [str(r[0]) for r in conn.execute(sql)] for name, sql in {
             "intro_id": "SELECT id FROM introductions", "meeting_id": "SELECT id FROM meetings",
-            "list_id": "SELECT id FROM match_lists", "run_id": "SELECT id FROM assignment_runs"}.items()}
+            "list_id": "SELECT id FROM match_lists", "run_id": "SELECT id FROM assignment_runs",
+            "search_id": "SELECT id FROM saved_searches"}.items()}
+    ids["search_id"] = ids["search_id"] or ["1"]  # an unsubscribe link that names nothing: its error page
     ids |= {"profile_id": [a.profile_id for a in accounts if a.profile_id], "token": ["not-a-token"],
             "name": ["time", "type", "event", "sector", "country"]}
     people = [(None, "")] + [(a.email, a.password) for a in accounts]

@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from web.cli import accounts, assign, cache, db, jobs, match, profiles, schedule, serve, synth
+from web.cli import accounts, assign, cache, db, jobs, learn, match, profiles, schedule, serve, synth
 from web.cli.context import Context
 from web.settings import Settings
 
@@ -53,7 +53,7 @@ def main(click_ctx: click.Context, data_dir: Path | None, database_url: str | No
 
 
 def _register(group: click.Group) -> None:
-    for module in (profiles, db, serve, accounts, synth, jobs, match, cache, assign, schedule):
+    for module in (profiles, db, serve, accounts, synth, jobs, match, cache, assign, schedule, learn):
         for command in module.COMMANDS:
             group.add_command(command)
 

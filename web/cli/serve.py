@@ -66,8 +66,18 @@ def _seed_story(ctx: Context, accounts: list[DemoAccount]) -> None:
     from web.services.mail import Mailer
 
     mailer = Mailer(ctx.settings.model_copy(update={"smtp_host": None}), Renderer())
+    from web.services import learning
+    from web.services.alerts_demo import seed_saved_searches
+    from web.services.learning_demo import seed_demo_log
+
     with ctx.matching() as matching:
         click.echo(seed_story(ctx.db, mailer, accounts, matching).summary())
+        click.echo(seed_saved_searches(ctx.db, accounts, matching).summary())
+        if not learning.overview(ctx.db).demo:  # feedback for the learned ranking (issue 15), once
+            log = seed_demo_log(ctx.db, matching())
+            version = learning.fit(ctx.db)
+            click.echo(f"feedback log: {log.views} simulated views, {log.events} events; learned ranking "
+                       f"version {version.id}: {version.summary.status}")
 
 
 @click.command("demo")

@@ -13,6 +13,8 @@ import psycopg
 
 from web.jobs.worker import Handler, Worker
 from web.matching.embedding import embed_records, make_embedder
+from web.services.alerts_eval import queue_evaluation
+from web.services.alerts_mail import send_due_digests
 from web.services.introductions import expire_due
 from web.settings import Settings
 from web.store import profiles as store
@@ -34,10 +36,13 @@ def embed_profiles_handler(settings: Settings) -> Handler:
         n = embed_records(conn, embedder, records)
         log.info("embedded %d texts for %d profiles", n, len(records))
         notify_index(conn, [r["id"] for r in records])
+        queue_evaluation(conn, [r["id"] for r in records])  # saved-search alerts, once the index has them
 
     return handle
 
 
 def build_worker(settings: Settings, db: Any, batch_size: int = 16) -> Worker:
-    """The production worker: embedding jobs, plus expiring unanswered introductions every minute."""
-    return Worker(db, {EMBED_JOB: embed_profiles_handler(settings)}, batch_size=batch_size, periodic=[expire_due])
+    """The production worker: embedding jobs, plus expiring unanswered introductions and sending due
+    saved-search digests every minute."""
+    return Worker(db, {EMBED_JOB: embed_profiles_handler(settings)}, batch_size=batch_size,
+                  periodic=[expire_due, send_due_digests])

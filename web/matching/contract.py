@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Protocol
 
+from matcher.coach import Coaching
 from matcher.results import Match
 from web.matching.warm import WarmRankings
 
@@ -38,12 +39,16 @@ class MatchingContract(Protocol):
         embedded, ``Unavailable`` while the index loads; with ``blocking=False``, ``WouldBlock``
         rather than wait."""
 
-    def warm_json(self, profile_id: str, top: int) -> bytes | None:
-        """The API's ``{"id", "matches"}`` of a stored default ranking as JSON bytes, or None."""
+    def warm_json(self, profile_id: str, top: int, filters: dict[str, Any] | None = None) -> bytes | None:
+        """The API's ``{"id", "matches"}`` of a stored default ranking (filtered by ``filters``
+        when they keep enough of it) as JSON bytes, or None: rank it."""
 
     def rank_record(self, record: dict[str, Any], *, k: int = 10,
                     filters: dict[str, Any] | None = None) -> list[Match]:
         """Matches of an unsaved record (the editor's preview)."""
+
+    def coach(self, record: dict[str, Any]) -> Coaching:
+        """The profile coach's measured suggestions for a record (``matcher.coach``; the editor's)."""
 
     def search(self, text: str, *, k: int = 20, filters: dict[str, Any] | None = None) -> list[Match]:
         """Free-text search over what profiles offer."""

@@ -6,11 +6,13 @@ import gc
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import numpy as np
 import psycopg
 
+from matcher import coach as coaching
 from matcher.engine import Engine
 from matcher.render import render_explanation
 from matcher.results import Match
@@ -40,6 +42,8 @@ from web.store.vectors import PgVectorCache
 log = logging.getLogger(__name__)
 
 REFIT_MIN_CHANGES = 50
+# the coach re-scores a few edited copies of a profile, each like a preview (matcher.coach)
+COACH_SECONDS = 20.0
 REFIT_FRACTION = 0.2
 T = TypeVar("T")
 
@@ -66,7 +70,7 @@ class MatchingService:
         self.searches = RequestPool("embed-search", self.request_model, request_threads, request_queue)
         self.previews = RequestPool("embed-preview", self.request_model, request_threads, request_queue)
         # every profile's default ranking, precomputed and kept exact across changes (web.matching.warm)
-        self.warm = WarmRankings(settings.warm_rankings, settings.warm_shortlist)
+        self.warm = WarmRankings(settings.warm_rankings, settings.warm_shortlist, settings.warm_filter_depth)
         self.live = LiveIndex(self.warm)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -290,29 +294,46 @@ class MatchingService:
             raise WouldBlock
         engine = self._require(profile_id)
         assert engine is not None
-        if self.warm.covers(k, filters, exclude, diversity):
-            stored = self.warm.matches(profile_id, k)
+        if self.warm.covers(k, filters, exclude, diversity):  # past the explained head: explained on the spot
+            stored = self.warm.matches(profile_id, k, None, engine.rank_candidates)
             if stored is not None:
                 return stored
             full = _invalid_as_422(lambda: self.warm.compute(engine, profile_id))
             self.live.keep_default(engine, profile_id, full)
-            return full[:k]
+            if k <= self.warm.depth:
+                return full[:k]
+            stored = self.warm.matches(profile_id, k, None, engine.rank_candidates)
+            if stored is not None:
+                return stored
+        names = engine_filters(filters)
+        if names and self.warm.covers(k, None, exclude, diversity):  # filter the stored default ranking
+            stored = self.warm.matches(profile_id, k, self._keep(engine, names), engine.rank_candidates)
+            if stored is not None:
+                return stored
         key = (profile_id, k, repr(sorted((filters or {}).items())), tuple(sorted(exclude or ())), diversity)
         cached = self.live.cached(engine, key)
         if cached is not None:
             return cached
-        names = engine_filters(filters)
         result = _invalid_as_422(lambda: engine.rank(profile_id, k=k, filters=names, exclude=exclude,
                                                      diversity=diversity))
         self.live.remember(engine, key, result)
         return result
 
-    def warm_json(self, profile_id: str, top: int) -> bytes | None:
-        """The API's answer for a default request (no filters) as JSON bytes when the profile's
-        ranking is stored (``web.matching.warm``), else None (rank it: ``rank``). Takes no lock."""
-        if not self.live.loaded or top > self.warm.depth:
+    def warm_json(self, profile_id: str, top: int, filters: dict[str, Any] | None = None) -> bytes | None:
+        """The API's answer as JSON bytes when the profile's default ranking is stored
+        (``web.matching.warm``) and answers the request: no filters, or ``filters`` keep at least
+        ``top`` of it (or all of it is every eligible candidate); else None (rank it: ``rank``).
+        Takes no lock."""
+        engine = self.live.published
+        if not self.live.loaded or engine is None or top > self.warm.total:
             return None
-        return self.warm.json(profile_id, top)
+        names = engine_filters(filters)
+        return self.warm.json(profile_id, top, self._keep(engine, names) if names else None, engine.rank_candidates)
+
+    @staticmethod
+    def _keep(engine: Engine, names: dict[str, Any]) -> Callable[[Sequence[str]], np.ndarray]:
+        """Which ids of a stored ranking pass the (engine-named) filters; a bad value is a 422."""
+        return lambda ids: _invalid_as_422(lambda: engine.passes_filters(ids, names))
 
     def rank_record(self, record: dict[str, Any], k: int = 10, filters: dict[str, Any] | None = None) -> list[Match]:
         """Matches for an unsaved record (the editor's live preview): its texts cut to
@@ -330,6 +351,29 @@ class MatchingService:
             return with_encoder(engine, encoder).rank(probe, k=k, filters=names, exclude=exclude)
 
         return _invalid_as_422(lambda: self.previews.run(task, PREVIEW_SECONDS))
+
+    def coach(self, record: dict[str, Any]) -> coaching.Coaching:
+        """The profile coach for a record (``matcher.coach``; its id kept: a stored profile is
+        measured against the others, not itself): its texts cut like a preview's, the partners'
+        thresholds read from their stored rankings where there are some (the rest ranked in the
+        task), the changes embedded and re-scored on the preview pool within ``COACH_SECONDS``."""
+        engine = self._require()
+        if engine is None:
+            raise Unavailable("nothing is embedded yet: there is nobody to measure a profile against")
+        probe, _ = cut_record(record, PREVIEW_PASSAGES, engine.passage_words, engine.passage_chars)
+        own = str(probe.get("id") or "") or None
+        thresholds: dict[str, float] = {}
+        if self.warm.depth > coaching.TOP:
+            for pid in coaching.partner_ids(engine, probe):
+                stored = self.warm.matches(pid, coaching.TOP + 1)
+                if stored is not None:
+                    scores = [m.score for m in stored if m.id != own]
+                    thresholds[pid] = scores[coaching.TOP - 1] if len(scores) >= coaching.TOP else float("-inf")
+
+        def task(encoder: Any) -> coaching.Coaching:
+            return coaching.coach(with_encoder(engine, encoder), probe, thresholds)
+
+        return _invalid_as_422(lambda: self.previews.run(task, COACH_SECONDS))
 
     def search(self, text: str, k: int = 20, filters: dict[str, Any] | None = None) -> list[Match]:
         """Free-text search: the text cut to ``SEARCH_PASSAGES``, embedded and ranked on the request

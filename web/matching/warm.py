@@ -31,7 +31,7 @@ import math
 import threading
 import zlib
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -49,6 +49,10 @@ MARGIN = 0.05
 Towards = tuple[np.ndarray, np.ndarray]  # Engine.scores_towards: (ids, scores)
 # per changed profile: (id, in the index now, its scores_towards when it is)
 Reach = list[tuple[str, bool, Towards | None]]
+# which of a stored ranking's ids (best first) a filtered request keeps: (n,) bool
+Keep = Callable[[Sequence[str]], np.ndarray]
+# the matches of a profile with some candidates (ids, best first), scored and explained
+Explain = Callable[[str, list[str]], list[Match]]
 
 
 def encode_match(match: Match) -> bytes:
@@ -72,11 +76,15 @@ class Stored:
     threshold: float
     blob: bytes
     ends: tuple[int, ...]
+    order: tuple[str, ...] = ()  # the ids best first
 
     def pieces(self, top: int) -> list[bytes]:
+        return self.pieces_at(range(min(top, len(self.ends))))
+
+    def pieces_at(self, indices: Iterable[int]) -> list[bytes]:
         raw = zlib.decompress(self.blob)
         starts = (0, *self.ends)
-        return [raw[starts[i] : self.ends[i]] for i in range(min(top, len(self.ends)))]
+        return [raw[starts[i] : self.ends[i]] for i in indices]
 
 
 class WarmRankings:
@@ -87,8 +95,10 @@ class WarmRankings:
     ``Stored`` from a dict. ``reach`` and ``compute`` only read the engine they are given.
     """
 
-    def __init__(self, depth: int, shortlist: int | None = None) -> None:
+    def __init__(self, depth: int, shortlist: int | None = None, tail: int = 0) -> None:
         self.depth = depth
+        # how deep a stored ranking goes past its explained ``depth`` (ids only), for filtered requests
+        self.total = max(depth, tail) if depth > 0 else 0
         self.shortlist = shortlist  # the first stage's shortlist for stored rankings (None: the engine's)
         self._stored: dict[str, Stored] = {}
         # after a full refit: the previous engine's rankings, served until recomputed
@@ -106,7 +116,7 @@ class WarmRankings:
 
     def covers(self, k: int, filters: Any, exclude: Any, diversity: Any) -> bool:
         """Whether a request can be answered from a stored ranking (or should fill one)."""
-        return self.enabled and k <= self.depth and not filters and not exclude and diversity is None
+        return self.enabled and k <= self.total and not filters and not exclude and diversity is None
 
     def _get(self, profile_id: str) -> Stored | None:
         stored = self._stored.get(profile_id)
@@ -117,17 +127,44 @@ class WarmRankings:
                 return stale
         return stored
 
-    def matches(self, profile_id: str, top: int) -> list[Match] | None:
-        stored = self._get(profile_id)
-        return None if stored is None else [decode_match(p) for p in stored.pieces(top)]
-
-    def json(self, profile_id: str, top: int) -> bytes | None:
-        """``{"id": ..., "matches": [...]}`` of the best ``top`` as bytes, or None if not stored."""
+    def _pieces(self, profile_id: str, top: int, keep: Keep | None) -> tuple[list[bytes], list[str]] | None:
+        """(explained matches as JSON pieces, ids past the explained head, best first): the stored
+        best ``top`` of ``profile_id``, or with ``keep`` the best ``top`` of those it keeps. None
+        when not stored, or when the stored ranking is cut (at ``total``) and fewer than ``top`` of
+        it pass ``keep``: the rest may lie below the cut, rank on the spot."""
         stored = self._get(profile_id)
         if stored is None:
             return None
+        head = len(stored.ends)
+        if keep is None and top <= head:
+            return stored.pieces(top), []
+        passed = (list(range(min(top, len(stored.order)))) if keep is None
+                  else np.flatnonzero(keep(stored.order))[:top].tolist() if stored.order else [])
+        if len(passed) < top and stored.threshold > -math.inf:
+            return None
+        return stored.pieces_at(i for i in passed if i < head), [stored.order[i] for i in passed if i >= head]
+
+    def matches(self, profile_id: str, top: int, keep: Keep | None = None,
+                explain: Explain | None = None) -> list[Match] | None:
+        """The stored best ``top`` (with ``keep``: of those it keeps, see ``_pieces``; ``explain``
+        scores and explains those past the explained head), or None."""
+        found = self._pieces(profile_id, top, keep)
+        if found is None or (found[1] and explain is None):
+            return None
+        pieces, rest = found
+        return [decode_match(p) for p in pieces] + (explain(profile_id, rest) if rest and explain else [])
+
+    def json(self, profile_id: str, top: int, keep: Keep | None = None, explain: Explain | None = None) -> bytes | None:
+        """``{"id": ..., "matches": [...]}`` of the best ``top`` (with ``keep``: of those it keeps)
+        as bytes, or None (``matches``)."""
+        found = self._pieces(profile_id, top, keep)
+        if found is None or (found[1] and explain is None):
+            return None
+        pieces, rest = found
+        if rest and explain:
+            pieces = pieces + [encode_match(m) for m in explain(profile_id, rest)]
         head = b'{"id":' + json.dumps(profile_id, ensure_ascii=False).encode() + b',"matches":['
-        return head + b",".join(stored.pieces(top)) + b"]}"
+        return head + b",".join(pieces) + b"]}"
 
     def progress(self) -> dict[str, int]:
         """``{"stored": rankings ready, "profiles": rankings wanted, "queued": waiting, "stale":
@@ -137,13 +174,13 @@ class WarmRankings:
 
     # -------------------------------------------------------------- writing
     def put(self, profile_id: str, matches: list[Match]) -> None:
-        """Store a ranking computed with ``k = depth`` (best first)."""
-        pieces = [encode_match(m) for m in matches]
+        """Store a ranking computed with ``k = total`` (best first; the first ``depth`` explained)."""
+        pieces = [encode_match(m) for m in matches[: self.depth]]
         ends = tuple(int(e) for e in np.cumsum([len(p) for p in pieces]))
-        full = len(matches) >= self.depth
+        full = len(matches) >= self.total
         threshold = float(matches[-1].score) if full else -math.inf
-        ids = frozenset(m.id for m in matches)
-        self._stored[profile_id] = Stored(ids, threshold, zlib.compress(b"".join(pieces), 6), ends)
+        order = tuple(m.id for m in matches)
+        self._stored[profile_id] = Stored(frozenset(order), threshold, zlib.compress(b"".join(pieces), 6), ends, order)
         self._stale.pop(profile_id, None)
 
     def reset(self, profile_ids: Iterable[str], alive: Callable[[str], bool] | None = None) -> None:
@@ -218,8 +255,9 @@ class WarmRankings:
         return sum(self.invalidate(pid, present, towards, size) for pid, present, towards in reach)
 
     def compute(self, engine: Engine, profile_id: str) -> list[Match]:
-        """The default ranking of one profile, as stored (``depth`` matches, ``shortlist``)."""
-        return engine.rank(profile_id, k=self.depth, shortlist=self.shortlist)
+        """The default ranking of one profile, as stored (``total`` matches, ``shortlist``, the
+        first ``depth`` explained)."""
+        return engine.rank(profile_id, k=self.total, shortlist=self.shortlist, explain=self.depth)
 
     def compute_next(self, engine: Engine) -> str | None:
         """Compute and store the next queued ranking; returns its id, None when nothing is queued."""

@@ -96,8 +96,8 @@ def matches(db: Database, matching: MatchingContract, viewer: Viewer | None, pro
     """``{"id", "matches"}`` of a profile (``Match.to_dict()`` each), anonymous ones masked: the
     stored default ranking's JSON bytes as they are when it names no masked profile."""
     [real], hidden = _masks_for(db, viewer, [profile_id])
-    if not filters and real not in hidden:  # the stored default ranking (web.matching.warm), already JSON
-        body = matching.warm_json(real, top)
+    if real not in hidden:  # the stored default ranking (web.matching.warm), already JSON, filtered if asked
+        body = matching.warm_json(real, top, filters)
         if body is not None and not any(f'"{pid}"'.encode() in body for pid in hidden.records):
             return body
     ranked = matching.rank(real, k=top, filters=filters)

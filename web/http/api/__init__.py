@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 
-from web.http.api import health, matching, profiles
+from web.http.api import coach, health, matching, profiles, saved_searches
 from web.http.handlers import problem_responses
 
 API_PREFIX = "/api/v1"
@@ -25,6 +25,8 @@ def install_api(app: FastAPI) -> None:
     api = APIRouter(prefix=API_PREFIX, responses=_problem_responses())
     api.include_router(profiles.router)
     api.include_router(matching.router)
+    api.include_router(saved_searches.router)
+    api.include_router(coach.router)
     app.include_router(api)
     app.include_router(health.router)
     schema_cache: dict[str, Any] = {}

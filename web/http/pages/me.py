@@ -14,6 +14,7 @@ from web.http.deps import DB, FormItems, Matching, User
 from web.http.render import is_htmx, redirect, render
 from web.i18n import N_
 from web.matching.contract import MatchingContract
+from web.services import coach as coaching
 from web.services import editor, editor_fields, matches, suggestions
 from web.services.editor import SaveResult
 
@@ -36,12 +37,13 @@ def _context(request: Request, db: DB, record: dict[str, Any], profile_id: str |
 
 def _editor(request: Request, db: DB, record: dict[str, Any], profile_id: str | None, matching: MatchingContract,
             errors: dict[str, list[str]] | None = None, status_code: int = 200, extra_row: str | None = None,
-            revision: int | None = None) -> Response:
+            revision: int | None = None, coach: coaching.CoachView | None = None, applied: str | None = None) -> Response:
     """The editor page; ``extra_row``: the block (documents, ip_assets) given one more empty row,
-    which is all an htmx request gets back."""
+    which is all an htmx request gets back; ``coach``: the coach's panel computed now (else htmx
+    loads it), ``applied``: the suggestion just filled in."""
     context = _context(request, db, record, profile_id, matching) | {
         "errors": errors or {}, "extra_row": extra_row, "suggestions": suggestions.suggest(record),
-        "revision": revision}
+        "revision": revision, "coach": coach, "applied": applied}
     return render(request, "me/editor.html", context, status_code=status_code, block=extra_row)
 
 
@@ -66,9 +68,11 @@ def new_profile(request: Request, db: DB, user: User, matching: Matching, kind: 
 
 
 @router.get("/profiles/{profile_id}")
-def edit_profile(request: Request, db: DB, user: User, matching: Matching, profile_id: str) -> Response:
+def edit_profile(request: Request, db: DB, user: User, matching: Matching, profile_id: str,
+                 coach: bool = False) -> Response:
     row = editor.load_own(db, user, profile_id)
-    return _editor(request, db, row.record, profile_id, matching, revision=row.revision)
+    shown = coaching.for_record(matching, row.record, profile_id) if coach else None  # without JS: ?coach=1
+    return _editor(request, db, row.record, profile_id, matching, revision=row.revision, coach=shown)
 
 
 def _save(request: Request, db: DB, user: User, matching: MatchingContract, items: list[tuple[str, str]],
@@ -79,6 +83,12 @@ def _save(request: Request, db: DB, user: User, matching: MatchingContract, item
     if action in ADD_ROW or action == "edit":  # "edit": their version again, from the conflict page
         return _editor(request, db, record, profile_id, matching, extra_row=ADD_ROW.get(action or ""),
                        revision=revision)
+    if action and action.startswith(coaching.ACTION):  # a coach's suggestion filled in, not saved
+        if profile_id is not None:
+            editor.load_own(db, user, profile_id)
+        record, key = coaching.apply(record, action)
+        return _editor(request, db, record, profile_id, matching, revision=revision, applied=key,
+                       coach=coaching.for_record(matching, record, profile_id))
     result: SaveResult = editor.save(db, matching, user, record, profile_id, revision)
     if result.conflict is not None:
         return render(request, "me/conflict.html", {"conflict": result.conflict, "profile_id": profile_id,

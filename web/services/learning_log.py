@@ -1,0 +1,108 @@
+"""Logging what members are shown, off the request path.
+
+A page of matches or an API answer hands its results to ``record`` (a queue put: microseconds);
+one background thread per database turns them into rows and writes each page view with one
+INSERT (``web.store.impressions.insert_view``), the views queued meanwhile in one transaction. The API's stored default rankings are JSON bytes:
+they are parsed on that thread too, never in the request. ``flush`` waits until everything
+queued is written (tests, the demo seeder, shutdown).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from matcher.results import Match
+from web.db.pool import Database
+from web.store import impressions as store
+from web.store.impressions import ShownRow
+
+log = logging.getLogger(__name__)
+SOURCES = ("page", "api")
+MAX_QUEUED = 10_000  # beyond this, views are dropped (and counted) rather than slowing requests
+BATCH = 100  # views written per transaction at most
+
+# one writer per database: (user id, profile id, results, source)
+Item = tuple[int, str, Any, str]
+
+
+class _Writer:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.queue: queue.Queue[Item] = queue.Queue(MAX_QUEUED)
+        self.dropped = 0
+        self.thread = threading.Thread(target=self._run, name="impressions", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while True:
+            batch = [self.queue.get()]
+            while len(batch) < BATCH:
+                try:
+                    batch.append(self.queue.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                self._write(batch)
+            finally:
+                for _ in batch:
+                    self.queue.task_done()
+
+    def _write(self, batch: list[Item]) -> None:
+        """The views of ``batch`` in one transaction (one commit for many views under load); a
+        view that fails (its profile deleted meanwhile) is skipped, the others kept."""
+        try:
+            with self.db.connection() as conn, conn.transaction():
+                for user_id, profile_id, results, source in batch:
+                    try:
+                        with conn.transaction():
+                            store.insert_view(conn, user_id, profile_id, rows_of(results), source)
+                    except Exception:
+                        log.warning("an impression could not be logged", exc_info=True)
+        except Exception:  # a closed pool at shutdown: these views are lost
+            log.warning("%d impressions could not be logged", len(batch), exc_info=True)
+
+
+_writers: dict[int, _Writer] = {}
+_lock = threading.Lock()
+
+
+def _writer(db: Database) -> _Writer:
+    with _lock:
+        w = _writers.get(id(db))
+        if w is None or w.db is not db:
+            w = _writers[id(db)] = _Writer(db)
+        return w
+
+
+def record(db: Database, user_id: int, profile_id: str, results: Sequence[Match] | Mapping[str, Any] | bytes,
+           source: str) -> None:
+    """Queue one view of ``profile_id``'s matches by ``user_id``: ``Match`` objects best first, or
+    the API's ``{"id", "matches"}`` (a dict or its JSON bytes)."""
+    if source not in SOURCES:
+        raise ValueError(f"unknown impression source {source!r}; valid: {', '.join(SOURCES)}")
+    w = _writer(db)
+    try:
+        w.queue.put_nowait((user_id, profile_id, results, source))
+    except queue.Full:
+        w.dropped += 1
+
+
+def flush(db: Database) -> None:
+    """Wait until every queued view of ``db`` is written."""
+    w = _writers.get(id(db))
+    if w is not None and w.db is db:
+        w.queue.join()
+
+
+def rows_of(results: Sequence[Match] | Mapping[str, Any] | bytes) -> list[ShownRow]:
+    """The rows of one view: rank 1 for the first result."""
+    data = json.loads(results) if isinstance(results, bytes) else results
+    if isinstance(data, Mapping):
+        return [ShownRow(str(m["id"]), i, float(m["score"]), {k: float(v) for k, v in m["components"].items()})
+                for i, m in enumerate(data["matches"], start=1)]
+    return [ShownRow(m.id, i, float(m.score), dict(m.components)) for i, m in enumerate(data, start=1)]
