@@ -3,7 +3,8 @@
 Pure functions over ids and counts (no database): ``exposure_counts`` turns rankings into one
 count per profile, ``gini`` and ``lorenz`` measure their inequality, and ``group_shares`` compares a
 group's share of the exposure with its share of the profiles (the officers' exposure audit,
-``web.services.exposure``).
+``web.services.exposure``); ``exposure_rerank`` re-orders a shortlist against that exposure (the
+exposure-aware re-ranking of members' matches, ``web.services.exposure_rerank``).
 """
 
 from __future__ import annotations
@@ -113,3 +114,53 @@ def group_shares(groups: Sequence[Sequence[str]], counts: np.ndarray | Sequence[
     out = [GroupShare(key, members[key], int(exposure[key]), members[key] / n if n else 0.0,
                       exposure[key] / total if total else 0.0) for key in members]
     return sorted(out, key=lambda g: (-g.profiles, g.key))
+
+
+def exposure_rerank(scores: np.ndarray | Sequence[float], counts: np.ndarray | Sequence[float], mean: float,
+                    strength: float, top: int) -> np.ndarray:
+    """The order of a ranking after lowering over-exposed profiles and lifting under-exposed ones.
+
+    Within the first ``top`` (the shortlist), each score becomes
+
+        score - strength * spread * tanh(log((1 + count) / (1 + mean)))
+
+    where ``spread`` is the standard deviation of the shortlist's scores (1 when they are all equal),
+    so that the adjustment is in the ranking's own units whatever the engine's scale. The tanh keeps
+    it within ``strength * spread`` of the score: a profile shown as often as the mean keeps its
+    score, one shown far more loses at most ``strength * spread``, one never shown gains at most
+    about as much (tanh(log(1 / (1 + mean))) for a count of 0). Two profiles therefore swap only when
+    their scores differ by less than ``2 * strength * spread``: strong evidence always stays on top.
+    The shortlist is re-sorted by the adjusted scores (rounded to 6 decimals), ties keeping the
+    given order (the engine's, whose ties are broken by id); the rest is never moved. A strength of
+    0 gives the given order exactly.
+
+    Parameters
+    ----------
+    scores : array of shape (n,), the ranking's scores in its given order (best first)
+    counts : array of shape (n,), each profile's exposure (``exposure_counts``); NaN for a profile
+        the audit did not count (added since): it is neither lowered nor lifted
+    mean : the mean exposure over all the audited profiles (not only these ``n``)
+    strength : from 0 (no effect) to 1
+    top : the length of the shortlist that may be re-ordered
+
+    Returns
+    -------
+    order : ndarray of int, shape (n,), indices into ``scores``: the new ranking
+    """
+    values = np.asarray(scores, dtype=np.float64)
+    exposure = np.asarray(counts, dtype=np.float64)
+    if values.ndim != 1 or exposure.shape != values.shape:
+        raise ValueError(f"scores and counts must have the same shape (n,), got {values.shape} and {exposure.shape}")
+    if not 0.0 <= strength <= 1.0:
+        raise ValueError(f"strength must be between 0 and 1, got {strength}")
+    if mean < 0 or top < 0 or np.nanmin(exposure, initial=0.0) < 0:
+        raise ValueError(f"mean, top and counts must be non-negative, got mean={mean}, top={top}")
+    order = np.arange(values.size)
+    m = min(top, values.size)
+    if strength == 0.0 or m < 2:
+        return order
+    head = values[:m]
+    spread = float(head.std()) or 1.0
+    pressure = np.nan_to_num(np.tanh(np.log((1.0 + exposure[:m]) / (1.0 + mean))), nan=0.0)
+    adjusted = head - strength * spread * pressure
+    return np.concatenate([np.lexsort((order[:m], -np.round(adjusted, 6))), order[m:]])

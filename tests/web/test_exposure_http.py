@@ -74,6 +74,8 @@ def test_an_officer_computes_the_audit_and_sees_it_in_both_languages(db: Databas
         assert f"<b>{audit.gini:.2f}".replace(".", ",") in page  # Vietnamese decimal comma
         assert all(f'id="by-{g}"' in page for g in exposure.GROUPINGS)
         assert 'src="/officer/exposure/lorenz.svg?lang=vi&amp;at=' in page
+        polled = c.get("/officer/exposure", headers={"HX-Request": "true"})  # the page's htmx poll: its block only
+        assert polled.status_code == 200 and 'id="by-sector"' in polled.text and "<html" not in polled.text
         post(c, "/locale", {"lang": "en"})
         english = c.get("/officer/exposure").text
         assert "Exposure audit" in english and "A sector no other profile has" in english

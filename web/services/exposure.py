@@ -32,6 +32,7 @@ from web.db.pool import Database
 from web.errors import Conflict, NotFound, Pending, Unavailable
 from web.i18n import N_
 from web.matching.contract import MatchingContract
+from web.store import exposure as exposure_store
 from web.store import profiles as profile_store
 
 log = logging.getLogger(__name__)
@@ -144,8 +145,8 @@ def build(records: Sequence[dict[str, Any]], rankings: dict[str, list[str]], sec
 
 
 def compute(db: Database, matching: MatchingContract, top: int = TOP) -> Audit:
-    """Rank every published profile through the matching service and audit the result;
-    ``Unavailable`` while the index loads."""
+    """Rank every published profile through the matching service and audit the result, its
+    counts stored for the exposure-aware re-ranking; ``Unavailable`` while the index loads."""
     started = time.monotonic()
     with db.connection() as conn:
         records = profile_store.list_published_records(conn)
@@ -155,7 +156,10 @@ def compute(db: Database, matching: MatchingContract, top: int = TOP) -> Audit:
             rankings[record["id"]] = [m.id for m in matching.rank(record["id"], k=top)]
         except (Pending, NotFound):  # not embedded yet, or deleted since the list was read
             continue
-    return build(records, rankings, time.monotonic() - started)
+    audit = build(records, rankings, time.monotonic() - started)
+    with db.connection() as conn, conn.transaction():  # every host re-ranks from these (exposure_rerank)
+        exposure_store.replace_counts(conn, [(p.id, p.count) for p in audit.profiles], audit.computed_at)
+    return audit
 
 
 def csv_rows(audit: Audit) -> list[tuple[Any, ...]]:

@@ -17,7 +17,7 @@ from web.db.pool import Database
 from web.errors import Invalid, NotFound, Pending, Unavailable
 from web.i18n import N_
 from web.matching.contract import MatchingContract
-from web.services import learning, learning_log, masking
+from web.services import exposure_rerank, learning, learning_log, masking
 from web.store import directory as directory_store
 from web.store import feedback as feedback_store
 from web.store import introductions as intro_store
@@ -111,11 +111,14 @@ def for_profile(db: Database, matching: MatchingContract, user: UserRow, profile
         states = intro_store.list_introduction_states(conn, profile_id)
     hidden = {t for t, v in verdicts.items() if v == "hidden"}
     model = learning.active_model(db)  # the ranking learned from feedback, if one is active
+    exposure = exposure_rerank.active(db)  # the officers' exposure-aware re-ranking, if on
     try:
-        results = matching.rank(profile_id, k=learning.depth(model, k), exclude=hidden | {profile_id})
+        results = matching.rank(profile_id, k=exposure_rerank.depth(exposure, learning.depth(model, k)),
+                                exclude=hidden | {profile_id})
     except (Pending, Unavailable):  # the profile is still being embedded, or the index is loading
         return [], True
-    results = learning.apply(model, results, k)
+    results = learning.apply(model, results, exposure_rerank.depth(exposure, k))
+    results = exposure_rerank.apply(db, exposure, model, results, k)
     learning_log.record(db, user.id, profile_id, results, "page")
     views, real = _shown(db, results, user, locale)
     for view in views:
