@@ -179,3 +179,47 @@ def test_after_a_learned_ranking_it_re_orders_the_learned_scores_not_the_engines
     moved = [m.id for m in rerank.apply(db, rerank.Active(1.0, 5.0), model, learned, 3)]
     assert moved == ["fi-nordic-hub", "sg-lionfund", "kr-hanpack"]
     assert [m.id for m in rerank.apply(db, None, model, learned, 2)] == ["sg-lionfund", "fi-nordic-hub"]
+
+
+def test_the_api_orders_matches_as_the_members_page_does(db: Database, settings: Settings) -> None:
+    from web.services.accounts import create_token
+
+    load_small(db)
+    member(db, "o@x.example", role="officer")
+    member(db, "m@x.example", owns=("vn-chipviet",))
+    seed_counts(db)
+    headers = {"Authorization": f"Bearer {create_token(db, 'm@x.example')[1]}"}
+    with web_client(settings, db, _FixedMatching(db)) as c:
+        def api_order() -> list[str]:
+            r = c.get("/api/v1/profiles/vn-chipviet/matches?top=5", headers=headers)
+            assert r.status_code == 200, r.text
+            return [m["id"] for m in r.json()["matches"]]
+
+        assert api_order() == list(ENGINE)  # off: the engine's order
+        sign_in(c, "o@x.example")
+        assert post(c, "/officer/exposure/reranking", {"enabled": "on", "strength": "1"}).status_code == 303
+        assert api_order() == expected(1.0) != list(ENGINE)
+        post(c, "/officer/exposure/reranking", {"strength": "1"})  # off again
+        assert api_order() == list(ENGINE)
+
+
+def test_the_directory_search_follows_the_switch_too(db: Database, settings: Settings) -> None:
+    """The directory's search results (and so what saved-search alerts read) are re-ordered within
+    the best 30 like a match list; off, the search's own order."""
+    from web.services.directory import DirectoryQuery, search_hits
+
+    load_small(db)
+    member(db, "o@x.example", role="officer")
+    seed_counts(db)
+    matching = _FixedMatching(db)
+    hits = [Match(pid, s, 50.0, {}) for pid, s in ENGINE.items()]
+    matching.search = lambda text, k=20, filters=None: hits  # type: ignore[method-assign]
+    query = DirectoryQuery.parse({"q": ["packaging"]})
+    assert [h.id for h in search_hits(db, matching, query)] == list(ENGINE)
+    with web_client(settings, db, matching) as c:
+        sign_in(c, "o@x.example")
+        assert post(c, "/officer/exposure/reranking", {"enabled": "on", "strength": "1"}).status_code == 303
+        assert [h.id for h in search_hits(db, matching, query)] == expected(1.0) != list(ENGINE)
+        page = c.get("/directory?q=packaging").text
+        order = [pid for pid in re.findall(r'href="/profiles/([\w-]+)"', page) if pid in ENGINE]
+        assert list(dict.fromkeys(order)) == expected(1.0)

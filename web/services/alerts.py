@@ -18,7 +18,7 @@ from web.errors import Conflict, Invalid, NotFound, Unavailable
 from web.i18n import N_
 from web.matching.contract import MatchingContract
 from web.services import masking
-from web.services.directory import SEARCH_DEPTH, SEARCH_RELATIVE_FLOOR, DirectoryQuery
+from web.services.directory import SEARCH_RELATIVE_FLOOR, DirectoryQuery, search_hits
 from web.store import directory as directory_store
 from web.store import saved_searches as store
 from web.store import users as user_store
@@ -31,8 +31,6 @@ TOP_K = 10
 FREQUENCIES = ("immediate", "weekly", "off")
 MAX_SAVED = 50          # per account: each one is evaluated against every new profile
 NAME_MAX = 120
-# the facets the engine filters on itself (the directory's own list: web.services.directory)
-ENGINE_FILTERS = ("kind", "country", "sector", "mode", "stage")
 
 
 def parse_query(query: str) -> DirectoryQuery:
@@ -136,10 +134,7 @@ def top_results(db: Database, matching: MatchingContract, saved: SavedSearchRow,
         return [(m.id, float(m.score)) for m in matching.rank(saved.profile_id, k=TOP_K)]
     query = parse_query(saved.query)
     filters = query.filters
-    engine = {name: getattr(filters, name) for name in ENGINE_FILTERS if getattr(filters, name)}
-    hits = matching.search(query.q, k=SEARCH_DEPTH, filters=engine or None)
-    top = max((h.score for h in hits), default=0.0)
-    scores = {h.id: float(h.score) for h in hits if top > 0 and h.score >= SEARCH_RELATIVE_FLOOR * top}
+    scores = {h.id: float(h.score) for h in search_hits(db, matching, query)}  # in the directory's order
     with db.connection() as conn:
         hidden = masking.masks(conn, viewer, None, locale, masking.secret(db))
         filters.ids = [i for i in scores if not hidden.names(query.q, i)]

@@ -9,12 +9,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+from matcher.results import Match
 from web.db.pool import Database
 from web.errors import NotFound, Unavailable
 from web.i18n import N_
 from web.matching.contract import MatchingContract
 from web.params import first, page_number
-from web.services import anonymity, masking, visibility
+from web.services import anonymity, exposure_rerank, masking, visibility
 from web.store import directory as store
 from web.store import introductions as intro_store
 from web.store import profiles as profile_store
@@ -92,7 +93,7 @@ def browse(db: Database, matching: MatchingContract, query: DirectoryQuery, view
     ids: list[str] | None = None
     searching = False
     if query.q:
-        ids = _search(matching, query)
+        ids = _search(db, matching, query)
         searching = ids is not None
         # a search that names an anonymous profile must not find it
         ids = [i for i in ids or [] if not hidden.names(query.q, i)]
@@ -113,16 +114,25 @@ def browse(db: Database, matching: MatchingContract, query: DirectoryQuery, view
                          search_ready=searching or not query.q)
 
 
-def _search(matching: MatchingContract, query: DirectoryQuery) -> list[str] | None:
-    """Ids ranked by the matching service (None while its index is still loading)."""
+def search_hits(db: Database, matching: MatchingContract, query: DirectoryQuery) -> list[Match]:
+    """The search's hits in the directory's order: the matching service's search with the
+    engine's facets, those within ``SEARCH_RELATIVE_FLOOR`` of the best, re-ordered by exposure
+    when an officer switched that on (``exposure_rerank``). ``Unavailable`` while the index loads."""
     filters = query.filters
     engine = {name: getattr(filters, name) for name in _ENGINE_FILTERS if getattr(filters, name)}
+    hits = matching.search(query.q, k=SEARCH_DEPTH, filters=engine or None)
+    top = max((h.score for h in hits), default=0.0)
+    kept = [h for h in hits if top > 0 and h.score >= SEARCH_RELATIVE_FLOOR * top]
+    setting = exposure_rerank.active(db)
+    return exposure_rerank.apply(db, setting, None, kept, len(kept)) if setting is not None else kept
+
+
+def _search(db: Database, matching: MatchingContract, query: DirectoryQuery) -> list[str] | None:
+    """Ids ranked by the matching service (None while its index is still loading)."""
     try:
-        hits = matching.search(query.q, k=SEARCH_DEPTH, filters=engine or None)
+        return [h.id for h in search_hits(db, matching, query)]
     except Unavailable:  # the index is still loading
         return None
-    top = max((h.score for h in hits), default=0.0)
-    return [h.id for h in hits if top > 0 and h.score >= SEARCH_RELATIVE_FLOOR * top]
 
 
 def home_counts(db: Database) -> dict[str, int]:

@@ -6,7 +6,8 @@ the engine's shortlist (``learning.SHORTLIST``, after the learned ranking if one
 profiles' top 10 go down a little, those rarely or never shown come up a little. The counts are
 the ones the last completed audit wrote to the database (``web.store.exposure``), not one web
 process's memory, so that every host re-ranks the same way; before any audit it has no effect.
-The open directory is not re-ranked.
+The same re-ordering applies to the API's matches (``api_ranking``) and to the directory's search
+results (``directory.search_hits``, which saved-search alerts also read).
 """
 
 from __future__ import annotations

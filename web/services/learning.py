@@ -11,20 +11,14 @@ usable version active again; both are written to the audit log.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import numpy as np
 
 from matcher.learning import Feedback, Impression, LearnedModel, LearnedSummary, Reranker
 from matcher.results import Match
 from web.db.pool import Database
 from web.errors import Invalid, NotFound
 from web.i18n import N_
-from web.matching.contract import MatchingContract
-from web.services import api_views, learning_log
 from web.settings import Settings
 from web.store import audit as audit_store
 from web.store import impressions as log_store
@@ -122,22 +116,6 @@ def depth(model: LearnedModel | None, k: int) -> int:
 def apply(model: LearnedModel | None, matches: Sequence[Match], k: int) -> list[Match]:
     """The ``k`` best of the engine's ``matches`` after the model's re-ordering (as given without one)."""
     return (model.rerank(matches) if model is not None else list(matches))[:k]
-
-
-def api_matches(db: Database, matching: MatchingContract, user: UserRow, profile_id: str, top: int,
-                filters: dict[str, str] | None) -> bytes | dict[str, Any]:
-    """``api_views.matches`` with the active version's re-ordering of the engine's shortlist, the
-    view logged (queued: the stored rankings' JSON bytes go out untouched without a model)."""
-    model = active_model(db)
-    result = api_views.matches(db, matching, user, profile_id, depth(model, top), filters)
-    if model is not None:
-        data = json.loads(result) if isinstance(result, bytes) else result
-        shown = data["matches"]
-        delta = model.deltas([m["components"] for m in shown])
-        order = np.lexsort((np.arange(len(shown)), -np.round(np.array([m["score"] for m in shown]) + delta, 6)))
-        result = {"id": data["id"], "matches": [shown[i] for i in order[:top]]}
-    learning_log.record(db, user.id, profile_id, result, "api")
-    return result
 
 
 # ----------------------------------------------------------------------------- admin

@@ -11,7 +11,7 @@ from web.http.api.auth import OptionalUser, RequiredUser, SearchAllowance
 from web.http.api.models import MatchesOut, ScoreIn, ScoreOut, SearchOut
 from web.http.api.profiles import IdPath
 from web.http.deps import get_matching
-from web.services import api_views, learning
+from web.services import api_ranking, api_views
 
 router = APIRouter(tags=["matching"])
 
@@ -36,7 +36,7 @@ async def get_matches(
     # in the thread pool: who is masked is read from the database (web.services.masking), and a
     # ranking may wait for the index to load
     filters = _filters(kind=kind, country=country.upper() if country else None, sector=sector, mode=mode, stage=stage)
-    result = await run_in_threadpool(learning.api_matches, request.app.state.db, get_matching(request), user,
+    result = await run_in_threadpool(api_ranking.api_matches, request.app.state.db, get_matching(request), user,
                                      profile_id, top, filters or None)
     return Response(result, media_type="application/json") if isinstance(result, bytes) else result
 
