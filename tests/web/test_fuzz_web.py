@@ -54,12 +54,15 @@ DIRECTORY_FIELDS = ("q", "page", *FACETS)
 READ_BY_HAND = {
     "/directory": DIRECTORY_FIELDS,
     "/me/profiles/new": EDITOR_FIELDS, "/me/profiles/{profile_id}": EDITOR_FIELDS,
-    "/me/profiles/preview": EDITOR_FIELDS, "/me/profiles/suggestions": EDITOR_FIELDS,
+    "/me/profiles/preview": EDITOR_FIELDS, "/me/profiles/suggestions": EDITOR_FIELDS, "/me/coach": EDITOR_FIELDS,
     "/officer/lists": LIST_FIELDS, "/officer/lists/{list_id}/edit": LIST_FIELDS,
     "/officer/lists/{list_id}/participants": DIRECTORY_FIELDS,
     "/officer/lists/{list_id}/participants/filter": DIRECTORY_FIELDS,
     "/officer/dashboard": ("since", "until", "list"), "/officer/dashboard.csv": ("since", "until", "list"),
     "/officer/dashboard/charts/{name}.svg": ("since", "until", "list"),
+    "/me/alerts": ("name", "query", "frequency", "programme"), "/me/alerts/profile": ("profile_id", "frequency"),
+    "/me/alerts/{search_id}/frequency": ("frequency",), "/notifications/read": ("id",),
+    "/officer/exposure/reranking": ("enabled", "strength"),
 }
 
 

@@ -98,7 +98,7 @@ def notification_badge(request: Request, db: DB, user: User) -> Response:
 def read_notifications(request: Request, db: DB, user: User, items: FormItems) -> Response:
     """Mark one notification read (form field ``id``), or all of them."""
     raw = dict(items).get("id", "").strip()
-    if raw and not (raw.isdigit() and 0 < int(raw) < 2**63):
+    if raw and not (len(raw) <= 19 and raw.isascii() and raw.isdigit() and 0 < int(raw) < 2**63):
         raise Invalid(N_("This notification does not exist."), field="id")
     notifications.mark_read(db, user, int(raw) if raw else None)
     return redirect(request, "/notifications")
