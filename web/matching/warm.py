@@ -69,14 +69,15 @@ def decode_match(piece: bytes) -> Match:
 @dataclass(frozen=True)
 class Stored:
     """One profile's stored ranking: the ids in it, the score a newcomer must reach to enter it
-    (``-inf`` while it holds fewer than ``depth`` matches), and the matches as compressed JSON
-    pieces (``ends[i]`` is where piece ``i`` ends in the decompressed bytes)."""
+    (``-inf`` while it holds fewer than ``total`` matches), and the explained head (the first
+    ``depth``) as compressed JSON pieces (``ends[i]`` is where piece ``i`` ends in the
+    decompressed bytes)."""
 
     ids: frozenset[str]
     threshold: float
     blob: bytes
     ends: tuple[int, ...]
-    order: tuple[str, ...] = ()  # the ids best first
+    order: tuple[str, ...]  # the ids best first (``ids`` is their set, for the membership tests of ``invalidate``)
 
     def pieces(self, top: int) -> list[bytes]:
         return self.pieces_at(range(min(top, len(self.ends))))
