@@ -17,6 +17,7 @@ from tests.web.demo_support import load_sample
 from tests.web.webkit import csrf, member, post, scalar, sign_in, web_client
 from web.cli.cache import seed_cache
 from web.db.pool import Database
+from web.errors import Unavailable
 from web.i18n import Renderer
 from web.interchange.samples import REPO_PROFILES
 from web.jobs.embed import embed_profiles_handler
@@ -188,6 +189,33 @@ def test_facets_own_profiles_and_anonymity(
         sign_in(c, watcher.email)
         page = c.get("/me/alerts").text
         assert "Newcomer" not in page and "/profiles/anon-" in page
+
+
+@pytest.mark.slow
+def test_a_busy_host_keeps_the_profile_queued_and_alerts_it_later(
+        db: Database, settings: Settings, indexed: tuple[MatchingService, AlertEvaluator],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the real search that confirms a candidate is refused (request pool busy or too slow),
+    the profile stays queued with nothing written, and the next pass alerts it once."""
+    matching, evaluator = indexed
+    member(db, "busy@x.example")
+    with web_client(settings, db, matching) as c:
+        sign_in(c, "busy@x.example")
+        assert _save(c).status_code == 303
+    _arrive(settings, db, matching, ENTERS)
+    real = alerts.top_results
+
+    def busy(*args: Any, **kwargs: Any) -> Any:
+        raise Unavailable("busy")
+
+    monkeypatch.setattr(alerts, "top_results", busy)
+    assert evaluator.run_pending() == []
+    assert scalar(db, "SELECT count(*) FROM alert_queue") == 1
+    assert scalar(db, "SELECT count(*) FROM notifications") == 0
+    monkeypatch.setattr(alerts, "top_results", real)
+    assert [a.profile_id for a in evaluator.run_pending()] == [ENTERS["id"]]
+    assert scalar(db, "SELECT count(*) FROM alert_queue") == 0
+    assert evaluator.run_pending() == []
 
 
 @pytest.mark.slow

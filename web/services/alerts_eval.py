@@ -25,7 +25,7 @@ import numpy as np
 import psycopg
 
 from web.db.pool import Database
-from web.errors import DomainError
+from web.errors import DomainError, Unavailable
 from web.matching.budget import SEARCH_PASSAGES, cut_text
 from web.matching.snapshot import with_encoder
 from web.services import alerts, anonymity
@@ -58,6 +58,11 @@ def queue_evaluation(conn: psycopg.Connection, profile_ids: Sequence[str]) -> No
     saved searches once an index has them (written in the job's transaction)."""
     if profile_ids:
         store.insert_queue(conn, sorted(set(profile_ids)))
+
+
+class Later(Exception):
+    """A saved search could not be confirmed now (the request pool is busy or the search was too
+    slow): the profile stays queued and is evaluated again, so a loaded host loses no alert."""
 
 
 @dataclass
@@ -155,7 +160,9 @@ class AlertEvaluator:
     def evaluate(self, conn: psycopg.Connection, engine: Engine, profile_id: str,
                  every: list[SavedSearchRow] | None = None) -> tuple[list[NewAlert], list[int]]:
         """``profile_id`` against every saved search (``every``: read now when None): the alerts
-        written and the mails queued."""
+        written and the mails queued. Raises ``Later`` when a search could not be confirmed now
+        (the caller rolls back to a savepoint and keeps the profile queued: the alerts already
+        written are found by ``list_alerted`` on the next try, so none is written twice)."""
         facts = store.get_facet_values(conn, profile_id)
         if facts is None or not facts[0] or profile_id not in engine.index_.row_of:
             return [], []
@@ -197,8 +204,11 @@ class AlertEvaluator:
             return None
         try:
             results = alerts.top_results(self.db, self.matching, saved, viewer, viewer.locale or "vi")
-        except DomainError as exc:  # the index is loading, the subscribed profile is being re-embedded
-            log.info("alerts: saved search %d not confirmed now: %s", saved.id, exc.message)
+        except Unavailable as exc:  # busy or slow: try again on a later pass
+            log.info("alerts: saved search %d not confirmed now, retrying: %s", saved.id, exc.message)
+            raise Later(saved.id) from None
+        except DomainError as exc:  # the subscribed profile is being re-embedded or is gone
+            log.info("alerts: saved search %d not confirmed: %s", saved.id, exc.message)
             return None
         floor = alerts.search_floor(results) if saved.kind == "search" else None
         store.update_threshold(conn, saved.id, alerts.threshold_of(results, floor), [pid for pid, _ in results])
@@ -218,7 +228,14 @@ class AlertEvaluator:
             saved = store.list_saved_searches(conn) if claimed else []
             for profile_id, waited in claimed:
                 if profile_id in engine.index_.row_of:
-                    found, queued = self.evaluate(conn, engine, profile_id, saved)
+                    try:
+                        with conn.transaction():  # a savepoint: a retried profile leaves nothing behind
+                            found, queued = self.evaluate(conn, engine, profile_id, saved)
+                    except Later:
+                        if waited < GIVE_UP_SECONDS:
+                            continue
+                        log.warning("alerts: %s could not be confirmed within %.0f s; dropped", profile_id, waited)
+                        found, queued = [], []
                     new.extend(found)
                     mails.extend(queued)
                 elif waited < GIVE_UP_SECONDS and _exists(conn, profile_id):
