@@ -17,8 +17,9 @@ from web.store.users import UserRow
 
 def api_matches(db: Database, matching: MatchingContract, user: UserRow, profile_id: str, top: int,
                 filters: dict[str, str] | None) -> bytes | dict[str, Any]:
-    model = learning.active_model(db)
-    setting = exposure_rerank.active(db)
+    with db.connection() as conn:  # both switches on one connection: one pool checkout per request
+        model = learning.active_model(db, conn)
+        setting = exposure_rerank.active(db, conn)
     want = exposure_rerank.depth(setting, learning.depth(model, top))
     result = api_views.matches(db, matching, user, profile_id, want, filters)
     if model is not None or setting is not None:

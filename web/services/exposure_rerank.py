@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
+import psycopg
 
 from matcher.exposure import exposure_rerank
 from matcher.learning import LearnedModel
@@ -55,10 +56,13 @@ class Overview:
     profiles: int
 
 
-def active(db: Database) -> Active | None:
-    """The re-ranking to apply to a match list; None when it is off or no audit is stored (one query)."""
-    with db.connection() as conn:
-        found = store.get_active_reranking(conn)
+def active(db: Database, conn: psycopg.Connection | None = None) -> Active | None:
+    """The re-ranking to apply to a match list; None when it is off or no audit is stored (one
+    query, on ``conn`` when given)."""
+    if conn is None:
+        with db.connection() as own:
+            return active(db, own)
+    found = store.get_active_reranking(conn)
     return Active(*found) if found is not None else None
 
 

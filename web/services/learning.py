@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import psycopg
+
 from matcher.learning import Feedback, Impression, LearnedModel, LearnedSummary, Reranker
 from matcher.results import Match
 from web.db.pool import Database
@@ -98,14 +100,27 @@ def fit(db: Database, created_by: UserRow | None = None, min_events: int | None 
 
 
 # ----------------------------------------------------------------------------- serving
-def active_model(db: Database) -> LearnedModel | None:
+_PARSED: dict[int, LearnedModel] = {}  # version -> its model, parsed once per process (versions never change)
+
+
+def active_model(db: Database, conn: psycopg.Connection | None = None) -> LearnedModel | None:
     """The active version's model, or None (learning off, nothing learned, or switched off): one
-    indexed look-up of a few hundred bytes per request, so that a switch in any process counts at once."""
+    indexed look-up of a few hundred bytes per request (on ``conn`` when given), so that a switch in
+    any process counts at once; each version is parsed once."""
     if not db.settings.learning_enabled:
         return None
-    with db.connection() as conn:
-        active = store.get_active(conn)
-    return LearnedModel.from_dict(active[1]) if active is not None else None
+    if conn is None:
+        with db.connection() as own:
+            return active_model(db, own)
+    active = store.get_active(conn)
+    if active is None:
+        return None
+    version, data = active
+    if version not in _PARSED:
+        if len(_PARSED) > 16:
+            _PARSED.clear()
+        _PARSED[version] = LearnedModel.from_dict(data)
+    return _PARSED[version]
 
 
 def depth(model: LearnedModel | None, k: int) -> int:

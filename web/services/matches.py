@@ -109,9 +109,9 @@ def for_profile(db: Database, matching: MatchingContract, user: UserRow, profile
             raise NotFound(N_("This profile does not exist or is not yours."))
         verdicts = feedback_store.list_feedback(conn, user.id, profile_id)
         states = intro_store.list_introduction_states(conn, profile_id)
+        model = learning.active_model(db, conn)  # the ranking learned from feedback, if one is active
+        exposure = exposure_rerank.active(db, conn)  # the officers' exposure-aware re-ranking, if on
     hidden = {t for t, v in verdicts.items() if v == "hidden"}
-    model = learning.active_model(db)  # the ranking learned from feedback, if one is active
-    exposure = exposure_rerank.active(db)  # the officers' exposure-aware re-ranking, if on
     try:
         results = matching.rank(profile_id, k=exposure_rerank.depth(exposure, learning.depth(model, k)),
                                 exclude=hidden | {profile_id})
