@@ -29,9 +29,10 @@ from web.services.alerts_demo import seed_saved_searches
 from web.services.alerts_eval import AlertEvaluator
 from web.services.curation.demo import MARK
 from web.services.demo import ensure_demo_accounts
-from web.services.mail import Mailer
+from web.services.mail import Mailer, message
 from web.services.profiles import import_records
 from web.settings import Settings
+from web.store import outbox as outbox_store
 from web.store import saved_searches as store
 from web.store import users as user_store
 from web.store.jobs import EMBED_JOB
@@ -247,6 +248,51 @@ def test_weekly_digest_and_unsubscribe(db: Database, settings: Settings,
         r = anonymous.post(link.group(0), data={"csrf_token": csrf(anonymous, link.group(0))})
         assert r.status_code == 200
     assert scalar(db, "SELECT frequency FROM saved_searches") == "off"
+
+
+@pytest.mark.slow
+def test_mail_clients_unsubscribe_in_one_click(db: Database, settings: Settings,
+                                              indexed: tuple[MatchingService, AlertEvaluator]) -> None:
+    """Alert mails carry List-Unsubscribe and List-Unsubscribe-Post (RFC 2369, RFC 8058): the
+    immediate alert's names its saved search, the digest's stops every alert e-mail of the
+    subscriber; a mail client's one-click POST works without a session, anything else still needs
+    the CSRF token, and a tampered link is refused."""
+    matching, evaluator = indexed
+    user = member(db, "oneclick@x.example")
+    with web_client(settings, db, matching) as c:
+        sign_in(c, user.email)
+        assert _save(c).status_code == 303
+        assert _save(c, urlencode({"q": "edge AI chips"}), name="Weekly chips", frequency="weekly").status_code == 303
+    _arrive(settings, db, matching, ENTERS)
+    assert len(evaluator.run_pending()) == 2
+    with db.connection() as conn:
+        conn.execute("UPDATE saved_searches SET created_at = now() - interval '8 days'")
+    assert len(alerts_mail.send_due_digests(db)) == 1
+    with db.connection() as conn:
+        rows = {r.kind: r for r in outbox_store.list_outbox(conn)}
+    immediate, digest = rows["saved_search_alert"], rows["saved_search_digest"]
+    base = settings.base_url.rstrip("/")
+    one = re.fullmatch(rf"<{re.escape(base)}(/alerts/unsubscribe/\d+/[0-9a-f]+)>", immediate.headers["List-Unsubscribe"])
+    every = re.fullmatch(rf"<{re.escape(base)}(/alerts/unsubscribe/all/{user.id}/[0-9a-f]+)>",
+                         digest.headers["List-Unsubscribe"])
+    assert one and every and one.group(1) in immediate.body
+    assert immediate.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    sent = message("from@x.example", immediate.recipient, immediate.subject, immediate.body, immediate.headers)
+    assert sent["List-Unsubscribe"] == immediate.headers["List-Unsubscribe"]
+    assert sent["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+    click = {"List-Unsubscribe": "One-Click"}
+    with web_client(settings, db, matching) as client:  # a mail client: no session, no CSRF token
+        assert client.post(one.group(1)[:-1] + "x", data=click).status_code == 404
+        assert client.post(one.group(1), data={"List-Unsubscribe": "One-Click", "x": "1"}).status_code == 403
+        assert client.post(one.group(1), data=click).status_code == 200
+        assert scalar(db, "SELECT frequency FROM saved_searches WHERE name = 'Edge AI chips'") == "off"
+        assert scalar(db, "SELECT frequency FROM saved_searches WHERE name = 'Weekly chips'") == "weekly"
+        assert "Weekly chips" not in client.get(every.group(1)).text  # the page asks about every e-mail
+        assert client.post(every.group(1).replace(f"/{user.id}/", f"/{user.id + 1}/"), data=click).status_code == 404
+        assert client.post(every.group(1), data=click).status_code == 200
+    assert scalar(db, "SELECT count(*) FROM saved_searches WHERE frequency <> 'off'") == 0
+    assert scalar(db, "SELECT count(*) FROM saved_searches") == 2  # the searches stay
 
 
 @pytest.mark.slow

@@ -37,10 +37,24 @@ async def refuse_unstorable(request: Request) -> None:
                                "Remove it and try again."), field=name.replace("\x00", "\\x00"))
 
 
+async def _one_click_unsubscribe(request: Request) -> bool:
+    """A mail client's RFC 8058 one-click unsubscribe: a POST of exactly
+    ``List-Unsubscribe=One-Click`` to a signed unsubscribe link. It carries no session and needs
+    none (the link's HMAC is the authority, and the route reads nothing of the session), so it
+    cannot be a forged request riding on someone's cookies."""
+    if not request.url.path.startswith("/alerts/unsubscribe/"):
+        return False
+    if not request.headers.get("content-type", "").startswith(_FORM_TYPES):
+        return False
+    form = await request.form()
+    return list(form.multi_items()) == [("List-Unsubscribe", "One-Click")]
+
+
 async def verify_csrf(request: Request) -> None:
     """Every unsafe request of the web app carries the session's token (form field ``csrf_token``
-    or header ``X-CSRF-Token``). ``/api/`` routes authenticate with bearer tokens and are exempt."""
-    if request.method in SAFE_METHODS or is_api(request):
+    or header ``X-CSRF-Token``). ``/api/`` routes authenticate with bearer tokens and are exempt,
+    as is a mail client's one-click unsubscribe (``_one_click_unsubscribe``)."""
+    if request.method in SAFE_METHODS or is_api(request) or await _one_click_unsubscribe(request):
         return
     sent = request.headers.get("X-CSRF-Token")
     if not sent and request.headers.get("content-type", "").startswith(_FORM_TYPES):

@@ -24,6 +24,7 @@ from web.store import profiles as profile_store
 from web.store import saved_searches as store
 from web.store import users as user_store
 from web.store.saved_searches import AlertRow, SavedSearchRow
+from web.store.users import UserRow
 
 DIGEST_DAYS = 7
 _PURPOSE = "saved-search-unsubscribe"
@@ -37,6 +38,40 @@ def unsubscribe_token(saved: SavedSearchRow, key: str) -> str:
 
 def unsubscribe_path(saved: SavedSearchRow, key: str) -> str:
     return f"/alerts/unsubscribe/{saved.id}/{unsubscribe_token(saved, key)}"
+
+
+def unsubscribe_all_token(user_id: int, key: str) -> str:
+    """The token of a subscriber's link that stops every alert e-mail (the digests' header)."""
+    return hmac.new(key.encode(), f"{_PURPOSE}:all:{user_id}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def unsubscribe_all_path(user_id: int, key: str) -> str:
+    return f"/alerts/unsubscribe/all/{user_id}/{unsubscribe_all_token(user_id, key)}"
+
+
+def list_headers(base_url: str, path: str) -> dict[str, str]:
+    """RFC 2369 / RFC 8058 headers: mail clients show an "Unsubscribe" button that POSTs
+    ``List-Unsubscribe=One-Click`` to the link (accepted without a session: the link is signed)."""
+    return {"List-Unsubscribe": f"<{base_url.rstrip('/')}{path}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+
+
+def check_unsubscribe_all(db: Database, user_id: int, token: str) -> UserRow:
+    """The subscriber a stop-everything link names, if its token is right (else ``NotFound``)."""
+    with db.connection() as conn:
+        user = user_store.get_user(conn, user_id)
+    key = db.settings.resolved_secret_key()
+    if user is None or not token.isascii() or not hmac.compare_digest(unsubscribe_all_token(user_id, key), token):
+        raise NotFound(N_("This unsubscribe link is not valid, or its saved search was deleted."))
+    return user
+
+
+def unsubscribe_all(db: Database, user_id: int, token: str) -> int:
+    """Stop every alert e-mail of the subscriber (their saved searches and alerts stay on the
+    site); returns how many saved searches were mailing."""
+    user = check_unsubscribe_all(db, user_id, token)
+    with db.connection() as conn:
+        return store.update_all_frequencies_off(conn, user.id)
 
 
 def check_unsubscribe(db: Database, search_id: int, token: str) -> SavedSearchRow:
@@ -97,7 +132,8 @@ def queue_immediate(conn: psycopg.Connection, mailer: Mailer, saved: SavedSearch
     if not entry["profiles"]:
         return None
     store.update_alerts_mailed(conn, [alert.id])
-    return mailer.queue(conn, user.email, "saved_search_alert", user.locale, {"s": entry, "p": entry["profiles"][0]})
+    return mailer.queue(conn, user.email, "saved_search_alert", user.locale, {"s": entry, "p": entry["profiles"][0]},
+                        list_headers(mailer.settings.base_url, entry["unsubscribe"]))
 
 
 def send_due_digests(db: Database, mailer: Mailer | None = None) -> list[int]:
@@ -122,8 +158,10 @@ def send_due_digests(db: Database, mailer: Mailer | None = None) -> list[int]:
                 locale = user.locale or mailer.settings.default_locale
                 entries = [e for s in searches if (e := _entries(conn, s, by_search[s.id], locale, key))["profiles"]]
                 if entries:
-                    queued.append(mailer.queue(conn, user.email, "saved_search_digest", user.locale,
-                                               {"searches": entries, "count": sum(len(e["profiles"]) for e in entries)}))
+                    queued.append(mailer.queue(
+                        conn, user.email, "saved_search_digest", user.locale,
+                        {"searches": entries, "count": sum(len(e["profiles"]) for e in entries)},
+                        list_headers(mailer.settings.base_url, unsubscribe_all_path(user.id, key))))
             store.update_alerts_mailed(conn, [a.id for s in searches for a in by_search[s.id]])
             store.update_digest_sent(conn, [s.id for s in searches])
     mailer.deliver(db, queued)

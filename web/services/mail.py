@@ -29,13 +29,14 @@ class Mailer:
         self.renderer = renderer
 
     def queue(self, conn: psycopg.Connection, recipient: str, template: str, locale: str | None,
-              context: dict[str, Any]) -> int:
-        """Render ``mail/<template>.txt`` (first line: the subject) and add it to the outbox."""
+              context: dict[str, Any], headers: dict[str, str] | None = None) -> int:
+        """Render ``mail/<template>.txt`` (first line: the subject) and add it to the outbox, with
+        extra ``headers`` for the message (e.g. ``List-Unsubscribe``)."""
         lang = check_locale(locale, self.settings.default_locale)
         text = self.renderer.render_text(lang, f"mail/{template}.txt",
                                          {"base_url": self.settings.base_url.rstrip("/"), **context})
         subject, _, body = text.strip().partition("\n")
-        outbox_id = store.insert_outbox(conn, recipient, subject.strip(), body.strip() + "\n", template)
+        outbox_id = store.insert_outbox(conn, recipient, subject.strip(), body.strip() + "\n", template, headers)
         log.info("mail queued #%d to %s: %s", outbox_id, recipient, subject.strip())
         return outbox_id
 
@@ -47,19 +48,14 @@ class Mailer:
             for row in store.list_outbox_by_ids(conn, outbox_ids):
                 error = None
                 try:
-                    self._send(row.recipient, row.subject, row.body)
+                    self._send(message(self.settings.smtp_from, row.recipient, row.subject, row.body, row.headers))
                 except (OSError, smtplib.SMTPException) as exc:
                     error = str(exc)[:500]
                     log.warning("mail #%d to %s failed: %s", row.id, row.recipient, error)
                 store.update_outbox_sent(conn, row.id, error)
 
-    def _send(self, recipient: str, subject: str, body: str) -> None:
+    def _send(self, msg: EmailMessage) -> None:
         s = self.settings
-        msg = EmailMessage()
-        msg["From"] = s.smtp_from
-        msg["To"] = recipient
-        msg["Subject"] = subject
-        msg.set_content(body)
         assert s.smtp_host is not None
         with smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=10) as smtp:
             if s.smtp_port != 25:
@@ -67,3 +63,15 @@ class Mailer:
             if s.smtp_user:
                 smtp.login(s.smtp_user, s.smtp_password or "")
             smtp.send_message(msg)
+
+
+def message(sender: str, recipient: str, subject: str, body: str, headers: dict[str, str]) -> EmailMessage:
+    """The message sent for an outbox row: plain text, with the row's extra headers."""
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = recipient
+    msg["Subject"] = subject
+    for name, value in headers.items():
+        msg[name] = value
+    msg.set_content(body)
+    return msg

@@ -7,6 +7,7 @@ from datetime import datetime
 
 import psycopg
 from psycopg.rows import class_row
+from psycopg.types.json import Jsonb
 
 
 @dataclass
@@ -19,15 +20,18 @@ class OutboxRow:
     kind: str
     sent_at: datetime | None
     error: str | None
+    headers: dict[str, str]
 
 
-_OUTBOX_COLS = "id, created_at, recipient, subject, body, kind, sent_at, error"
+_OUTBOX_COLS = "id, created_at, recipient, subject, body, kind, sent_at, error, headers"
 
 
-def insert_outbox(conn: psycopg.Connection, recipient: str, subject: str, body: str, kind: str) -> int:
+def insert_outbox(conn: psycopg.Connection, recipient: str, subject: str, body: str, kind: str,
+                  headers: dict[str, str] | None = None) -> int:
     row = conn.execute(
-        "INSERT INTO outbox (recipient, subject, body, kind) VALUES (%(r)s, %(s)s, %(b)s, %(k)s) RETURNING id",
-        {"r": recipient, "s": subject, "b": body, "k": kind},
+        "INSERT INTO outbox (recipient, subject, body, kind, headers) VALUES (%(r)s, %(s)s, %(b)s, %(k)s, %(h)s)"
+        " RETURNING id",
+        {"r": recipient, "s": subject, "b": body, "k": kind, "h": Jsonb(headers or {})},
     ).fetchone()
     assert row is not None
     return int(row[0])

@@ -92,6 +92,12 @@ def update_frequency(conn: psycopg.Connection, search_id: int, frequency: str) -
     return cur.rowcount > 0
 
 
+def update_all_frequencies_off(conn: psycopg.Connection, user_id: int) -> int:
+    """Stop every e-mail of ``user_id``'s saved searches; how many were mailing."""
+    return conn.execute("UPDATE saved_searches SET frequency = 'off' WHERE user_id = %(u)s AND frequency <> 'off'",
+                        {"u": user_id}).rowcount
+
+
 def update_threshold(conn: psycopg.Connection, search_id: int, threshold: float | None,
                      top_ids: list[str]) -> None:
     conn.execute("UPDATE saved_searches SET threshold = %(t)s, top_ids = %(top)s, threshold_at = now()"

@@ -104,13 +104,30 @@ def read_notifications(request: Request, db: DB, user: User, items: FormItems) -
     return redirect(request, "/notifications")
 
 
+@router.get("/alerts/unsubscribe/all/{user_id}/{token}")
+def unsubscribe_all_confirm(request: Request, db: DB, user_id: RowId, token: str) -> Response:
+    alerts_mail.check_unsubscribe_all(db, user_id, token)
+    return render(request, "alerts/unsubscribe.html",
+                  {"saved": None, "action": f"/alerts/unsubscribe/all/{user_id}/{token}", "done": False})
+
+
+@router.post("/alerts/unsubscribe/all/{user_id}/{token}")
+def unsubscribe_all(request: Request, db: DB, user_id: RowId, token: str) -> Response:
+    """Stop every alert e-mail: the digests' List-Unsubscribe link (also its one-click POST)."""
+    alerts_mail.unsubscribe_all(db, user_id, token)
+    return render(request, "alerts/unsubscribe.html", {"saved": None, "action": "", "done": True})
+
+
 @router.get("/alerts/unsubscribe/{search_id}/{token}")
 def unsubscribe_confirm(request: Request, db: DB, search_id: RowId, token: str) -> Response:
     saved = alerts_mail.check_unsubscribe(db, search_id, token)
-    return render(request, "alerts/unsubscribe.html", {"saved": saved, "token": token, "done": False})
+    return render(request, "alerts/unsubscribe.html",
+                  {"saved": saved, "action": f"/alerts/unsubscribe/{saved.id}/{token}", "done": False})
 
 
 @router.post("/alerts/unsubscribe/{search_id}/{token}")
 def unsubscribe(request: Request, db: DB, search_id: RowId, token: str) -> Response:
+    """Stop the e-mails of one saved search: the page's form, and the immediate alerts'
+    List-Unsubscribe link (also its one-click POST)."""
     saved = alerts_mail.unsubscribe(db, search_id, token)
-    return render(request, "alerts/unsubscribe.html", {"saved": saved, "token": token, "done": True})
+    return render(request, "alerts/unsubscribe.html", {"saved": saved, "action": "", "done": True})
