@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 from sklearn.exceptions import NotFittedError
 
+from matcher.ann import AUTO_MIN_PROFILES, IVFShortlist, check_first_stage
 from matcher.cache import CachedEncoder, InMemoryVectorCache, VectorCache
 from matcher.distill import FirstStage, first_stage_scores, fit_first_stage
 from matcher.diversity import mmr
@@ -110,6 +111,16 @@ class Engine:
         sample, to distil the first stage (``first_stage_``, ``matcher.distill``).
     random_state : int
         Seed of those samples.
+    first_stage : str
+        How the shortlist is found: ``"exact"`` scores every row (``matcher.distill``); ``"ivf"``
+        only the rows of the inverted-file lists nearest the query (``matcher.ann``, sublinear,
+        approximate); ``"auto"`` the IVF from ``ann_min_profiles`` profiles on, else exact.
+    ann_min_profiles : int
+        Where ``"auto"`` switches to the IVF (measured: bench/bench_ann.py).
+    ann_nlist : int, optional
+        IVF lists (``4 sqrt(n)`` of the profiles at ``fit`` if None).
+    ann_ratio : float
+        Eligible rows the IVF scores per shortlisted row (recall against speed).
     free_text : bool
         Read needs and offers written into a description as such (``features.matching_texts``).
         Off by default: measured on the messy dev variant (half the profiles cue them), it
@@ -133,8 +144,16 @@ class Engine:
         stats_queries: int = 200,
         random_state: int = 0,
         free_text: bool = False,
+        first_stage: str = "auto",
+        ann_min_profiles: int = AUTO_MIN_PROFILES,
+        ann_nlist: int | None = None,
+        ann_ratio: float = 8.0,
     ) -> None:
         self.free_text = free_text
+        self.first_stage = first_stage
+        self.ann_min_profiles = ann_min_profiles
+        self.ann_nlist = ann_nlist
+        self.ann_ratio = ann_ratio
         self.embedder = embedder
         self.cache = cache
         self.weights = weights
@@ -187,6 +206,8 @@ class Engine:
             self.first_stage_: FirstStage = fit_first_stage(
                 self.index_, self.stats_, self.cross_border, self.stats_queries, self.random_state
             )
+        self.ann_: IVFShortlist | None = None
+        self._follow_ann(rebuild=True)
         return self
 
     def partial_fit(self, profile: Mapping[str, Any]) -> Engine:
@@ -199,8 +220,10 @@ class Engine:
         self._check_fitted()
         (record,) = check_records([profile])
         self.index_.add(self._set_hubs(self.featurizer_.build([record]))[0])
-        if self.index_.dead_fraction > 0.5:
+        compact = self.index_.dead_fraction > 0.5
+        if compact:
             self.index_.compact()
+        self._follow_ann(rebuild=compact)
         return self
 
     def remove(self, profile_id: str) -> Engine:
@@ -404,11 +427,31 @@ class Engine:
                 mask[row] = False
         return mask
 
+    def _wants_ann(self) -> bool:
+        mode = check_first_stage(self.first_stage)
+        return mode == "ivf" or (mode == "auto" and len(self.index_) >= self.ann_min_profiles)
+
+    def _follow_ann(self, rebuild: bool) -> None:
+        """Build the IVF when the first stage wants one and there is none, or the rows were
+        renumbered (``rebuild``); later adds and removes it follows itself (``IVFShortlist.sync``)."""
+        if not self._wants_ann():
+            if rebuild:
+                self.ann_ = None  # its rows are no longer the index's
+        elif rebuild or self.ann_ is None:
+            self.ann_ = IVFShortlist(self.ann_nlist, self.ann_ratio, random_state=self.random_state).fit(
+                self.index_, self.weights_
+            )
+
     def _shortlist(self, q: ProfileFeatures, mask: np.ndarray, size: int, weights: Weights | None = None) -> np.ndarray:
         """Rows to score fully: every eligible row (``mask``, shape (n_rows,)) if there are at most
-        ``size``, else the ``size`` eligible rows of best first-stage score (``matcher.distill``)."""
+        ``size``, else the ``size`` eligible rows of best first-stage score (``matcher.distill``),
+        exactly or through the IVF (``first_stage``, ``matcher.ann``)."""
         if int(np.count_nonzero(mask)) <= size:
             return np.flatnonzero(mask)
+        if self.ann_ is not None and self._wants_ann():
+            rows = self.ann_.shortlist(q, self.index_, self.first_stage_, weights or self.weights_, mask, size)
+            if rows is not None:
+                return rows
         sims = first_stage_scores(q, self.index_, self.first_stage_, weights or self.weights_)
         sims[~mask] = -np.inf
         top = np.argpartition(sims, len(sims) - size)[len(sims) - size :]
