@@ -21,7 +21,7 @@ from tests.web.nasty import app_routes
 from tests.web.webkit import member, post, sign_in, web_client
 from web.db.pool import Database
 from web.i18n import LOCALES, Renderer, po_path
-from web.services.alerts_mail import unsubscribe_token
+from web.services.alerts_mail import unsubscribe_all_token, unsubscribe_token
 from web.services.demo import STARTUP_EMAIL
 from web.settings import Settings
 from web.store import saved_searches as saved_store
@@ -274,7 +274,9 @@ def test_every_page_in_vietnamese_shows_no_english_ui_text(db: Database, setting
         saved = saved_store.insert_saved_search(conn, startup.id, "search", "Chip AI", None, "q=chip", None, "weekly")
     ids["search_id"] = [str(saved.id)]
     ids |= {"profile_id": [a.profile_id for a in accounts if a.profile_id],
-            "token": ["not-a-token", unsubscribe_token(saved, db.settings.resolved_secret_key())],
+            "user_id": [str(startup.id)],
+            "token": ["not-a-token", unsubscribe_token(saved, db.settings.resolved_secret_key()),
+                      unsubscribe_all_token(startup.id, db.settings.resolved_secret_key())],
             "name": ["time", "type", "event", "sector", "country"]}
     people = [(None, "")] + [(a.email, a.password) for a in accounts]
     vietnamese = settings.model_copy(update={"default_locale": "vi"})
