@@ -56,7 +56,10 @@ def document_expertise(q: ProfileFeatures, b: Block, top_k: int = DOC_TOP_K) -> 
     n = len(b)
     q_docno = np.array([p.doc if p.field == "documents" else -1 for p in q.provide], dtype=np.int64)
     q_doc = q_docno >= 0
-    q_about = np.array([p.field in ("documents", "description") for p in q.provide], dtype=bool)
+    # what a profile's work is about: every provide passage but its offers (description,
+    # documents, IP assets), the same on both sides, so that a pair reads the same from either
+    # (the index marks only offers; before, the query side left its IP assets out)
+    q_about = np.array([p.field != "offers" for p in q.provide], dtype=bool)
     b_about = np.ones(len(b.prov_doc), dtype=bool)
     b_about[b.offer_cols] = False
     b_doc = b.prov_doc >= 0  # documents are never offers: a subset of b_about

@@ -7,7 +7,7 @@ import pytest
 import scipy.sparse as sp
 
 from matcher.engine import Engine
-from matcher.expertise import lexical_document_expertise
+from matcher.expertise import document_expertise, lexical_document_expertise
 from matcher.store import SparseRows
 
 from .conftest import make_profile
@@ -35,6 +35,24 @@ def test_a_paper_equal_to_one_of_two_documents_reads_as_half_of_the_researchers_
     np.testing.assert_allclose(lexical_document_expertise(index.features(index.row_of["vn-pack"]), index.block(researcher)),
                                [0.5], atol=1e-6)
     assert np.isnan(lexical_document_expertise(index.features(index.row_of["vn-pack"]), index.block(papers[1:]))).all()
+
+
+def test_a_pair_reads_the_same_from_either_side_when_one_holds_ip_assets(fake_embedder):
+    """The researcher's paper against a holder whose patent is that paper: the holder's IP asset is
+    part of its work whichever side asks (it was left out when the holder was the query, so a
+    partner's ranking and ``Engine.scores_towards`` disagreed; caught by the coach's test)."""
+    holder = make_profile("vn-holder", country="VN", kind="startup", offers="Licensing and pilot lines.",
+                          description="Fermented soybean meal replaces fishmeal in shrimp diets.",
+                          ip_assets=[{"title": PACKAGING["title"], "description": PACKAGING["text"], "type": "patent"}])
+    engine = Engine(embedder=fake_embedder).fit([RESEARCHER, holder, *FILLERS])
+    index = engine.index_
+    lab, vn = index.row_of["us-lab"], index.row_of["vn-holder"]
+    from_lab = document_expertise(index.features(lab), index.block(np.array([vn])))
+    from_holder = document_expertise(index.features(vn), index.block(np.array([lab])))
+    np.testing.assert_allclose(from_lab, from_holder, atol=1e-6)
+    ids, towards = engine.scores_towards("vn-holder", ["us-lab"])
+    assert ids.tolist() == ["us-lab"]
+    assert towards[0] == pytest.approx(engine.score_matrix(["us-lab"], ["vn-holder"])[0, 0], abs=1e-4)
 
 
 def test_document_rows_survive_partial_fit_and_compact(fake_embedder):
