@@ -173,7 +173,8 @@ def main() -> None:
                                str(args.workers)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 600
+        # each worker fits its own index: ~5 min of a core at 100k profiles (docs/performance.md)
+        deadline = time.monotonic() + 600 + args.profiles * args.workers / 100
         ready = 0
         while ready < 3 * args.workers and time.monotonic() < deadline:
             try:

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import math
 import threading
+from typing import Any
 
 import faiss
 import numpy as np
@@ -148,6 +149,21 @@ class IVFShortlist:
         self.row_ids_ = list(index.ids)  # the id of every synced row: how renumbering is noticed
         self.lock_ = threading.Lock()
         return self
+
+    def __getstate__(self) -> dict[str, Any]:
+        """For pickling (``matcher.persist``): the faiss index as bytes, no lock."""
+        state = {k: v for k, v in self.__dict__.items() if k not in ("lock_", "quantizer_")}
+        if "ivf_" in state:
+            state["ivf_"] = faiss.serialize_index(self.ivf_)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        if "ivf_" in state:
+            ivf = faiss.deserialize_index(state["ivf_"])
+            quantizer = faiss.downcast_index(ivf.quantizer)  # type: ignore[attr-defined]
+            state = {**state, "ivf_": ivf, "quantizer_": quantizer}
+        self.__dict__.update(state)
+        self.lock_ = threading.Lock()
 
     def _fit_bases(self, index: Index, weights: Weights, rows: np.ndarray, n_queries: int) -> dict[str, np.ndarray]:
         """``{code column: (n_distinct, k)}``: orthonormal bases of the sampled queries' tables

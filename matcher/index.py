@@ -109,6 +109,9 @@ class Index:
         self._empty_row = sp.csr_matrix((1, n_lexical), dtype=np.float32)
         self._lex_matrix: tuple[tuple[int, int], sp.csr_matrix] | None = None
 
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_lex_matrix": None}  # a cache, rebuilt on first use
+
     def __len__(self) -> int:
         return len(self.row_of)
 

@@ -70,6 +70,10 @@ class Columns:
         """Every column at the given row numbers: ``{name: array of shape (len(rows), ...)}``."""
         return {name: arr[rows] for name, arr in self._data.items()}
 
+    def __getstate__(self) -> dict[str, Any]:
+        """For pickling (``matcher.persist``): the ``n`` rows, not the spare capacity."""
+        return {"spec": self.spec, "n": self.n, "_data": {name: arr[: self.n] for name, arr in self._data.items()}}
+
 
 class SparseRows:
     """Sparse rows of a fixed width, appended a group at a time (one owner's rows), each with a
@@ -90,6 +94,9 @@ class SparseRows:
     @property
     def n(self) -> int:
         return self.rows.n
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_matrix": None}  # a cache, rebuilt on first use
 
     def append(self, rows: sp.csr_matrix, flags: np.ndarray) -> int:
         """Append ``rows`` (k, width) with ``flags`` (k,); returns the number of the first row."""

@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     shortlist: int = Field(default=400, ge=10, le=100_000, description=(
         "Candidates the first ranking stage keeps for full scoring when more are eligible: larger is closer to exhaustive "
         "and slower (recall@10 vs exhaustive on 10k synthetic profiles: 0.84 at 200, 0.93 at 400, 0.97 at 800; docs/performance.md)."))
+    engine_snapshot_min_profiles: int = Field(default=20_000, ge=-1, description=(
+        "After a full fit of at least this many profiles the fitted index is saved in the data folder, and a process "
+        "that starts loads it instead of fitting again (minutes at 100k profiles; web.matching.persisted); 0: always, "
+        "-1: never."))
     warm_rankings: int = Field(default=20, ge=0, le=100, description=(
         "Best matches precomputed per profile in the background and kept exact as profiles change, so that a default "
         "request (no filters, top up to this) is served without ranking; 0 turns it off (web.matching.warm)."))

@@ -186,3 +186,35 @@ def test_auto_uses_the_exact_first_stage_below_the_threshold_and_the_ivf_above(f
 def test_an_unknown_first_stage_fails_loudly_naming_the_choices(fake_embedder) -> None:
     with pytest.raises(ValueError, match="unknown first stage 'hnsw'.*auto, exact, ivf"):
         Engine(embedder=fake_embedder, first_stage="hnsw").fit([make_profile("kr-a")])
+
+
+def test_a_saved_engine_loads_with_its_ivf_and_ranks_and_updates_as_the_original(tmp_path: Path) -> None:
+    """``matcher.persist``: saved and loaded back (IVF included), the engine ranks exactly as the
+    one that wrote it, before and after the same adds and removes; other code's fingerprint or
+    another model is refused."""
+    from matcher.persist import SnapshotMismatch, load_engine, read_header, save_engine
+
+    records = synthesize(_sample(), 600, random_state=2)
+    engine = Engine(embedder=FakeEmbedder(), first_stage="ivf", ann_nlist=20).fit(records)
+    path = tmp_path / "engine.pkl"
+    save_engine(engine, path, "settings-a", {"versions": 1})
+    assert read_header(path)["profiles"] == 600
+    loaded, meta = load_engine(path, FakeEmbedder(), fingerprint="settings-a")
+    assert meta == {"versions": 1} and isinstance(loaded.ann_, IVFShortlist) and loaded.ann_ is not engine.ann_
+
+    def tops(e: Engine) -> list[list[tuple[str, float]]]:
+        return [[(m.id, round(m.score, 5)) for m in e.rank(pid, k=10)] for pid in engine.ids_[:25:3]]
+
+    assert tops(loaded) == tops(engine)
+    for e in (engine, loaded):
+        e.partial_fit(make_profile("vn-new-1", country="VN", kind="startup", needs="soil moisture sensors"))
+        e.remove(records[4]["id"])
+    assert tops(loaded) == tops(engine) and loaded.ids_ == engine.ids_
+    with pytest.raises(SnapshotMismatch, match="fingerprint"):
+        load_engine(path, FakeEmbedder(), fingerprint="settings-b")
+
+    class Other(FakeEmbedder):
+        name = "another-model"
+
+    with pytest.raises(SnapshotMismatch, match="model"):
+        load_engine(path, Other(), fingerprint="settings-a")

@@ -18,6 +18,7 @@ from matcher.render import render_explanation
 from matcher.results import Match
 from web.db.pool import Database
 from web.errors import Invalid, NotFound, Pending, Unavailable
+from web.matching import persisted
 from web.matching.budget import (
     PREVIEW_PASSAGES,
     PREVIEW_SECONDS,
@@ -86,8 +87,9 @@ class MatchingService:
         """An unfitted engine as the settings describe it, on this service's ``n_threads``."""
         return build_engine(self.settings, self.db, n_threads=self.n_threads)
 
-    def load(self) -> None:
-        """(Re)fit on every ready profile and publish the new engine.
+    def load(self, restore: bool = True) -> None:
+        """(Re)fit on every ready profile and publish the new engine; with ``restore``, the engine
+        a previous process saved, brought up to date, when there is one (``persisted``).
 
         The fit takes seconds and holds no lock, and the profiles embedded meanwhile are heard
         (``refresh``) while the previous engine is still the master: their ids are kept and applied
@@ -99,7 +101,10 @@ class MatchingService:
         try:
             blank = self.new_engine()
             records = ready_records(self.db, self.embedder.name, blank.passage_words, blank.passage_chars)
-            engine = blank.fit(records) if records else None
+            engine = persisted.restore(blank, records, self.settings, self.embedder.name) if restore and records else None
+            if engine is None and records:
+                engine = blank.fit(records)
+                persisted.save(engine, records, self.settings, self.embedder.name)
         except BaseException:
             with self.live.writing:
                 self._during_load = None
@@ -259,7 +264,7 @@ class MatchingService:
 
     def _refit(self) -> None:
         try:
-            self.load()
+            self.load(restore=False)
         except Exception:
             log.exception("matching index: background refit failed")
         finally:
