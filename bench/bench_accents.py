@@ -7,7 +7,8 @@ Restoration: each Vietnamese line with its marks stripped (case kept) is restore
 original (case-insensitive), word accuracy counts the words of pyvi's segmentation of the original
 whose syllables are all right. Sets: tatoeba dev.vie, IWSLT tst2012.vi (read from ../shared/evaldata,
 never trained on) and a held-out fifth of the project's Vietnamese profile sentences (that row only
-uses a model counted from the other four fifths). Detection: share of stripped Vietnamese lines
+uses a model counted from the other four fifths; counting it fetches underthesea's wheel, see
+scripts/build-accents-model). Detection: share of stripped Vietnamese lines
 found (recall), of English and of accented Vietnamese lines wrongly flagged. Time per 100 words on
 the stripped IWSLT lines, one process.
 """
