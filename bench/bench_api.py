@@ -57,6 +57,7 @@ def seed_random_vectors(env: dict[str, str], synth_file: Path, model: str) -> in
     """BENCHMARKS ONLY: one random low-rank vector per passage key, stored in the cache."""
     from web.db.pool import Database
     from web.settings import Settings
+    from web.store.jobs import EMBED_JOB
     from web.store.vectors import upsert_vectors
 
     records = [json.loads(line) for line in synth_file.read_text(encoding="utf-8").splitlines()]
@@ -77,6 +78,10 @@ def seed_random_vectors(env: dict[str, str], synth_file: Path, model: str) -> in
             v = base[i] + noise[j]
             items.append(((h, role, model), v / np.linalg.norm(v)))
         upsert_vectors(conn, items)
+        # the import queued an embedding job per profile; every vector is there now, and no worker
+        # runs here: left queued, they age past the readiness limit (/readyz never says ready once
+        # setup and fit take over 10 minutes, as at 100k profiles)
+        conn.execute("DELETE FROM jobs WHERE kind = %s", (EMBED_JOB,))
     return len(keys)
 
 
