@@ -21,7 +21,7 @@ import os
 import pickle
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from matcher.cache import CachedEncoder, InMemoryVectorCache, VectorCache
 from matcher.embed import Embedder, get_embedder
@@ -69,16 +69,23 @@ def save_engine(engine: Engine, path: Path, fingerprint: str = "", meta: Any = N
     return path.stat().st_size
 
 
-def read_header(path: Path) -> dict[str, Any]:
-    """The header of an engine file (format, code, fingerprint, model, profiles)."""
+def _header(f: BinaryIO, path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as f:
-            header = pickle.load(f)
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError) as exc:
+        header = pickle.load(f)
+    except (EOFError, pickle.UnpicklingError, AttributeError, ImportError) as exc:
         raise SnapshotMismatch(f"{path}: not an engine file ({exc})") from None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise SnapshotMismatch(f"{path}: not an engine file of format {FORMAT}")
     return header
+
+
+def read_header(path: Path) -> dict[str, Any]:
+    """The header of an engine file (format, code, fingerprint, model, profiles)."""
+    try:
+        with path.open("rb") as f:
+            return _header(f, path)
+    except OSError as exc:
+        raise SnapshotMismatch(f"{path}: not an engine file ({exc})") from None
 
 
 def load_engine(path: Path, embedder: str | Embedder, cache: VectorCache | None = None,
@@ -88,14 +95,18 @@ def load_engine(path: Path, embedder: str | Embedder, cache: VectorCache | None 
     same model."""
     from matcher.engine import Engine
 
-    header = read_header(path)
     model = get_embedder(embedder) if isinstance(embedder, str) else embedder
     expected = {"code": code_fingerprint(), "fingerprint": fingerprint, "model": model.name}
-    wrong = {k: (header.get(k), v) for k, v in expected.items() if header.get(k) != v}
-    if wrong:
-        raise SnapshotMismatch(f"{path}: written for other " + ", ".join(f"{k} ({a!r}, not {b!r})" for k, (a, b) in wrong.items()))
-    with path.open("rb") as f:
-        pickle.load(f)
+    try:
+        f = path.open("rb")
+    except OSError as exc:
+        raise SnapshotMismatch(f"{path}: not an engine file ({exc})") from None
+    with f:  # one read: the header, checked, then the engine behind it
+        header = _header(f, path)
+        wrong = {k: (header.get(k), v) for k, v in expected.items() if header.get(k) != v}
+        if wrong:
+            raise SnapshotMismatch(f"{path}: written for other " + ", ".join(
+                f"{k} ({a!r}, not {b!r})" for k, (a, b) in wrong.items()))
         state, meta = pickle.load(f)
     engine = Engine.__new__(Engine)
     engine.__dict__.update(state)

@@ -8,7 +8,7 @@ that changed since (``Engine.partial_fit``) and removes the ones gone, in second
 its disk), atomically, so several processes may write and read it.
 
 A saved engine is used only if the code, the model and the engine's configuration are those
-that wrote it (a ``SnapshotMismatch`` otherwise), and if at most ``MAX_STALE`` of the profiles
+that wrote it (a ``SnapshotMismatch`` otherwise), and if at most ``max_stale`` of the profiles
 changed meanwhile: the lexical weights and channel statistics are those of the saved fit, as
 after any incremental update, and past that share a refit is due anyway.
 """
@@ -29,7 +29,6 @@ from web.settings import Settings
 
 log = logging.getLogger(__name__)
 
-MAX_STALE = 0.2  # the share of changed profiles past which a saved engine is not used (REFIT_FRACTION)
 # what must be equal for a saved engine to serve as this one: its constructor's choices
 _CONFIG = ("cross_border", "passage_words", "passage_chars", "shortlist", "probe_dim", "align", "stats_queries",
            "random_state", "free_text", "first_stage", "ann_min_profiles", "ann_nlist", "ann_ratio")
@@ -53,9 +52,11 @@ def versions(records: list[dict[str, Any]]) -> dict[str, str]:
             for r in records}
 
 
-def restore(blank: Engine, records: list[dict[str, Any]], settings: Settings, model: str) -> Engine | None:
+def restore(blank: Engine, records: list[dict[str, Any]], settings: Settings, model: str,
+            max_stale: float) -> Engine | None:
     """The saved engine brought up to ``records``, or None (nothing saved, saved by other code or
-    settings, unreadable, or too many changes since: the caller fits)."""
+    settings, unreadable, or more than ``max_stale`` of the profiles changed since, the share that
+    makes the service refit: the caller fits)."""
     path = snapshot_path(settings, model)
     if settings.engine_snapshot_min_profiles < 0 or not path.exists():
         return None
@@ -71,7 +72,7 @@ def restore(blank: Engine, records: list[dict[str, Any]], settings: Settings, mo
     current = versions(records)
     changed = [r for r in records if saved.get(str(r["id"])) != current[str(r["id"])]]
     gone = [pid for pid in saved if pid not in current]
-    if len(changed) + len(gone) > MAX_STALE * max(len(records), 1):
+    if len(changed) + len(gone) > max_stale * max(len(records), 1):
         log.info("matching index: %d of %d profiles changed since the engine was saved; fitting",
                  len(changed) + len(gone), len(records))
         return None

@@ -101,7 +101,8 @@ class MatchingService:
         try:
             blank = self.new_engine()
             records = ready_records(self.db, self.embedder.name, blank.passage_words, blank.passage_chars)
-            engine = persisted.restore(blank, records, self.settings, self.embedder.name) if restore and records else None
+            engine = persisted.restore(blank, records, self.settings, self.embedder.name, REFIT_FRACTION) \
+                if restore and records else None
             if engine is None and records:
                 engine = blank.fit(records)
                 persisted.save(engine, records, self.settings, self.embedder.name)
