@@ -62,6 +62,9 @@ def test_a_member_saves_a_search_and_is_alerted_of_a_newcomer(
 
     import_records(db, [NEWCOMER])  # embedded by the worker, indexed by the listener, evaluated by the watcher
     assert wait_until(lambda: scalar(db, "SELECT count(*) FROM notifications") > 0, 90), "no alert"
+    with db.connection() as conn:
+        alerted = [r[0] for r in conn.execute("SELECT profile_id FROM saved_search_alerts ORDER BY id")]
+    assert alerted == ["kr-newcomer-npu"], alerted
     page.goto(f"/directory?q={QUERY.replace(' ', '+')}")
     page.locator("#notification-count").wait_for()
     assert page.locator("#notification-count").inner_text() == "1"

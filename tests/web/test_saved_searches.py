@@ -122,11 +122,21 @@ def test_the_one_pass_scores_are_the_directory_search_scores(
 def test_a_profile_that_enters_the_top_10_is_alerted_and_the_directory_shows_it_there(
         db: Database, settings: Settings, indexed: tuple[MatchingService, AlertEvaluator]) -> None:
     matching, evaluator = indexed
-    member(db, "scout@x.example")
+    user = member(db, "scout@x.example")
     with web_client(settings, db, matching) as c:
         sign_in(c, "scout@x.example")
         before = _directory_top10(c, QS)
         assert len(before) == 10 and ENTERS["id"] not in before
+
+        # the moment between a search's row and its first top results (another thread evaluating
+        # queued profiles then): its top 10 are not new to it
+        with db.connection() as conn:
+            early = store.insert_saved_search(conn, user.id, "search", "early", None, QS, None, "immediate")
+            store.insert_queue(conn, before)
+        assert evaluator.run_pending() == []
+        with db.connection() as conn:
+            store.delete_saved_search(conn, early.id)
+
         assert _save(c).status_code == 303
         with db.connection() as conn:
             saved = store.list_saved_searches(conn)[0]

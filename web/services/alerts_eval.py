@@ -167,8 +167,11 @@ class AlertEvaluator:
         if facts is None or not facts[0] or profile_id not in engine.index_.row_of:
             return [], []
         owners = store.list_owners(conn, profile_id)
-        found = self.candidates(engine, store.list_saved_searches(conn) if every is None else every, profile_id,
-                                facts[1], owners)
+        # a search saved a moment ago whose top results are not stored yet has no baseline: every
+        # profile of its top 10 would look new (it gets one in create_search, or refresh_stale)
+        searches = [r for r in (store.list_saved_searches(conn) if every is None else every)
+                    if r.threshold_at is not None]
+        found = self.candidates(engine, searches, profile_id, facts[1], owners)
         alerted = store.list_alerted(conn, profile_id, found) if found else set()
         # a profile already in a search's top results when it was last refreshed does not enter it
         todo = [i for i in found if i not in alerted and profile_id not in self._rows[i].top_ids]
