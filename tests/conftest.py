@@ -10,9 +10,11 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
+from psycopg import sql
 
 from web.db.migrate import apply_migrations
 from web.db.pool import Database
@@ -22,9 +24,25 @@ from web.settings import Settings
 REPO = Path(__file__).resolve().parent.parent
 
 
+def _worker_database(url: str, worker: str) -> str:
+    """``url`` with a database of its own for one pytest-xdist worker (created when missing), so
+    that parallel workers against one external server never empty each other's tables."""
+    parts = urlsplit(url)
+    name = f"{parts.path.lstrip('/') or 'postgres'}_{worker}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return urlunsplit(parts._replace(path="/" + name))
+
+
 @pytest.fixture(scope="session")
 def pg_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One PostgreSQL per test process: the embedded one (each pytest-xdist worker starts its own),
+    or CAUNOI_TEST_DATABASE_URL's server (a database per worker)."""
     url = os.environ.get("CAUNOI_TEST_DATABASE_URL")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if url and worker:
+        url = _worker_database(url, worker)
     if not url:
         # outside pytest's 0700 tmp tree: the server runs as its own system user when we are root
         folder = Path(tempfile.mkdtemp(prefix="caunoi-test-pg-"))

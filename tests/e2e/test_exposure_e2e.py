@@ -38,9 +38,13 @@ def test_an_officer_computes_the_exposure_audit_and_switches_the_reranking(
     gini = float(stats.nth(0).inner_text().replace(",", "."))
     assert 0.0 <= gini < 1.0
     assert int(stats.nth(1).inner_text()) == published
-    with page.expect_response(lambda r: "/officer/exposure/lorenz.svg" in r.url) as svg:
-        page.locator("img[src*='lorenz.svg']").scroll_into_view_if_needed()
-    assert svg.value.status == 200 and ("<polyline" in svg.value.text() or "<path" in svg.value.text())
+    # the curve is a lazy image that Chromium may fetch before it is scrolled to: wait until it
+    # has drawn, then read the same URL with the officer's session
+    lorenz = page.locator("img[src*='lorenz.svg']")
+    lorenz.scroll_into_view_if_needed()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=lorenz.element_handle())
+    svg = page.request.get(str(lorenz.get_attribute("src")))
+    assert svg.status == 200 and ("<polyline" in svg.text() or "<path" in svg.text())
     shoot(page, "exposure-audit")
     assert fits_on_phone(page)
 
