@@ -75,9 +75,10 @@ def values(pid: str) -> dict[str, list[str]]:
 _records: dict[str, dict] = {}
 
 
-def profile_inputs(engine: Engine, pid: str) -> tuple[np.ndarray, object]:
-    block = engine.index_.block(np.array([engine.index_.row_of[pid]]))
-    return block.prov_vecs, engine.featurizer_.lexical.space(block.lex_prov, "words")
+def profile_inputs(engine: Engine, pid: str) -> tuple[np.ndarray, np.ndarray, object]:
+    row = engine.index_.row_of[pid]
+    block = engine.index_.block(np.array([row]))
+    return block.prov_vecs, engine.index_.profiles["whole"][row], engine.featurizer_.lexical.space(block.lex_prov, "words")
 
 
 def thresholds(engine: Engine, matrix: SearchMatrix, ids: list[str]) -> np.ndarray:
@@ -87,8 +88,8 @@ def thresholds(engine: Engine, matrix: SearchMatrix, ids: list[str]) -> np.ndarr
     for start in range(0, len(ids), CHUNK):
         cols = []
         for pid in ids[start:start + CHUNK]:
-            prov, words = profile_inputs(engine, pid)
-            s = matrix.scores(prov, words, engine.stats_, weights)  # type: ignore[arg-type]
+            prov, offer, words = profile_inputs(engine, pid)
+            s = matrix.scores(prov, offer, words, engine.stats_, weights)  # type: ignore[arg-type]
             cols.append(np.where(matrix.passes(values(pid), []), s, -np.inf))
         both = np.hstack([best, np.stack(cols, axis=1)])
         best = -np.sort(-both, axis=1)[:, :K]
@@ -118,7 +119,7 @@ def main() -> None:
     queries = []
     for text in texts:
         q = engine.featurizer_.build_query(text)
-        queries.append(QueryVectors(q.need_vecs, lexical.space(q.lex_need, "words")))
+        queries.append(QueryVectors(q.need_vecs, q.whole_vec, lexical.space(q.lex_need, "words")))
     users = list(range(1, args.searches + 1))
     matrix = SearchMatrix(list(range(1, args.searches + 1)), users, queries, facets, [-np.inf] * args.searches)
     build_s = time.perf_counter() - t
@@ -141,8 +142,8 @@ def main() -> None:
         engine.partial_fit(r)
         with threadpool_limits(1):
             t = time.perf_counter()
-            prov, words = profile_inputs(engine, r["id"])
-            ids, _ = matrix.candidates(prov, words, values(r["id"]), [], engine.stats_, weights)  # type: ignore[arg-type]
+            prov, offer, words = profile_inputs(engine, r["id"])
+            ids, _ = matrix.candidates(prov, offer, words, values(r["id"]), [], engine.stats_, weights)  # type: ignore[arg-type]
             times.append(time.perf_counter() - t)
             t = time.perf_counter()
             engine.scores_towards(r["id"], followed)  # what the evaluator does: only the followed profiles

@@ -122,6 +122,7 @@ def grow(engine: Engine, n: int, emb: BenchEmbedder, seed: int = 1) -> float:
         f.prov_vecs = emb.point(rng, len(f.prov_vecs), f.prov_vecs)
         f.desc_vec = emb.point(rng, 1, f.desc_vec[None])[0]
         f.first_vec = emb.point(rng, 1, f.first_vec[None])[0]
+        f.whole_vec = emb.point(rng, 1, f.whole_vec[None])[0]
         index.add(f)
         i += 1
     return time.perf_counter() - t0

@@ -375,7 +375,8 @@ class Engine:
             block = self.index_.block(rows)
             lexical = self.featurizer_.lexical
             words = sparse_dot(lexical.space(block.lex_prov, "words"), lexical.space(q.lex_need, "words"))
-            score, contrib, values = search_components(raw_channels(q, block), words, self.stats_, weights)
+            whole = self.index_.profiles["whole"][rows] @ q.whole_vec
+            score, contrib, values = search_components(raw_channels(q, block), whole, words, self.stats_, weights)
             ids = np.array([self.index_.ids[r] for r in rows], dtype=str)
             scored = Scored(rows=rows, ids=ids, score=score, contributions=contrib, values=values)
             return [self._match(q, scored, int(i), True) for i in scored.order()[:k]]

@@ -17,6 +17,15 @@ first sentence of a paragraph's translation put the right profile first 0.66 of 
 ``passage:`` vectors and 0.79 with ``query:`` (raw whole-text e5 0.79), Tatoeba twins 0.956 vs
 0.962, at no extra embedding cost; docs/evaluation.md, "One role for every passage".
 
+Besides its passages, a description cut into more than one passage is embedded once more as
+one text (``whole_description``, ``whole_vec``): a short search text is compared with both the
+best passage and the whole description, because each fails where the other holds
+(bench/quality.py, search sets, 2026-12-05/06: a Vietnamese paragraph looked up by the first
+sentence of its English translation is found first 0.761 of the time by the best passage alone,
+0.806 by the mean of the two; a messy sign-up looked up by one sentence of its offer, 0.79 by the
+whole alone, 0.987 by the mean). A description that fits one passage costs nothing more (its
+passage is the whole); the whole is capped by the embedder's input length, as any text.
+
 Every passage is embedded exactly once; the cache key's role part is ``NEED_ROLE`` or ``OFFER_ROLE``.
 """
 
@@ -66,7 +75,9 @@ class ProfileFeatures:
 
     Vectors are float32, rows L2-normalised: ``need_vecs`` (n_needs, dim), ``prov_vecs``
     (n_provide, dim) in ``provide`` order (offers first, then description, then documents),
-    ``desc_vec`` and ``first_vec`` (dim,). Lexical rows are CSR of shape (1, n_lexical_features);
+    ``desc_vec``, ``first_vec`` and ``whole_vec`` (dim,): the last is the embedding of
+    ``whole_description`` (the description's passages read as one text), or its only passage's,
+    or ``desc_vec`` when there is no description. Lexical rows are CSR of shape (1, n_lexical_features);
     ``lex_desc`` (1, n_word_features) and ``lex_docs`` (n_documents, n_word_features) are the
     words-space rows (``LexicalModel.words_rows``) of the description and of each document with
     text, None when there is none: what document expertise compares (``matcher.expertise``).
@@ -80,6 +91,7 @@ class ProfileFeatures:
     prov_vecs: np.ndarray
     desc_vec: np.ndarray
     first_vec: np.ndarray
+    whole_vec: np.ndarray
     lex_need: sp.csr_matrix
     lex_prov: sp.csr_matrix
     structured: dict[str, np.ndarray]
@@ -205,6 +217,13 @@ def embedding_text(passage: str) -> str:
     return restore_if_unaccented(passage)
 
 
+def whole_description(provide: Sequence[Passage]) -> str | None:
+    """The description's passages as one text, when it was cut into at least two; None
+    otherwise (its one passage's vector, or the description vector, stands for the whole)."""
+    own = [p.text for p in provide if p.field == "description"]
+    return " ".join(own) if len(own) > 1 else None
+
+
 def embedding_texts(
     record: dict[str, Any],
     max_words: int = DEFAULT_PASSAGE_WORDS,
@@ -212,9 +231,12 @@ def embedding_texts(
     free_text: bool = False,
 ) -> tuple[list[str], list[str]]:
     """(need texts, provide texts) exactly as ``Featurizer.embed`` hands them to the embedder
-    (roles ``NEED_ROLE`` and ``OFFER_ROLE``): what a background worker must embed ahead of the engine."""
+    (roles ``NEED_ROLE`` and ``OFFER_ROLE``; the provide texts end with ``whole_description`` when
+    there is one): what a background worker must embed ahead of the engine."""
     needs, provide = profile_passages(record, max_words, max_chars, free_text)
-    return [embedding_text(p.text) for p in needs], [embedding_text(p.text) for p in provide]
+    whole = whole_description(provide)
+    return ([embedding_text(p.text) for p in needs],
+            [embedding_text(p.text) for p in provide] + ([embedding_text(whole)] if whole is not None else []))
 
 
 def _mean_unit(vecs: np.ndarray, dim: int) -> np.ndarray:
@@ -226,7 +248,8 @@ def _mean_unit(vecs: np.ndarray, dim: int) -> np.ndarray:
 
 
 # (per record: (need passages, provide passages)), need vectors (n_needs, dim), provide vectors
-RawEmbeddings = tuple[list[tuple[list[Passage], list[Passage]]], np.ndarray, np.ndarray]
+# (n_provide, dim), the vectors of the records' ``whole_description`` that are not None (in order)
+RawEmbeddings = tuple[list[tuple[list[Passage], list[Passage]]], np.ndarray, np.ndarray, np.ndarray]
 
 
 class Featurizer:
@@ -266,12 +289,14 @@ class Featurizer:
         """Passages of ``records`` and their embedder vectors (through the cache), not aligned."""
         split = [profile_passages(r, self.max_words, self.max_chars, self.free_text) for r in records]
         need_vecs = self.encoder.encode([embedding_text(p.text) for needs, _ in split for p in needs], role=NEED_ROLE)
-        prov_vecs = self.encoder.encode([embedding_text(p.text) for _, prov in split for p in prov], role=OFFER_ROLE)
-        return split, need_vecs, prov_vecs
+        provide = [embedding_text(p.text) for _, prov in split for p in prov]
+        wholes = [embedding_text(w) for _, prov in split if (w := whole_description(prov)) is not None]
+        vecs = self.encoder.encode(provide + wholes, role=OFFER_ROLE)  # one call: one batch plan
+        return split, need_vecs, vecs[: len(provide)], vecs[len(provide) :]
 
     def fit_alignment(self, raw: RawEmbeddings, enabled: bool = True) -> Featurizer:
         """Fit the embedding alignment on ``embed(records)`` (no alignment if not ``enabled``)."""
-        split, need_vecs, prov_vecs = raw
+        split, need_vecs, prov_vecs, _ = raw
         if not enabled:
             self.alignment = None
             return self
@@ -294,10 +319,12 @@ class Featurizer:
         already transformed ``lexical_documents(records)``; ``raw`` = ``embed(records)`` when
         already computed.
         """
-        split, need_vecs, prov_vecs = raw if raw is not None else self.embed(records)
+        split, need_vecs, prov_vecs, whole_vecs = raw if raw is not None else self.embed(records)
         if self.alignment is not None:
             need_vecs = self.alignment.transform(need_vecs, "query")
             prov_vecs = self.alignment.transform(prov_vecs, "passage")
+            if len(whole_vecs):
+                whole_vecs = self.alignment.transform(whole_vecs, "passage")
         if lexical_rows is None:
             need_docs, prov_docs = lexical_documents(records, self.free_text)
             lexical_rows = (self.lexical.transform(need_docs), self.lexical.transform(prov_docs))
@@ -306,7 +333,7 @@ class Featurizer:
             raise ValueError(
                 f"lexical rows of shape {lex_need.shape} and {lex_prov.shape} for {len(records)} records"
             )
-        out, i_need, i_prov = [], 0, 0
+        out, i_need, i_prov, i_whole = [], 0, 0, 0
         dim = self.encoder.dim
         topics = topic_rows(self.lexical, records, self.free_text)
         for k, (record, (needs, provide)) in enumerate(zip(records, split, strict=True)):
@@ -315,7 +342,13 @@ class Featurizer:
             i_need += len(needs)
             i_prov += len(provide)
             desc = pv[[j for j, p in enumerate(provide) if p.field == "description"]]
+            desc_vec = _mean_unit(desc if len(desc) else pv, dim)
             first = _mean_unit(np.vstack([_mean_unit(nv, dim)[None], _mean_unit(pv, dim)[None]]), dim)
+            own = [j for j, p in enumerate(provide) if p.field == "description"]
+            if len(own) > 1:  # whole_description(provide) was embedded
+                whole_vec, i_whole = whole_vecs[i_whole], i_whole + 1
+            else:
+                whole_vec = pv[own[0]] if own else desc_vec
             out.append(
                 ProfileFeatures(
                     id=record.get("id", ""),
@@ -324,7 +357,7 @@ class Featurizer:
                     provide=provide,
                     need_vecs=nv,
                     prov_vecs=pv,
-                    desc_vec=_mean_unit(desc if len(desc) else pv, dim),
+                    desc_vec=desc_vec,
                     first_vec=first,
                     lex_need=lex_need[k],
                     lex_prov=lex_prov[k],
@@ -332,6 +365,7 @@ class Featurizer:
                     tags=profile_tags(record),
                     lex_desc=topics[k][0],
                     lex_docs=topics[k][1],
+                    whole_vec=np.asarray(whole_vec, dtype=np.float32),
                 )
             )
         return out
@@ -341,9 +375,13 @@ class Featurizer:
         needs = [Passage(p, "search") for p in split_passages(text, self.max_words, self.max_chars)]
         if not needs:
             raise ValueError("search text is empty")
-        nv = self.encoder.encode([embedding_text(p.text) for p in needs], role=NEED_ROLE)
+        texts = [embedding_text(p.text) for p in needs]
+        if len(needs) > 1:  # a long search text is also read as one, as a profile's whole_description is
+            texts.append(embedding_text(" ".join(p.text for p in needs)))
+        vecs = self.encoder.encode(texts, role=NEED_ROLE)
         if self.alignment is not None:
-            nv = self.alignment.transform(nv, "query")
+            vecs = self.alignment.transform(vecs, "query")
+        nv, whole = vecs[: len(needs)], vecs[-1]
         dim = self.encoder.dim
         empty = self.lexical.transform([""])
         return ProfileFeatures(
@@ -359,4 +397,5 @@ class Featurizer:
             lex_prov=empty,
             structured=encode_structured({}),
             tags=(),
+            whole_vec=np.asarray(whole, dtype=np.float32),
         )

@@ -92,6 +92,8 @@ class Index:
         lex.update({name: (np.int64, ()) for name in ("topics_start", "topics_n")})
         vec = {
             "desc": (np.float32, (dim,)),
+            # the description read as one text (``ProfileFeatures.whole_vec``)
+            "whole": (np.float32, (dim,)),
             "hub": (np.float32, ()),
             "first": (np.float32, (dim,)),
             # first stage (matcher.firststage): mean provide and need passage in probe space,
@@ -151,7 +153,8 @@ class Index:
             "need_start": need_start, "need_n": len(feats.needs), "prov_start": prov_start,
             "prov_n": len(feats.provide), "offer_n": feats.n_offers,
             "lexn_start": self._append_sparse(feats.lex_need), "lexp_start": self._append_sparse(feats.lex_prov),
-            "desc": feats.desc_vec, "hub": feats.hub, "first": feats.first_vec, "stage1": self.stage1_row(feats),
+            "desc": feats.desc_vec, "whole": feats.whole_vec,
+            "hub": feats.hub, "first": feats.first_vec, "stage1": self.stage1_row(feats),
             "alive": True, **feats.structured, **self.codes.encode(feats.structured),
         }
         new_row = self.profiles.append({k: np.asarray(v)[None] for k, v in row.items()})
@@ -297,6 +300,7 @@ class Index:
             tags=tags,
             **(self._topics_of(row) if lexical else {}),
             hub=float(p["hub"][row]),
+            whole_vec=own(p["whole"][row]),
         )
 
     def _topics_of(self, row: int) -> dict[str, sp.csr_matrix | None]:

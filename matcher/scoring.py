@@ -315,8 +315,9 @@ def fuse(values: dict[str, np.ndarray], weights: Weights) -> tuple[np.ndarray, d
 
 # Free-text search (``Engine.search``) is not a reciprocal match: a query asks, nothing is offered
 # back, and a short tagline is compared with a profile's text, often across languages. Its score
-# is the query passages' best match among the profile's provide passages (``dense_fwd``,
-# standardised like every channel and weighted like the dense component), plus the cosine of
+# is the mean of the query passages' best match among the profile's provide passages
+# (``dense_fwd``) and of the cosine of the query and the profile's description read as one text
+# (``whole_vec``), standardised like ``dense_fwd`` and weighted like the dense component, plus the cosine of
 # the two texts in the lexical model's words space alone (exact words and bigrams of one
 # language). Measured on real text looked up by a short query (bench/quality.py, search sets,
 # 2026-12-03): the reciprocal fusion that matching uses, with the concept-heavy lexical channel
@@ -325,19 +326,29 @@ def fuse(values: dict[str, np.ndarray], weights: Weights) -> tuple[np.ndarray, d
 # diacritics 0.37 vs 0.53). The form and the weight were chosen leaving one search set out
 # (MRR; dense: passage match, description match, their max, mean or reciprocal; words weight
 # 0-6): every held-out set gets the same choice, passage match + 1 x words. The description
-# channel loses across languages; larger words weights lose there too (short texts share names
-# and numbers). docs/evaluation.md, "Search", has the table.
+# channel (the mean of its passages' vectors) loses across languages; larger words weights lose there too (short texts share names
+# and numbers). docs/evaluation.md, "Search", has the table. The whole-text half came later
+# (2026-12-05/06, same sets): the best passage alone misses a paragraph looked up by a sentence
+# of its translation whose boundaries are not the passages' (Vietnamese paragraphs 0.761 alone,
+# 0.806 with the whole; English 0.790, 0.819); the whole alone misses a long profile looked up by
+# one of its offers (0.79 vs 0.987); their mean is at least as good as the passage alone on
+# every search set (docs/evaluation.md, "Search by the whole description as well").
 SEARCH_WORDS_WEIGHT = 1.0
 
 
-def search_components(raw: dict[str, np.ndarray], words: np.ndarray, stats: dict[str, tuple[float, float]],
+def search_components(raw: dict[str, np.ndarray], whole: np.ndarray, words: np.ndarray,
+                      stats: dict[str, tuple[float, float]],
                       weights: Weights) -> tuple[np.ndarray, dict[str, np.ndarray], dict[str, np.ndarray]]:
     """(score, contributions, values) of a free-text search against ``n`` candidates: ``raw``
-    from ``raw_channels`` of the query, ``words`` (n,) the words-space cosines; values are the
-    z-scored ``dense_fwd`` (unknown: 0) and the cosine, under the names of the dense and lexical
-    components so that explanations read them as such. Shapes (n,)."""
+    from ``raw_channels`` of the query, ``whole`` (n,) the cosines of the query's and each
+    profile's ``whole_vec``, ``words`` (n,) the words-space cosines; values are the z-scored
+    mean of ``dense_fwd`` and ``whole`` (``whole`` alone where ``dense_fwd`` is unknown) and the
+    words cosine, under the names of the dense and lexical components so that explanations read
+    them as such. Shapes (n,)."""
     mean, sd = stats["dense_fwd"]
-    dense = np.nan_to_num((raw["dense_fwd"].astype(np.float64) - mean) / sd)
+    fwd = raw["dense_fwd"].astype(np.float64)
+    both = np.where(np.isnan(fwd), whole, 0.5 * (fwd + np.asarray(whole, dtype=np.float64)))
+    dense = np.nan_to_num((both - mean) / sd)
     values = {"dense_reciprocal": dense, "lexical_reciprocal": np.asarray(words, dtype=np.float64)}
     contrib = {"dense_reciprocal": weights.dense_reciprocal * dense,
                "lexical_reciprocal": SEARCH_WORDS_WEIGHT * values["lexical_reciprocal"]}

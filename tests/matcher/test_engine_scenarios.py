@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from matcher.engine import Engine
@@ -256,3 +257,49 @@ def test_search_score_is_the_passage_match_plus_the_words_cosine(fake_embedder):
     by_id = {h.id: h for h in engine.search("EDA software licences", k=len(FILLERS) + 1)}
     assert by_id["us-edatools"].components["lexical_reciprocal"] > 0
     assert by_id["de-paygate"].components["lexical_reciprocal"] == 0
+
+
+LONG_DESCRIPTION = (
+    "Seaweed Labs farms red seaweed off the coast of Khanh Hoa with two hundred fishing families. "
+    * 3 + "We extract carrageenan and agar for food factories, and we sell the remaining biomass as cattle feed "
+    "to dairy farms in Lam Dong, which lowers their methane emissions by a measured tenth. " * 3
+)
+
+
+def test_a_description_cut_into_passages_is_also_embedded_whole(fake_embedder):
+    """A description longer than one passage is embedded once more as one text (the last
+    provide text the worker embeds, the profile's ``whole_vec``); one that fits a passage costs
+    nothing more: its passage is its whole."""
+    from matcher.features import embedding_texts, profile_passages, whole_description
+
+    long = make_profile("vn-seaweed", description=LONG_DESCRIPTION, offers="Carrageenan and agar.")
+    _, provide = profile_passages(long)
+    cut = [p.text for p in provide if p.field == "description"]
+    assert len(cut) >= 2
+    assert whole_description(provide) == " ".join(cut)
+    assert embedding_texts(long)[1][-1] == " ".join(cut)
+    assert whole_description(profile_passages(FILLERS[0])[1]) is None
+    assert len(embedding_texts(FILLERS[0])[1]) == len(profile_passages(FILLERS[0])[1])
+
+    engine = Engine(embedder=fake_embedder, align=False).fit([long, *FILLERS])
+    whole = engine.index_.features(engine.index_.row_of["vn-seaweed"]).whole_vec
+    expected = fake_embedder.encode([" ".join(cut)], role="query")[0]
+    assert np.allclose(whole, expected, atol=1e-6)
+    short = engine.index_.features(engine.index_.row_of["de-paygate"])
+    (only,) = [j for j, p in enumerate(short.provide) if p.field == "description"]
+    assert np.array_equal(short.whole_vec, short.prov_vecs[only])
+
+
+def test_a_search_reads_the_best_passage_and_the_whole_description_half_and_half(fake_embedder):
+    """The dense part of a search score is the standardised mean of the query's best passage
+    match and its cosine with the description read whole, weighted like the dense component."""
+    long = make_profile("vn-seaweed", description=LONG_DESCRIPTION, offers="Carrageenan and agar.")
+    engine = Engine(embedder=fake_embedder, align=False).fit([long, *FILLERS])
+    text = "seaweed biomass as cattle feed"
+    q = engine.featurizer_.build_query(text)
+    mean, sd = engine.stats_["dense_fwd"]
+    for hit in engine.search(text, k=len(FILLERS) + 1):
+        f = engine.index_.features(engine.index_.row_of[hit.id])
+        best = float((q.need_vecs @ f.prov_vecs.T).max())
+        expected = engine.weights_.dense_reciprocal * ((0.5 * (best + float(f.whole_vec @ q.whole_vec)) - mean) / sd)
+        assert hit.components["dense_reciprocal"] == pytest.approx(expected, abs=1e-4), hit.id

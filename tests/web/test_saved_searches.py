@@ -112,9 +112,10 @@ def test_the_one_pass_scores_are_the_directory_search_scores(
         hits = {h.id: h.score for h in engine.search(text, k=5000)}
         sample = sorted(hits)[:: max(1, len(hits) // 40)]
         for pid in sample:
-            block = engine.index_.block(np.array([engine.index_.row_of[pid]]))
+            row = engine.index_.row_of[pid]
+            block = engine.index_.block(np.array([row]))
             words = engine.featurizer_.lexical.space(block.lex_prov, "words")
-            got = matrix.scores(block.prov_vecs, words, engine.stats_, weights)[i]
+            got = matrix.scores(block.prov_vecs, engine.index_.profiles["whole"][row], words, engine.stats_, weights)[i]
             assert got == pytest.approx(hits[pid], abs=1e-4), (text, pid)
 
 

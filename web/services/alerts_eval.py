@@ -109,7 +109,7 @@ class AlertEvaluator:
                 for text in chunk:
                     cut, _ = cut_text(text, SEARCH_PASSAGES, engine.passage_words, engine.passage_chars)
                     q = featurizer.build_query(cut)
-                    out.append(QueryVectors(q.need_vecs, lexical.space(q.lex_need, "words")))
+                    out.append(QueryVectors(q.need_vecs, q.whole_vec, lexical.space(q.lex_need, "words")))
                 return out
 
             self._vectors.update(zip(chunk, self.matching.searches.run(task, EMBED_SECONDS), strict=True))
@@ -140,10 +140,12 @@ class AlertEvaluator:
         matrix = self.matrix(engine, saved)
         found: list[int] = []
         if len(matrix):
-            block = engine.index_.block(np.array([engine.index_.row_of[profile_id]]))
+            row = engine.index_.row_of[profile_id]
+            block = engine.index_.block(np.array([row]))
             words = engine.featurizer_.lexical.space(block.lex_prov, "words")
             weights = engine.weights_.keep("dense_reciprocal", "lexical_reciprocal")
-            ids, _ = matrix.candidates(block.prov_vecs, words, values, owners, engine.stats_, weights)
+            ids, _ = matrix.candidates(block.prov_vecs, engine.index_.profiles["whole"][row], words, values, owners,
+                                       engine.stats_, weights)
             found.extend(int(i) for i in ids)
         subs = [r for r in saved if r.kind == "profile" and r.profile_id != profile_id
                 and r.user_id not in owners]

@@ -1,11 +1,12 @@
 """Every saved search against one new profile, in one pass: the saved searches' query vectors
 stacked into a matrix, their facets as masks, their thresholds as a vector.
 
-The score is the directory search's own (``matcher.scoring.search_components``: the query passages'
-best match among the profile's provide passages, z-scored and weighted like the dense component,
-plus the words-space cosine), computed for all ``S`` searches at once instead of running ``S``
-searches: ``(M, d) @ (d, R)`` for the ``M`` stacked query passages against the profile's ``R``
-provide passages, a segment mean per search, and one sparse ``(S, V) @ (V,)`` product for the words.
+The score is the directory search's own (``matcher.scoring.search_components``: the mean of the
+query passages' best match among the profile's provide passages and of the two whole texts'
+cosine, z-scored and weighted like the dense component, plus the words-space cosine), computed
+for all ``S`` searches at once instead of running ``S`` searches: ``(M, d) @ (d, R)`` for the
+``M`` stacked query passages against the profile's ``R`` provide passages, a segment mean per
+search, ``(S, d) @ (d,)`` for the whole texts, and one sparse ``(S, V) @ (V,)`` product for the words.
 A search is a candidate when the profile passes its facets, is not its subscriber's own and scores
 above its threshold (the score of its k-th result); the caller confirms each candidate with the
 real search (``web.services.alerts``), so a rounding or a stale threshold never claims a place the
@@ -27,9 +28,11 @@ from web.store.directory import FACETS
 @dataclass(frozen=True)
 class QueryVectors:
     """One search text as the fitted engine sees it: ``need_vecs`` (m, d) its passages' vectors
-    (m >= 1), ``words`` (1, V) its unit row in the lexical model's words space."""
+    (m >= 1), ``whole`` (d,) the whole text's (``ProfileFeatures.whole_vec`` of the query),
+    ``words`` (1, V) its unit row in the lexical model's words space."""
 
     need_vecs: np.ndarray
+    whole: np.ndarray
     words: sp.csr_matrix
 
 
@@ -58,6 +61,8 @@ class SearchMatrix:
         dim = queries[0].need_vecs.shape[1] if n else 0
         self.queries = (np.vstack([q.need_vecs for q in queries]).astype(np.float32) if n
                         else np.zeros((0, dim), dtype=np.float32))
+        self.wholes = (np.vstack([q.whole for q in queries]).astype(np.float32) if n
+                       else np.zeros((0, dim), dtype=np.float32))
         self.words = (sp.vstack([q.words for q in queries], format="csr").astype(np.float32) if n
                       else sp.csr_matrix((0, 0), dtype=np.float32))
         self._facets = {name: _FacetMask.build([list(f.get(name) or ()) for f in facets]) for name in FACETS}
@@ -65,10 +70,11 @@ class SearchMatrix:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def scores(self, prov_vecs: np.ndarray, words: sp.csr_matrix, stats: Mapping[str, tuple[float, float]],
-               weights: Weights) -> np.ndarray:
+    def scores(self, prov_vecs: np.ndarray, whole_vec: np.ndarray, words: sp.csr_matrix,
+               stats: Mapping[str, tuple[float, float]], weights: Weights) -> np.ndarray:
         """The directory search score of one profile under every saved search, shape (S,):
-        ``prov_vecs`` (R, d) its provide passages, ``words`` (1, V) its words-space row."""
+        ``prov_vecs`` (R, d) its provide passages, ``whole_vec`` (d,) its own provide text's
+        vector (``ProfileFeatures.whole_vec``), ``words`` (1, V) its words-space row."""
         n = len(self.ids)
         if prov_vecs.ndim != 2 or (n and prov_vecs.shape[1] != self.queries.shape[1]):
             raise ValueError(f"prov_vecs has shape {prov_vecs.shape}; the saved searches' vectors {self.queries.shape}")
@@ -80,7 +86,8 @@ class SearchMatrix:
         if words.shape[1] != self.words.shape[1]:
             raise ValueError(f"words has {words.shape[1]} columns; the saved searches' {self.words.shape[1]}")
         cosine = np.asarray((self.words @ words.T).todense(), dtype=np.float64).ravel() if n else np.zeros(0)
-        score, _, _ = search_components({"dense_fwd": dense}, cosine, dict(stats), weights)
+        whole = (self.wholes @ np.asarray(whole_vec, dtype=np.float32)).astype(np.float64)
+        score, _, _ = search_components({"dense_fwd": dense}, whole, cosine, dict(stats), weights)
         return np.asarray(score, dtype=np.float64)
 
     def passes(self, values: Mapping[str, Sequence[str]], owners: Sequence[int]) -> np.ndarray:
@@ -91,12 +98,13 @@ class SearchMatrix:
             mask &= facet.passes(values.get(name) or ())
         return mask
 
-    def candidates(self, prov_vecs: np.ndarray, words: sp.csr_matrix, values: Mapping[str, Sequence[str]],
+    def candidates(self, prov_vecs: np.ndarray, whole_vec: np.ndarray, words: sp.csr_matrix,
+                   values: Mapping[str, Sequence[str]],
                    owners: Sequence[int], stats: Mapping[str, tuple[float, float]], weights: Weights
                    ) -> tuple[np.ndarray, np.ndarray]:
         """``(ids, scores)`` of the saved searches the profile would enter: facets passed, not
         its subscriber's own, score above the threshold; best score first."""
-        scores = self.scores(prov_vecs, words, stats, weights)
+        scores = self.scores(prov_vecs, whole_vec, words, stats, weights)
         hit = self.passes(values, owners) & (scores > self.thresholds)
         rows = np.flatnonzero(hit)
         order = rows[np.lexsort((self.ids[rows], -scores[rows]))]
