@@ -40,7 +40,7 @@ from common import machine, write_result  # noqa: E402
 
 from matcher.engine import Engine  # noqa: E402
 from matcher.synth import synthesize  # noqa: E402
-from web.services.alerts_matrix import QueryVectors, SearchMatrix  # noqa: E402
+from web.services.alerts_matrix import QueryVectors, SearchMatrix, profile_vectors  # noqa: E402
 
 K = 10
 CHUNK = 400
@@ -75,12 +75,6 @@ def values(pid: str) -> dict[str, list[str]]:
 _records: dict[str, dict] = {}
 
 
-def profile_inputs(engine: Engine, pid: str) -> tuple[np.ndarray, np.ndarray, object]:
-    row = engine.index_.row_of[pid]
-    block = engine.index_.block(np.array([row]))
-    return block.prov_vecs, engine.index_.profiles["whole"][row], engine.featurizer_.lexical.space(block.lex_prov, "words")
-
-
 def thresholds(engine: Engine, matrix: SearchMatrix, ids: list[str]) -> np.ndarray:
     """The exact k-th best score of every saved search over ``ids`` (facets applied)."""
     weights = engine.weights_.keep("dense_reciprocal", "lexical_reciprocal")
@@ -88,8 +82,7 @@ def thresholds(engine: Engine, matrix: SearchMatrix, ids: list[str]) -> np.ndarr
     for start in range(0, len(ids), CHUNK):
         cols = []
         for pid in ids[start:start + CHUNK]:
-            prov, offer, words = profile_inputs(engine, pid)
-            s = matrix.scores(prov, offer, words, engine.stats_, weights)  # type: ignore[arg-type]
+            s = matrix.scores(*profile_vectors(engine, pid), engine.stats_, weights)
             cols.append(np.where(matrix.passes(values(pid), []), s, -np.inf))
         both = np.hstack([best, np.stack(cols, axis=1)])
         best = -np.sort(-both, axis=1)[:, :K]
@@ -142,8 +135,7 @@ def main() -> None:
         engine.partial_fit(r)
         with threadpool_limits(1):
             t = time.perf_counter()
-            prov, offer, words = profile_inputs(engine, r["id"])
-            ids, _ = matrix.candidates(prov, offer, words, values(r["id"]), [], engine.stats_, weights)  # type: ignore[arg-type]
+            ids, _ = matrix.candidates(*profile_vectors(engine, r["id"]), values(r["id"]), [], engine.stats_, weights)
             times.append(time.perf_counter() - t)
             t = time.perf_counter()
             engine.scores_towards(r["id"], followed)  # what the evaluator does: only the followed profiles

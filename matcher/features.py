@@ -341,11 +341,10 @@ class Featurizer:
             pv = prov_vecs[i_prov : i_prov + len(provide)]
             i_need += len(needs)
             i_prov += len(provide)
-            desc = pv[[j for j, p in enumerate(provide) if p.field == "description"]]
-            desc_vec = _mean_unit(desc if len(desc) else pv, dim)
-            first = _mean_unit(np.vstack([_mean_unit(nv, dim)[None], _mean_unit(pv, dim)[None]]), dim)
             own = [j for j, p in enumerate(provide) if p.field == "description"]
-            if len(own) > 1:  # whole_description(provide) was embedded
+            desc_vec = _mean_unit(pv[own] if own else pv, dim)
+            first = _mean_unit(np.vstack([_mean_unit(nv, dim)[None], _mean_unit(pv, dim)[None]]), dim)
+            if whole_description(provide) is not None:  # embedded by ``embed``, in this order
                 whole_vec, i_whole = whole_vecs[i_whole], i_whole + 1
             else:
                 whole_vec = pv[own[0]] if own else desc_vec

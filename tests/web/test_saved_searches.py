@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
 
-import numpy as np
 import pytest
 
 from tests.web.demo_support import load_sample
@@ -27,6 +26,7 @@ from web.matching.embedding import make_embedder
 from web.services import alerts, alerts_mail
 from web.services.alerts_demo import seed_saved_searches
 from web.services.alerts_eval import AlertEvaluator
+from web.services.alerts_matrix import profile_vectors
 from web.services.curation.demo import MARK
 from web.services.demo import ensure_demo_accounts
 from web.services.mail import Mailer, message
@@ -112,10 +112,7 @@ def test_the_one_pass_scores_are_the_directory_search_scores(
         hits = {h.id: h.score for h in engine.search(text, k=5000)}
         sample = sorted(hits)[:: max(1, len(hits) // 40)]
         for pid in sample:
-            row = engine.index_.row_of[pid]
-            block = engine.index_.block(np.array([row]))
-            words = engine.featurizer_.lexical.space(block.lex_prov, "words")
-            got = matrix.scores(block.prov_vecs, engine.index_.profiles["whole"][row], words, engine.stats_, weights)[i]
+            got = matrix.scores(*profile_vectors(engine, pid), engine.stats_, weights)[i]
             assert got == pytest.approx(hits[pid], abs=1e-4), (text, pid)
 
 

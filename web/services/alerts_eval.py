@@ -30,7 +30,7 @@ from web.matching.budget import SEARCH_PASSAGES, cut_text
 from web.matching.snapshot import with_encoder
 from web.services import alerts, anonymity
 from web.services.alerts_mail import mailer_for, queue_immediate
-from web.services.alerts_matrix import QueryVectors, SearchMatrix
+from web.services.alerts_matrix import QueryVectors, SearchMatrix, profile_vectors
 from web.services.mail import Mailer
 from web.store import notifications as note_store
 from web.store import saved_searches as store
@@ -140,12 +140,8 @@ class AlertEvaluator:
         matrix = self.matrix(engine, saved)
         found: list[int] = []
         if len(matrix):
-            row = engine.index_.row_of[profile_id]
-            block = engine.index_.block(np.array([row]))
-            words = engine.featurizer_.lexical.space(block.lex_prov, "words")
             weights = engine.weights_.keep("dense_reciprocal", "lexical_reciprocal")
-            ids, _ = matrix.candidates(block.prov_vecs, engine.index_.profiles["whole"][row], words, values, owners,
-                                       engine.stats_, weights)
+            ids, _ = matrix.candidates(*profile_vectors(engine, profile_id), values, owners, engine.stats_, weights)
             found.extend(int(i) for i in ids)
         subs = [r for r in saved if r.kind == "profile" and r.profile_id != profile_id
                 and r.user_id not in owners]

@@ -17,12 +17,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
 
 from matcher.scoring import Weights, search_components
 from web.store.directory import FACETS
+
+if TYPE_CHECKING:
+    from matcher.engine import Engine
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,14 @@ class QueryVectors:
     need_vecs: np.ndarray
     whole: np.ndarray
     words: sp.csr_matrix
+
+
+def profile_vectors(engine: Engine, profile_id: str) -> tuple[np.ndarray, np.ndarray, sp.csr_matrix]:
+    """``(prov_vecs, whole_vec, words)`` of a fitted profile: what ``SearchMatrix.scores`` and
+    ``candidates`` read of it, as ``Engine.search`` reads it."""
+    row = engine.index_.row_of[profile_id]
+    block = engine.index_.block(np.array([row]))
+    return block.prov_vecs, engine.index_.profiles["whole"][row], engine.featurizer_.lexical.space(block.lex_prov, "words")
 
 
 class SearchMatrix:
@@ -73,8 +85,8 @@ class SearchMatrix:
     def scores(self, prov_vecs: np.ndarray, whole_vec: np.ndarray, words: sp.csr_matrix,
                stats: Mapping[str, tuple[float, float]], weights: Weights) -> np.ndarray:
         """The directory search score of one profile under every saved search, shape (S,):
-        ``prov_vecs`` (R, d) its provide passages, ``whole_vec`` (d,) its own provide text's
-        vector (``ProfileFeatures.whole_vec``), ``words`` (1, V) its words-space row."""
+        ``prov_vecs`` (R, d) its provide passages, ``whole_vec`` (d,) its description read as one
+        text (``ProfileFeatures.whole_vec``), ``words`` (1, V) its words-space row: ``profile_vectors``."""
         n = len(self.ids)
         if prov_vecs.ndim != 2 or (n and prov_vecs.shape[1] != self.queries.shape[1]):
             raise ValueError(f"prov_vecs has shape {prov_vecs.shape}; the saved searches' vectors {self.queries.shape}")
