@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -53,6 +54,7 @@ if str(ROOT) not in sys.path:
 #: PGAPPNAME of each host's worker: its connections are found by name in pg_stat_activity
 WORKER_APP = "caunoi-worker-{name}"
 SECRET = "multihost-shared-secret"  # one CSRF secret for every host, as docs/scaling.md asks
+ACCESS_LINE = re.compile(r'HTTP/1\.[01]" \d{3}')  # uvicorn's access log: one line per request
 
 
 def wait_for(check: Callable[[], bool], timeout: float, every: float = 0.1) -> bool:
@@ -174,11 +176,12 @@ class Cluster:
                 proc.wait(timeout=30)
 
     def tail(self) -> str:
-        """The end of every log, for a failing assertion's message."""
+        """The end of every log without its access lines, for a failing assertion's message."""
         out = []
         for host in self.hosts.values():
             for log in sorted(host.logs.glob("*.log")):
-                out.append(f"--- {host.name}/{log.name}\n{log.read_text(errors='replace')[-2000:]}")
+                lines = [line for line in log.read_text(errors="replace").splitlines() if not ACCESS_LINE.search(line)]
+                out.append(f"--- {host.name}/{log.name}\n" + "\n".join(lines)[-3000:])
         return "\n".join(out)
 
 
@@ -232,6 +235,23 @@ def matchable(client: httpx.Client, base: str, profile_id: str) -> bool:
 
 def eventually_matchable(client: httpx.Client, host: Host, profile_id: str, timeout: float) -> bool:
     return wait_for(lambda: matchable(client, host.base, profile_id), timeout, every=0.2)
+
+
+def why_not_matchable(client: httpx.Client, url: str, host: Host, profile_id: str) -> dict[str, Any]:
+    """What a failing check needs to be read: the host's answer, the profile's jobs, its index size."""
+    try:
+        got = client.get(f"{host.base}/api/v1/profiles/{profile_id}/matches", params={"top": 5}, timeout=10)
+        answer: object = (got.status_code, got.text[:300])
+    except httpx.HTTPError as exc:
+        answer = repr(exc)
+    try:
+        ready: object = httpx.get(f"{host.base}/readyz", timeout=5).json()
+    except (httpx.HTTPError, ValueError) as exc:
+        ready = repr(exc)
+    with psycopg.connect(url, autocommit=True) as conn:
+        jobs = conn.execute("SELECT id, status, attempts, last_error, created_at, finished_at FROM jobs"
+                            " WHERE key = %(k)s ORDER BY id", {"k": profile_id}).fetchall()
+    return {"answer": answer, "jobs": jobs, "readyz": ready}
 
 
 def propagation(client: httpx.Client, a: Host, b: Host, record: dict[str, Any], timeout: float) -> float | None:

@@ -31,6 +31,7 @@ from bench.bench_multihost import (
     seed,
     stored_names,
     wait_for,
+    why_not_matchable,
 )
 from tests.web.server import free_port
 from tests.web.webkit import DATA, load_small
@@ -92,7 +93,7 @@ def cluster_url(pg_url: str) -> Iterator[str]:
 def cluster(cluster_url: str, tmp_path: Path) -> Iterator[Cluster]:
     """The hosts' processes, every one of them ended when the test ends, however it ends."""
     # the warm rankings are per-process work that only saves time: off, to leave the 2 cores to the test
-    hosts = Cluster(cluster_url, tmp_path, CAUNOI_WARM_RANKINGS="0")
+    hosts = Cluster(cluster_url, tmp_path, CAUNOI_WARM_RANKINGS="0", CAUNOI_LOG_LEVEL="INFO")
     try:
         yield hosts
     finally:
@@ -144,4 +145,4 @@ def test_a_write_on_one_host_is_matchable_on_the_other_and_killing_a_host_loses_
         stored = stored_names(url, list(load.acked))
         assert {pid: name for pid, (_h, name, _t) in load.acked.items()} == stored
         for pid in load.acked:
-            assert eventually_matchable(client, b, pid, 30), (pid, cluster.tail())
+            assert eventually_matchable(client, b, pid, 30), (pid, why_not_matchable(client, url, b, pid), cluster.tail())
