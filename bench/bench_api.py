@@ -149,6 +149,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--profiles", type=int, default=10_000)
     parser.add_argument("--rate", type=float, default=200.0)
+    parser.add_argument("--also-rates", default="", metavar="R[,R...]",
+                        help="further request rates measured on the same server after --rate (e.g. 100: below saturation)")
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--quick", action="store_true", help="2k profiles, 10 s")
@@ -199,6 +201,8 @@ def main() -> None:
         match_paths = [f"/api/v1/profiles/{pid}/matches?top=10{extra}" for pid in ids]
         load(url, match_paths[:200], args.rate, 3.0, headers)  # warm-up
         matches = load(url, match_paths, args.rate, args.seconds, headers)
+        also = {rate: load(url, match_paths, rate, args.seconds, headers)
+                for rate in (float(r) for r in args.also_rates.split(",") if r.strip())}
         health = load(url, ["/healthz"], args.rate, min(args.seconds, 20.0), {})
     finally:
         stop_server(server, env)
@@ -207,7 +211,7 @@ def main() -> None:
         "profiles": args.profiles, "filter": args.filter or None, "workers": args.workers, "rate": args.rate, "seconds": args.seconds,
         "shortlist": int(env.get("CAUNOI_SHORTLIST") or Settings().shortlist),
         "default_rankings": None if args.cold else Settings().warm_rankings, "precompute_seconds": warm_seconds,
-        "matches": matches, "healthz": health, "p50_ratio_matches_to_healthz": matches["p50_ms"] / health["p50_ms"],
+        "matches": matches, "matches_at_other_rates": {f"{r:g}": m for r, m in also.items()}, "healthz": health, "p50_ratio_matches_to_healthz": matches["p50_ms"] / health["p50_ms"],
     }
     write_result("api", result)
 

@@ -17,11 +17,11 @@ from web.store.users import UserRow
 
 def api_matches(db: Database, matching: MatchingContract, user: UserRow, profile_id: str, top: int,
                 filters: dict[str, str] | None) -> bytes | dict[str, Any]:
-    with db.connection() as conn:  # both switches on one connection: one pool checkout per request
-        model = learning.active_model(db, conn)
-        setting = exposure_rerank.active(db, conn)
+    # the profile, its viewer's masks and both switches: one checkout, one query when nothing changed
+    resolved = api_views.resolve(db, user, [profile_id])
+    model, setting = resolved.serving.model, resolved.serving.exposure
     want = exposure_rerank.depth(setting, learning.depth(model, top))
-    result = api_views.matches(db, matching, user, profile_id, want, filters)
+    result = api_views.matches(db, matching, user, profile_id, want, filters, resolved)
     if model is not None or setting is not None:
         data = json.loads(result) if isinstance(result, bytes) else result
         ranked = learning.apply(model, [Match.from_dict(m) for m in data["matches"]],

@@ -6,13 +6,15 @@ language: labels are in the installation's default one.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from web.db.pool import Database
 from web.errors import Invalid, NotFound
 from web.matching.contract import MatchingContract
-from web.services import masking
+from web.services import masking, serving
 from web.services.masking import Masks
+from web.services.serving import Serving
 from web.services.visibility import Viewer, record_for, records_for
 from web.store import profiles as store
 
@@ -75,27 +77,47 @@ def search(db: Database, matching: MatchingContract, viewer: Viewer | None, q: s
     return results
 
 
-def _masks_for(db: Database, viewer: Viewer | None, profile_ids: list[str]) -> tuple[list[str], Masks]:
+@dataclass(frozen=True)
+class Resolved:
+    """A request's profiles by their real ids, the masks of its viewer, and the serving state
+    (``web.services.serving``) read on the same connection."""
+
+    real: list[str]
+    hidden: Masks
+    serving: Serving
+
+
+def resolve(db: Database, viewer: Viewer | None, profile_ids: list[str]) -> Resolved:
     """The real ids of ``profile_ids`` (aliases resolved; NotFound for a masked profile's real id
-    or an unknown one) and the masks of every anonymous profile for ``viewer``."""
+    or an unknown one), the masks of every anonymous profile for ``viewer`` and the serving state:
+    one pool checkout, and for an officer asking for a plain id one query when nothing changed."""
     key = masking.secret(db)
+    first = profile_ids[0] if profile_ids else None
     with db.connection() as conn:
-        anonymous, hidden = masking.every_mask(conn, viewer, db.settings.default_locale, key)
+        state, first_exists = serving.current(db, conn, first)
+        anonymous, hidden = masking.every_mask(conn, viewer, db.settings.default_locale, key, state.anonymous)
         real = []
         for pid in profile_ids:
             found = masking.resolve(conn, pid, key, anonymous)
             # a masked profile's real id names nothing, as an unknown id (masking.shown_id)
-            if found is None or (found == pid and found in hidden) or not store.profile_exists(conn, found):
+            if found is None or (found == pid and found in hidden):
+                raise _unknown(pid)
+            # stored: read with the token (the first id asked for), or in the anonymous set read
+            # under it (deleting an anonymous profile changes the token), or looked up
+            known = (found == first and first_exists) or found in anonymous
+            if not known and not store.profile_exists(conn, found):
                 raise _unknown(pid)
             real.append(found)
-        return real, hidden
+        return Resolved(real, hidden, state)
 
 
 def matches(db: Database, matching: MatchingContract, viewer: Viewer | None, profile_id: str, top: int,
-            filters: dict[str, str] | None) -> bytes | dict[str, Any]:
+            filters: dict[str, str] | None, resolved: Resolved | None = None) -> bytes | dict[str, Any]:
     """``{"id", "matches"}`` of a profile (``Match.to_dict()`` each), anonymous ones masked: the
-    stored default ranking's JSON bytes as they are when it names no masked profile."""
-    [real], hidden = _masks_for(db, viewer, [profile_id])
+    stored default ranking's JSON bytes as they are when it names no masked profile. ``resolved``:
+    ``resolve(db, viewer, [profile_id])`` when the caller has it."""
+    resolved = resolved or resolve(db, viewer, [profile_id])
+    [real], hidden = resolved.real, resolved.hidden
     if real not in hidden:  # the stored default ranking (web.matching.warm), already JSON, filtered if asked
         body = matching.warm_json(real, top, filters)
         if body is not None and not any(f'"{pid}"'.encode() in body for pid in hidden.records):
@@ -106,5 +128,6 @@ def matches(db: Database, matching: MatchingContract, viewer: Viewer | None, pro
 
 def score(db: Database, matching: MatchingContract, viewer: Viewer | None, a: str, b: str) -> dict[str, Any]:
     """The pair (a, b) scored and explained from a's side, its anonymous sides masked."""
-    [real_a, real_b], hidden = _masks_for(db, viewer, [a, b])
+    resolved = resolve(db, viewer, [a, b])
+    [real_a, real_b], hidden = resolved.real, resolved.hidden
     return hidden.match(matching.score(real_a, real_b)).to_dict()

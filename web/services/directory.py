@@ -15,7 +15,7 @@ from web.errors import NotFound, Unavailable
 from web.i18n import N_
 from web.matching.contract import MatchingContract
 from web.params import first, page_number
-from web.services import anonymity, exposure_rerank, masking, visibility
+from web.services import anonymity, exposure_rerank, masking, serving, visibility
 from web.store import directory as store
 from web.store import introductions as intro_store
 from web.store import profiles as profile_store
@@ -123,7 +123,8 @@ def search_hits(db: Database, matching: MatchingContract, query: DirectoryQuery)
     hits = matching.search(query.q, k=SEARCH_DEPTH, filters=engine or None)
     top = max((h.score for h in hits), default=0.0)
     kept = [h for h in hits if top > 0 and h.score >= SEARCH_RELATIVE_FLOOR * top]
-    setting = exposure_rerank.active(db)
+    with db.connection() as conn:
+        setting = serving.current(db, conn)[0].exposure
     return exposure_rerank.apply(db, setting, None, kept, len(kept)) if setting is not None else kept
 
 

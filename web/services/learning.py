@@ -100,27 +100,17 @@ def fit(db: Database, created_by: UserRow | None = None, min_events: int | None 
 
 
 # ----------------------------------------------------------------------------- serving
-_PARSED: dict[int, LearnedModel] = {}  # version -> its model, parsed once per process (versions never change)
-
-
 def active_model(db: Database, conn: psycopg.Connection | None = None) -> LearnedModel | None:
     """The active version's model, or None (learning off, nothing learned, or switched off): one
-    indexed look-up of a few hundred bytes per request (on ``conn`` when given), so that a switch in
-    any process counts at once; each version is parsed once."""
+    indexed look-up of a few hundred bytes (on ``conn`` when given). Match lists read it through
+    ``web.services.serving``, which keeps it until a change in any process."""
     if not db.settings.learning_enabled:
         return None
     if conn is None:
         with db.connection() as own:
             return active_model(db, own)
     active = store.get_active(conn)
-    if active is None:
-        return None
-    version, data = active
-    if version not in _PARSED:
-        if len(_PARSED) > 16:
-            _PARSED.clear()
-        _PARSED[version] = LearnedModel.from_dict(data)
-    return _PARSED[version]
+    return LearnedModel.from_dict(active[1]) if active is not None else None
 
 
 def depth(model: LearnedModel | None, k: int) -> int:

@@ -10,6 +10,7 @@ known by its alias (``anonymity.alias``): its real id, often the company's name,
 from __future__ import annotations
 
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -111,16 +112,19 @@ def masks(conn: psycopg.Connection, viewer: Viewer | None, profile_ids: Iterable
     return Masks(records, locale, key)
 
 
-def every_mask(conn: psycopg.Connection, viewer: Viewer | None, locale: str, key: str) -> tuple[set[str], Masks]:
+def every_mask(conn: psycopg.Connection, viewer: Viewer | None, locale: str, key: str,
+               anonymous: AbstractSet[str] | None = None) -> tuple[AbstractSet[str], Masks]:
     """(every anonymous profile's id, the masks of those ``viewer`` knows only under a label): what a
-    door that resolves public ids and masks a ranking needs, in one read of the (indexed) anonymous set."""
-    anonymous = profile_store.list_anonymous_ids(conn)
+    door that resolves public ids and masks a ranking needs, in one read of the (indexed) anonymous
+    set, or none when the caller has it (``anonymous``: ``web.services.serving`` keeps it)."""
+    if anonymous is None:
+        anonymous = profile_store.list_anonymous_ids(conn)
     hidden = anonymous - visibility.contact_visible(conn, viewer, sorted(anonymous)) if anonymous else set()
     records = profile_store.list_anonymous_records(conn, sorted(hidden)) if hidden else {}
     return anonymous, Masks(records, locale, key)
 
 
-def resolve(conn: psycopg.Connection, profile_id: str, key: str, anonymous: set[str] | None = None) -> str | None:
+def resolve(conn: psycopg.Connection, profile_id: str, key: str, anonymous: AbstractSet[str] | None = None) -> str | None:
     """The real id a public id names: an alias is looked up among the anonymous profiles
     (``anonymous`` when the caller has read them; None when it names none); any other id is itself."""
     if not profile_id.startswith(anonymity.ALIAS_PREFIX):

@@ -17,7 +17,7 @@ from web.db.pool import Database
 from web.errors import Invalid, NotFound, Pending, Unavailable
 from web.i18n import N_
 from web.matching.contract import MatchingContract
-from web.services import exposure_rerank, learning, learning_log, masking
+from web.services import exposure_rerank, learning, learning_log, masking, serving
 from web.store import directory as directory_store
 from web.store import feedback as feedback_store
 from web.store import introductions as intro_store
@@ -109,8 +109,9 @@ def for_profile(db: Database, matching: MatchingContract, user: UserRow, profile
             raise NotFound(N_("This profile does not exist or is not yours."))
         verdicts = feedback_store.list_feedback(conn, user.id, profile_id)
         states = intro_store.list_introduction_states(conn, profile_id)
-        model = learning.active_model(db, conn)  # the ranking learned from feedback, if one is active
-        exposure = exposure_rerank.active(db, conn)  # the officers' exposure-aware re-ranking, if on
+        state, _ = serving.current(db, conn)
+    model = state.model  # the ranking learned from feedback, if one is active
+    exposure = state.exposure  # the officers' exposure-aware re-ranking, if on
     hidden = {t for t, v in verdicts.items() if v == "hidden"}
     try:
         results = matching.rank(profile_id, k=exposure_rerank.depth(exposure, learning.depth(model, k)),

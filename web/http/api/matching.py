@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -38,7 +39,12 @@ async def get_matches(
     filters = _filters(kind=kind, country=country.upper() if country else None, sector=sector, mode=mode, stage=stage)
     result = await run_in_threadpool(api_ranking.api_matches, request.app.state.db, get_matching(request), user,
                                      profile_id, top, filters or None)
-    return Response(result, media_type="application/json") if isinstance(result, bytes) else result
+    if not isinstance(result, bytes):
+        # Match.to_dict() is the stored rankings' shape too (their bytes are sent as they are): written
+        # here the same way instead of validated again field by field (MatchesOut documents it;
+        # tests/web/test_api_schemathesis.py checks every answer against it)
+        result = json.dumps(result, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+    return Response(result, media_type="application/json")
 
 
 @router.get("/search", response_model=SearchOut, summary="Semantic + lexical search over published profiles",
