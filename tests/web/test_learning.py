@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
+from matcher.results import Match
 from tests.web.fakes import FakeMatching
 from tests.web.webkit import cli_runner, load_small, member, post, scalar, sign_in, web_client
 from web.cli import main
@@ -106,6 +107,21 @@ def test_a_page_view_and_an_api_answer_log_what_was_shown(db: Database, settings
         learning_log.flush(db)
     assert scalar(db, "SELECT count(*) FROM impressions WHERE source = 'api'") == len(shown)
     assert scalar(db, "SELECT count(DISTINCT view_id) FROM impressions") == 2
+
+
+def test_a_view_that_cannot_be_logged_costs_only_itself(db: Database) -> None:
+    """A batch is written in one transaction; one bad view (a component no JSON column takes) makes
+    the writer write the batch again view by view, and only that view is lost."""
+    load_small(db)
+    uid = member(db, "viewer@x.example").id
+    good = [Match("sg-lionfund", 0.6, 50.0, {"sectors": 0.6}), Match("kr-hanpack", 0.05, 5.0, {"sectors": 0.05})]
+    bad = [Match("fi-nordic-hub", 0.1, 10.0, {"sectors": float("nan")})]
+    learning_log._writer(db)._write([(uid, QUERY, good, "page"), (uid, QUERY, bad, "page"),
+                                     (uid, "vn-chipviet", good, "api")])
+    with db.connection() as conn:
+        rows = conn.execute("SELECT profile_id, target_id, source FROM impressions ORDER BY view_id, rank").fetchall()
+    assert rows == [(QUERY, "sg-lionfund", "page"), (QUERY, "kr-hanpack", "page"),
+                    ("vn-chipviet", "sg-lionfund", "api"), ("vn-chipviet", "kr-hanpack", "api")]
 
 
 def test_a_fit_below_the_minimum_of_events_is_refused(db: Database, settings: Settings) -> None:
