@@ -45,28 +45,42 @@ class EventRow:
     action: str           # matcher.learning_log.ACTIONS
 
 
+_INSERT_VIEW = (
+    "WITH v AS (SELECT nextval('impression_views') AS view_id)"
+    " INSERT INTO impressions (view_id, user_id, profile_id, target_id, rank, score, components, source,"
+    " demo_action)"
+    " SELECT v.view_id, %(u)s, %(p)s, x.target, x.rank, x.score, x.components, %(s)s, x.action"
+    " FROM v, unnest(%(targets)s::text[], %(ranks)s::int[], %(scores)s::float8[], %(components)s::jsonb[],"
+    " %(actions)s::text[]) AS x (target, rank, score, components, action)"
+    # an API answer names an anonymous profile by its alias, which is no profile id: not logged
+    " JOIN profiles t ON t.id = x.target"
+    " WHERE EXISTS (SELECT 1 FROM profiles q WHERE q.id = %(p)s)"
+)
+
+
+def _view_params(user_id: int | None, profile_id: str, shown: Sequence[ShownRow], source: str) -> dict[str, Any]:
+    return {"u": user_id, "p": profile_id, "s": source, "targets": [r.target_id for r in shown],
+            "ranks": [r.rank for r in shown], "scores": [r.score for r in shown],
+            "components": [json.dumps(r.components) for r in shown], "actions": [r.demo_action for r in shown]}
+
+
 def insert_view(conn: psycopg.Connection, user_id: int | None, profile_id: str, shown: Sequence[ShownRow],
                 source: str) -> int:
     """Log one page view of ``profile_id``'s matches in one statement (ids that are no profile's,
     such as an anonymous profile's alias, are left out); its view id (0 if nothing was logged)."""
     if not shown:
         return 0
-    row = conn.execute(
-        "WITH v AS (SELECT nextval('impression_views') AS view_id)"
-        " INSERT INTO impressions (view_id, user_id, profile_id, target_id, rank, score, components, source,"
-        " demo_action)"
-        " SELECT v.view_id, %(u)s, %(p)s, x.target, x.rank, x.score, x.components, %(s)s, x.action"
-        " FROM v, unnest(%(targets)s::text[], %(ranks)s::int[], %(scores)s::float8[], %(components)s::jsonb[],"
-        " %(actions)s::text[]) AS x (target, rank, score, components, action)"
-        # an API answer names an anonymous profile by its alias, which is no profile id: not logged
-        " JOIN profiles t ON t.id = x.target"
-        " WHERE EXISTS (SELECT 1 FROM profiles q WHERE q.id = %(p)s)"
-        " RETURNING view_id",
-        {"u": user_id, "p": profile_id, "s": source, "targets": [r.target_id for r in shown],
-         "ranks": [r.rank for r in shown], "scores": [r.score for r in shown],
-         "components": [json.dumps(r.components) for r in shown], "actions": [r.demo_action for r in shown]},
-    ).fetchone()
+    row = conn.execute(_INSERT_VIEW + " RETURNING view_id", _view_params(user_id, profile_id, shown, source)).fetchone()
     return int(row[0]) if row else 0
+
+
+def insert_views(conn: psycopg.Connection, views: Sequence[tuple[int | None, str, Sequence[ShownRow], str]]) -> None:
+    """``insert_view`` for each (user id, profile id, shown, source), sent in one round trip
+    (``executemany`` pipelines its statements); call in a transaction."""
+    params = [_view_params(*view) for view in views if view[2]]
+    if params:
+        with conn.cursor() as cur:
+            cur.executemany(_INSERT_VIEW, params)
 
 
 def list_impressions(conn: psycopg.Connection, limit: int = LOG_LIMIT) -> list[ImpressionRow]:
