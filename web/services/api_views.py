@@ -95,7 +95,8 @@ def resolve(db: Database, viewer: Viewer | None, profile_ids: list[str]) -> Reso
     first = profile_ids[0] if profile_ids else None
     with db.connection() as conn:
         state, first_exists = serving.current(db, conn, first)
-        anonymous, hidden = masking.every_mask(conn, viewer, db.settings.default_locale, key, state.anonymous)
+        anonymous = state.anonymous
+        hidden = masking.every_mask(conn, viewer, db.settings.default_locale, key, anonymous)
         real = []
         for pid in profile_ids:
             found = masking.resolve(conn, pid, key, anonymous)

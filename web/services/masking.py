@@ -113,15 +113,13 @@ def masks(conn: psycopg.Connection, viewer: Viewer | None, profile_ids: Iterable
 
 
 def every_mask(conn: psycopg.Connection, viewer: Viewer | None, locale: str, key: str,
-               anonymous: AbstractSet[str] | None = None) -> tuple[AbstractSet[str], Masks]:
-    """(every anonymous profile's id, the masks of those ``viewer`` knows only under a label): what a
-    door that resolves public ids and masks a ranking needs, in one read of the (indexed) anonymous
-    set, or none when the caller has it (``anonymous``: ``web.services.serving`` keeps it)."""
-    if anonymous is None:
-        anonymous = profile_store.list_anonymous_ids(conn)
+               anonymous: AbstractSet[str]) -> Masks:
+    """The masks of those of ``anonymous`` (every anonymous profile's id, as ``web.services.serving``
+    keeps them) that ``viewer`` knows only under a label: what a door that resolves public ids and
+    masks a ranking needs."""
     hidden = anonymous - visibility.contact_visible(conn, viewer, sorted(anonymous)) if anonymous else set()
     records = profile_store.list_anonymous_records(conn, sorted(hidden)) if hidden else {}
-    return anonymous, Masks(records, locale, key)
+    return Masks(records, locale, key)
 
 
 def resolve(conn: psycopg.Connection, profile_id: str, key: str, anonymous: AbstractSet[str] | None = None) -> str | None:

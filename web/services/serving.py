@@ -41,7 +41,7 @@ _lock = threading.Lock()
 
 def current(db: Database, conn: psycopg.Connection, profile_id: str | None = None) -> tuple[Serving, bool]:
     """(the serving state as of now, whether ``profile_id`` is stored): one query when nothing
-    changed since this process last read the state, else four more."""
+    changed since this process last read the state, else three more."""
     token, exists = store.read_token(conn, profile_id)
     kept = _kept.get(db)
     if kept is not None and token is not None and kept.token == token:
