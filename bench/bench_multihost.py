@@ -254,6 +254,23 @@ def why_not_matchable(client: httpx.Client, url: str, host: Host, profile_id: st
     return {"answer": answer, "jobs": jobs, "readyz": ready}
 
 
+def database_state(url: str) -> dict[str, Any]:
+    """What a stalled setup needs to be read: the jobs by status (with the errors of those not
+    done), every busy backend with what it waits for, and the locks not granted."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        jobs = conn.execute("SELECT status, attempts, count(*), max(last_error) FROM jobs"
+                            " GROUP BY status, attempts ORDER BY status, attempts").fetchall()
+        busy = conn.execute(
+            "SELECT pid, application_name, state, wait_event_type, wait_event,"
+            " round(extract(epoch FROM now() - xact_start)::numeric, 1), left(query, 120)"
+            " FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            " AND state IS DISTINCT FROM 'idle' ORDER BY xact_start").fetchall()
+        waiting = conn.execute(
+            "SELECT pid, locktype, mode, relation::regclass::text, pg_blocking_pids(pid)"
+            " FROM pg_locks WHERE NOT granted").fetchall()
+    return {"jobs": jobs, "busy": busy, "waiting": waiting}
+
+
 def propagation(client: httpx.Client, a: Host, b: Host, record: dict[str, Any], timeout: float) -> float | None:
     """Seconds from a write acknowledged by ``a`` until the profile is matchable on ``b``; None if never."""
     started = time.monotonic()

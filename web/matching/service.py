@@ -43,6 +43,8 @@ from web.store.vectors import PgVectorCache
 log = logging.getLogger(__name__)
 
 REFIT_MIN_CHANGES = 50
+# how often the listener compares the index's ids with the published profiles (``_reconcile``)
+RECONCILE_SECONDS = 30.0
 # the coach re-scores a few edited copies of a profile, each like a preview (matcher.coach)
 COACH_SECONDS = 20.0
 REFIT_FRACTION = 0.2
@@ -157,12 +159,16 @@ class MatchingService:
                     else:
                         # catch up on what changed while we were not listening
                         self.refresh(self._ids_changed_since_load())
+                    next_reconcile = time.monotonic() + RECONCILE_SECONDS
                     while not self._stop.is_set():
                         ids: list[str] = []
                         for note in conn.notifies(timeout=1.0, stop_after=200):
                             ids.extend(i for i in note.payload.split(",") if i)
                         if ids:
                             self.refresh(sorted(set(ids)))
+                        if time.monotonic() >= next_reconcile:
+                            self._reconcile()
+                            next_reconcile = time.monotonic() + RECONCILE_SECONDS
             except Exception as exc:  # the database may still be starting; keep trying
                 if not self.live.loaded:
                     self.load_error = f"{type(exc).__name__}: {exc}"
@@ -174,6 +180,31 @@ class MatchingService:
             return []
         with self.db.connection() as conn:
             return store.list_ids_updated_since(conn, self.loaded_at - 5)
+
+    def _reconcile(self) -> None:
+        """The safety net under NOTIFY: the published profiles whose embedding is settled (no job
+        queued) but that the index lacks, and the ids it holds that are no longer published, are
+        refreshed. A notification can be missed (a listener reconnecting catches up only on the
+        profiles edited since its load, not on those embedded since); without this, such a profile
+        stays out of every ranking until its next edit. One id query per ``RECONCILE_SECONDS``
+        (100k profiles: some 50 ms of the database's time)."""
+        with self.live.writing:
+            master = self.live.master
+            held = set(master.index_.row_of) if master is not None else set()
+            if self._during_load is not None or self._refitting or not self.live.loaded:
+                return  # a load reads everything anyway
+        with self.db.connection() as conn:
+            settled = set(store.list_settled_published_ids(conn))
+        missed = sorted((settled - held) | (held - settled))
+        if not missed:
+            return
+        shape = master if master is not None else self.new_engine()
+        changes = ready_changes(self.db, self.embedder.name, missed, shape.passage_words, shape.passage_chars)
+        todo = [pid for pid, record in changes.items() if record is not None or pid in held]
+        if todo:
+            log.warning("matching index: %d profiles were not heard by NOTIFY (%s); applying them now",
+                        len(todo), ", ".join(todo[:5]))
+            self.refresh(todo)
 
     @property
     def ready(self) -> bool:

@@ -17,6 +17,7 @@ from psycopg.types.json import Jsonb
 
 from matcher.embed import text_hash
 from matcher.profile import normalise_record, side_of
+from web.store.jobs import EMBED_JOB
 
 # an advisory lock serialising imports, so that two overlapping imports end consistent
 IMPORT_LOCK = 7_262_002
@@ -257,6 +258,15 @@ def list_profile_page(conn: psycopg.Connection, *, after: str | None, limit: int
 def list_published_records(conn: psycopg.Connection) -> list[dict[str, Any]]:
     rows = conn.execute("SELECT record FROM profiles WHERE published ORDER BY id").fetchall()
     return [normalise_record(r[0]) for r in rows]
+
+
+def list_settled_published_ids(conn: psycopg.Connection) -> list[str]:
+    """Ids of the published profiles that no embedding job is queued for."""
+    rows = conn.execute(
+        "SELECT p.id FROM profiles p WHERE p.published AND NOT EXISTS (SELECT 1 FROM jobs j"
+        " WHERE j.kind = %(kind)s AND j.key = p.id AND j.status = 'queued')", {"kind": EMBED_JOB}
+    ).fetchall()
+    return [r[0] for r in rows]
 
 
 def list_ids_updated_since(conn: psycopg.Connection, epoch_seconds: float) -> list[str]:

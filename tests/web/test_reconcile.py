@@ -1,0 +1,66 @@
+"""The live index's safety net under NOTIFY (``MatchingService._reconcile``): a profile embedded
+or unpublished without the index hearing of it is applied on the next comparison of ids."""
+
+from __future__ import annotations
+
+import logging
+
+import psycopg
+import pytest
+
+from tests.web.demo_support import load_sample
+from web.cli.cache import seed_cache
+from web.db.pool import Database
+from web.interchange.samples import REPO_PROFILES
+from web.jobs.worker import Handler, Worker
+from web.matching import MatchingService
+from web.matching.embedding import embed_records, make_embedder
+from web.services.profiles import import_records
+from web.settings import Settings
+from web.store import profiles as store
+from web.store.jobs import EMBED_JOB, JobRow
+
+NEWCOMER = {"id": "kr-unheard-test", "kind": "partner", "name": "Unheard Test Co.", "country": "KR",
+            "description": "Analog IC design services and tape-out reviews for power-management chips.",
+            "offers": "Design reviews.", "needs": "A Vietnamese design team.", "sectors": ["semiconductors"]}
+
+
+def _embed_silently(settings: Settings) -> Handler:
+    """The embedding job without its NOTIFY: what a listener that missed the notification sees."""
+    embedder = make_embedder(settings)
+
+    def handle(conn: psycopg.Connection, jobs: list[JobRow]) -> None:
+        records = [row.record for job in jobs if (row := store.get_profile(conn, job.key)) is not None]
+        embed_records(conn, embedder, records)
+
+    return handle
+
+
+@pytest.mark.slow
+def test_a_profile_embedded_or_unpublished_unheard_is_applied_by_the_reconcile(
+        db: Database, settings: Settings, caplog: pytest.LogCaptureFixture) -> None:
+    load_sample(db)
+    seed_cache(db, REPO_PROFILES / "ecosystem.vectors.npz", make_embedder(settings).name)
+    Worker(db, {EMBED_JOB: _embed_silently(settings)}).drain()
+    service = MatchingService(settings, db)
+    service.load()
+    try:
+        size = service.size
+        assert service.contains("kr-hanbit-semicon")
+        service._reconcile()  # nothing missed: nothing done
+        assert service.size == size
+
+        import_records(db, [NEWCOMER])
+        with db.connection() as conn:
+            conn.execute("UPDATE profiles SET published = false WHERE id = 'kr-hanbit-semicon'")
+        service._reconcile()  # the newcomer's embedding job is still queued: it waits for it
+        assert not service.contains(NEWCOMER["id"]) and not service.contains("kr-hanbit-semicon")
+
+        Worker(db, {EMBED_JOB: _embed_silently(settings)}).drain()
+        with caplog.at_level(logging.WARNING, logger="web.matching.service"):
+            service._reconcile()
+        assert service.contains(NEWCOMER["id"]), caplog.text
+        assert "1 profiles were not heard by NOTIFY (kr-unheard-test)" in caplog.text
+        assert len(service.rank(NEWCOMER["id"], k=3)) == 3  # ranked like any other
+    finally:
+        service.stop()
