@@ -175,14 +175,25 @@ class Cluster:
                 _signal_group(proc, signal.SIGKILL)
                 proc.wait(timeout=30)
 
-    def tail(self) -> str:
+    def tail(self, chars: int = 3000) -> str:
         """The end of every log without its access lines, for a failing assertion's message."""
         out = []
         for host in self.hosts.values():
             for log in sorted(host.logs.glob("*.log")):
                 lines = [line for line in log.read_text(errors="replace").splitlines() if not ACCESS_LINE.search(line)]
-                out.append(f"--- {host.name}/{log.name}\n" + "\n".join(lines)[-3000:])
+                out.append(f"--- {host.name}/{log.name}\n" + "\n".join(lines)[-chars:])
         return "\n".join(out)
+
+    def dump_threads(self) -> str:
+        """Every live process's thread stacks (SIGUSR1: ``web.diagnostics``) and the logs' ends
+        with them: what a stalled host is waiting for."""
+        for host in self.hosts.values():
+            for proc in (host.serve, host.worker):
+                if proc.poll() is None:
+                    with suppress(ProcessLookupError):
+                        os.kill(proc.pid, signal.SIGUSR1)
+        time.sleep(1.0)
+        return self.tail(12000)
 
 
 def _signal_group(proc: subprocess.Popen[bytes], sig: signal.Signals) -> None:

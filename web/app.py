@@ -17,6 +17,7 @@ from fastapi.responses import PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 
 from web.db.pool import Database
+from web.diagnostics import dump_threads_on_signal
 from web.http import handlers
 from web.http.deps import refuse_unstorable, verify_csrf
 from web.http.middleware import SecurityHeadersMiddleware, SessionMiddleware
@@ -123,4 +124,5 @@ def create_app(settings: Settings, database: Database | None = None,
 
 def app_from_env() -> FastAPI:
     """Factory for uvicorn (``--factory``): settings from the environment."""
+    dump_threads_on_signal()  # each process uvicorn spawns for ``--workers`` N
     return create_app(Settings())

@@ -19,6 +19,7 @@ import click
 
 from web.cli import accounts, assign, cache, db, jobs, learn, match, profiles, schedule, serve, synth
 from web.cli.context import Context
+from web.diagnostics import dump_threads_on_signal
 from web.settings import Settings
 
 
@@ -40,6 +41,7 @@ def main(click_ctx: click.Context, data_dir: Path | None, database_url: str | No
         overrides["database_url"] = database_url
         os.environ["CAUNOI_DATABASE_URL"] = database_url
     settings = Settings(**overrides)
+    dump_threads_on_signal()
     logging.basicConfig(
         level=logging.DEBUG if verbose else getattr(logging, settings.log_level.upper(), logging.INFO),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
