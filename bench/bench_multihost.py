@@ -279,7 +279,29 @@ def database_state(url: str) -> dict[str, Any]:
         waiting = conn.execute(
             "SELECT pid, locktype, mode, relation::regclass::text, pg_blocking_pids(pid)"
             " FROM pg_locks WHERE NOT granted").fetchall()
-    return {"jobs": jobs, "busy": busy, "waiting": waiting}
+        unready = _unembedded(conn)
+    return {"jobs": jobs, "busy": busy, "waiting": waiting, "unembedded": unready}
+
+
+def _unembedded(conn: psycopg.Connection) -> dict[str, Any]:
+    """Published profiles with a passage whose vector is not in the cache (of any model): the
+    texts missing, the profile's last write and its jobs' times."""
+    from matcher.embed import text_hash
+    from matcher.features import embedding_texts
+    from matcher.profile import normalise_record
+
+    have = {str(h) for (h,) in conn.execute("SELECT DISTINCT text_hash FROM embedding_cache").fetchall()}
+    out: dict[str, Any] = {}
+    rows = conn.execute("SELECT id, record, revision, updated_at FROM profiles WHERE published ORDER BY id").fetchall()
+    for pid, record, revision, updated in rows:
+        needs, provide = embedding_texts(normalise_record(record))
+        missing = [t[:60] for t in (*needs, *provide) if text_hash(t) not in have]
+        if missing:
+            jobs = conn.execute("SELECT status, created_at, finished_at FROM jobs WHERE key = %(k)s ORDER BY id",
+                                {"k": pid}).fetchall()
+            out[pid] = {"revision": revision, "updated_at": str(updated), "jobs": [tuple(map(str, j)) for j in jobs],
+                        "missing": missing[:3], "of": len(needs) + len(provide)}
+    return out
 
 
 def propagation(client: httpx.Client, a: Host, b: Host, record: dict[str, Any], timeout: float) -> float | None:

@@ -22,6 +22,7 @@ import json
 import math
 import re
 import tempfile
+import threading
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
@@ -366,8 +367,20 @@ class CrfWeights:
         return labels, base
 
 
-@cache
+_LOADING = threading.Lock()
+
+
 def _restorer() -> Restorer:
+    """The one restorer of the process. Loaded under a lock: the first calls come from several
+    threads at once in a server (the index's load, the request pools' warm-up), and pycrfsuite's
+    dump, which ``CrfWeights.from_pyvi`` reads, fails when two threads run it together ("Can't
+    close file", measured with 4 threads)."""
+    with _LOADING:
+        return _load_restorer()
+
+
+@cache
+def _load_restorer() -> Restorer:
     path = resources.files("matcher") / "data" / _LM_FILE
     with resources.as_file(path) as file:
         counts = load_counts(file)

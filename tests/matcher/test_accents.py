@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -94,3 +97,28 @@ def test_english_is_left_alone_by_restore_if_unaccented():
 
 def test_restore_if_unaccented_restores_unaccented_vietnamese():
     assert restore_if_unaccented("chung toi can doi tac") == "chúng tôi cần đối tác"
+
+
+def test_the_first_restorations_of_a_process_from_several_threads_agree():
+    """A server's first restorations come from several threads at once (the index's load, the
+    request pools' warm-up); the restorer's load must not fail or differ for any of them. In a
+    fresh interpreter, so that nothing is loaded yet."""
+    program = """
+import threading
+from matcher.accents import restore_if_unaccented
+texts = ["cong ty chung toi can doi tac chuyen giao cong nghe", "giai phap nong nghiep thong minh cho Dong bang"]
+out, errors = [], []
+def work():
+    try:
+        out.append(tuple(restore_if_unaccented(t) for t in texts))
+    except Exception as exc:
+        errors.append(repr(exc))
+threads = [threading.Thread(target=work) for _ in range(6)]
+for t in threads: t.start()
+for t in threads: t.join()
+print(errors, len(out), len(set(out)))
+"""
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=300,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[-2] == "[] 6 1", done.stdout + done.stderr
