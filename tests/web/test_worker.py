@@ -154,3 +154,33 @@ def test_kill_9_during_a_1000_profile_job_loses_nothing_and_duplicates_nothing(d
         n_vectors = conn.execute("SELECT count(*) FROM embedding_cache WHERE role = %(r)s"
                                  " AND text_hash = ANY(%(h)s)", {"r": OFFER_ROLE, "h": hashes}).fetchone()[0]
     assert n_vectors == 1000  # one description passage per profile, each embedded and stored once
+
+
+def test_an_edit_saved_while_its_profile_is_being_embedded_is_embedded_too(
+        db: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A member saves, notices a typo and saves again while the worker embeds the first version:
+    the second save finds the profile's job claimed (still queued, locked), so it queues none of
+    its own; the worker must embed the version that is stored when it commits, not only the one
+    it read."""
+    import web.jobs.embed as embed_job
+    from web.matching.records import ready_changes
+
+    first = {"id": "vn-typo-test", "kind": "startup", "name": "Typo Test", "country": "VN",
+             "description": "Cold chain sensors for fish farms.", "offers": "Sensors.", "needs": "A distributor."}
+    second = {**first, "description": "Cold-chain sensors for shrimp farms in the Mekong Delta."}
+    import_records(db, [first])
+    original = embed_job.embed_records
+    edits = []
+
+    def edit_then_embed(conn: psycopg.Connection, embedder: object, records: list[dict]) -> int:
+        if not edits:  # the member's second save lands while the first version is embedded
+            edits.append(import_records(db, [second]))
+        return original(conn, embedder, records)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(embed_job, "embed_records", edit_then_embed)
+    Worker(db, {EMBED_JOB: embed_job.embed_profiles_handler(settings)}).drain()
+    assert edits
+    ready = ready_changes(db, make_embedder(settings).name, ["vn-typo-test"], DEFAULT_PASSAGE_WORDS,
+                          DEFAULT_PASSAGE_CHARS)
+    assert ready.get("vn-typo-test", {}).get("description") == second["description"], \
+        f"the second version is neither embedded nor queued: {counts(db)}"

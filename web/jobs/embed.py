@@ -28,13 +28,21 @@ def embed_profiles_handler(settings: Settings) -> Handler:
     embedder = make_embedder(settings)
 
     def handle(conn: psycopg.Connection, jobs: list[JobRow]) -> None:
-        records = []
+        read = {}
         for job in jobs:
             row = store.get_profile(conn, job.key)
             if row is not None:  # deleted since: nothing to embed
-                records.append(row.record)
+                read[row.id] = row
+        records = [row.record for row in read.values()]
         n = embed_records(conn, embedder, records)
-        log.info("embedded %d texts for %d profiles", n, len(records))
+        # A save that landed while we embedded found this job claimed (still queued, locked) and
+        # queued none of its own: lock the rows (a later save waits for our commit, then queues
+        # its own job) and embed what is stored now where it is not what we read.
+        stored = store.share_lock_revisions(conn, list(read))
+        edited = [store.get_profile(conn, pid) for pid, rev in stored.items() if rev != read[pid].revision]
+        if edited:
+            n += embed_records(conn, embedder, [row.record for row in edited if row is not None])
+        log.info("embedded %d texts for %d profiles (%d saved again meanwhile)", n, len(records), len(edited))
         notify_index(conn, [r["id"] for r in records])
         queue_evaluation(conn, [r["id"] for r in records])  # saved-search alerts, once the index has them
 

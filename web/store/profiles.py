@@ -91,6 +91,14 @@ def lock_revision(conn: psycopg.Connection, profile_id: str) -> int | None:
     return int(row[0]) if row is not None else None
 
 
+def share_lock_revisions(conn: psycopg.Connection, profile_ids: list[str]) -> dict[str, int]:
+    """The stored revision of each of ``profile_ids`` that exists, the rows share-locked until the
+    transaction ends: a save of one of them waits for it (``upsert_profiles`` locks the row)."""
+    rows = conn.execute("SELECT id, revision FROM profiles WHERE id = ANY(%(ids)s) ORDER BY id FOR SHARE",
+                        {"ids": profile_ids}).fetchall()
+    return {str(pid): int(revision) for pid, revision in rows}
+
+
 def upsert_profiles(conn: psycopg.Connection, records: list[dict[str, Any]]) -> tuple[UpsertCounts, list[str]]:
     """Insert or update ``records`` by id (call inside a transaction); return counts and changed ids.
 
