@@ -184,6 +184,20 @@ class Cluster:
                 out.append(f"--- {host.name}/{log.name}\n" + "\n".join(lines)[-chars:])
         return "\n".join(out)
 
+    def readyz(self) -> dict[str, object]:
+        """Each host's /readyz answer (status and body), or why there is none."""
+        out: dict[str, object] = {}
+        for host in self.hosts.values():
+            try:
+                got = httpx.get(f"{host.base}/readyz", timeout=5)
+                out[host.name] = (host.base, got.status_code, got.text[:400])
+            except httpx.HTTPError as exc:
+                port = host.base.rsplit(":", 1)[1]
+                listening = subprocess.run(["ss", "-ltnp"], capture_output=True, text=True).stdout
+                out[host.name] = (host.base, repr(exc), host.serve.poll(),
+                                  [line for line in listening.splitlines() if f":{port} " in line])
+        return out
+
     def dump_threads(self) -> str:
         """Every live process's thread stacks (SIGUSR1: ``web.diagnostics``) and the logs' ends
         with them: what a stalled host is waiting for."""

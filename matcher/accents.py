@@ -21,6 +21,8 @@ import gzip
 import json
 import math
 import re
+import subprocess
+import sys
 import tempfile
 import threading
 import unicodedata
@@ -297,6 +299,9 @@ def _restorable_spans(text: str, start: int, end: int, forms: dict[str, tuple[st
     return spans
 
 
+_DUMP_PROGRAM = "import sys, pycrfsuite; t = pycrfsuite.Tagger(); t.open(sys.argv[1]); t.dump(sys.argv[2])"
+
+
 class CrfWeights:
     """pyvi's diacritics CRF as arrays: per-attribute label weights and label transitions."""
 
@@ -310,15 +315,22 @@ class CrfWeights:
 
     @classmethod
     def from_pyvi(cls) -> CrfWeights:
-        """Read the weights from pyvi's installed ``vidiac.crfsuite`` (through crfsuite's text dump)."""
-        import pycrfsuite
+        """Read the weights from pyvi's installed ``vidiac.crfsuite`` (through crfsuite's text dump).
+
+        The dump runs in a child process: crfsuite's ``Tagger.dump`` closes its file descriptor
+        twice (strace: ``close(3) = 0`` then ``close(3) = -1 EBADF``), and in a process with
+        other threads the second close can hit whatever another thread opened in between. In a
+        server that was its listening socket (connections refused for good, the process alive
+        and logging "Uvicorn running": the multi-host test's failures of 2026-12-05/06, 1 run in
+        about 10) or a database connection."""
         import pyvi
 
-        tagger = pycrfsuite.Tagger()
-        tagger.open(str(Path(pyvi.__file__).parent / "models" / "vidiac.crfsuite"))
+        model = Path(pyvi.__file__).parent / "models" / "vidiac.crfsuite"
         with tempfile.TemporaryDirectory() as tmp:
-            tagger.dump(str(Path(tmp) / "crf.txt"))
-            dump = (Path(tmp) / "crf.txt").read_text(encoding="utf-8")
+            out = Path(tmp) / "crf.txt"
+            subprocess.run([sys.executable, "-c", _DUMP_PROGRAM, str(model), str(out)], check=True,
+                           capture_output=True, timeout=300)
+            dump = out.read_text(encoding="utf-8")
         labels = re.findall(r"^\s+\d+: (\S+)$", dump.split("ATTRIBUTES = {", 1)[0], re.M)
         index = {label: i for i, label in enumerate(labels)}
         transitions = np.zeros((len(labels), len(labels)), dtype=np.float32)
@@ -371,10 +383,8 @@ _LOADING = threading.Lock()
 
 
 def _restorer() -> Restorer:
-    """The one restorer of the process. Loaded under a lock: the first calls come from several
-    threads at once in a server (the index's load, the request pools' warm-up), and pycrfsuite's
-    dump, which ``CrfWeights.from_pyvi`` reads, fails when two threads run it together ("Can't
-    close file", measured with 4 threads)."""
+    """The one restorer of the process, loaded once: the first calls come from several threads
+    at once in a server (the index's load, the request pools' warm-up)."""
     with _LOADING:
         return _load_restorer()
 

@@ -122,3 +122,23 @@ print(errors, len(out), len(set(out)))
                           cwd=Path(__file__).resolve().parents[2])
     assert done.returncode == 0, done.stderr
     assert done.stdout.split("\n")[-2] == "[] 6 1", done.stdout + done.stderr
+
+
+def test_the_crf_weights_are_read_without_crfsuite_dump_in_this_process(monkeypatch: pytest.MonkeyPatch):
+    """crfsuite's ``Tagger.dump`` closes its file descriptor twice; in a server the second close
+    hit another thread's socket (its listening socket: connections refused for good). The dump
+    must run in a process of its own, never in ours."""
+    import pycrfsuite
+
+    from matcher.accents import CrfWeights
+
+    class Refusing:
+        def open(self, *args: object) -> None:
+            pass
+
+        def dump(self, *args: object) -> None:
+            raise AssertionError("Tagger.dump called in the server's process")
+
+    monkeypatch.setattr(pycrfsuite, "Tagger", Refusing)
+    weights = CrfWeights.from_pyvi()
+    assert "L" in weights.label_index and weights.transitions.shape[0] == len(weights.label_index)

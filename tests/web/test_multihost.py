@@ -112,7 +112,7 @@ def test_a_write_on_one_host_is_matchable_on_the_other_and_killing_a_host_loses_
     # process runs its own heavy tests; 64 s alone, over 90 s once under that load
     both_ready = wait_for(lambda: job_counts(url).get("queued", 0) == 0 and cluster.ready(a, N_PROFILES)
                           and cluster.ready(b, N_PROFILES), 180, every=0.5)
-    assert both_ready, f"{database_state(url)}\n{cluster.dump_threads()}"
+    assert both_ready, f"{cluster.readyz()}\n{database_state(url)}\n{cluster.dump_threads()}"
     fresh = sample_records(40, "mw", 8)
     with httpx.Client(headers={"Authorization": f"Bearer {token}"}) as client:
         # written through A, embedded by either worker, in B's index through NOTIFY
