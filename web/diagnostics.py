@@ -6,9 +6,16 @@ from __future__ import annotations
 
 import faulthandler
 import signal
+import sys
 
 
 def dump_threads_on_signal() -> None:
-    """Register the SIGUSR1 stack dump (POSIX; nothing elsewhere)."""
-    if hasattr(signal, "SIGUSR1"):
-        faulthandler.register(signal.SIGUSR1, all_threads=True)
+    """Register the SIGUSR1 stack dump (POSIX, and a stderr that is a file: not under a test's
+    captured output; nothing otherwise)."""
+    if not hasattr(signal, "SIGUSR1"):
+        return
+    try:
+        sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both
+        return
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
