@@ -321,8 +321,8 @@ class CrfWeights:
         twice (strace: ``close(3) = 0`` then ``close(3) = -1 EBADF``), and in a process with
         other threads the second close can hit whatever another thread opened in between. In a
         server that was its listening socket (connections refused for good, the process alive
-        and logging "Uvicorn running": the multi-host test's failures of 2026-12-05/06, 1 run in
-        about 10) or a database connection."""
+        and logging "Uvicorn running": the multi-host test's failures of 2026-12-05/06, 5 runs in
+        37) or a database connection."""
         import pyvi
 
         model = Path(pyvi.__file__).parent / "models" / "vidiac.crfsuite"

@@ -188,9 +188,8 @@ class MatchingService:
         refreshed. A notification can be missed (a listener reconnecting catches up only on the
         profiles edited since its load, not on those embedded since); without this, such a profile
         stays out of every ranking until its next edit. A profile is applied when two comparisons in
-        a row miss it. One id query per ``RECONCILE_SECONDS``
-        (measured at 100k profiles, 1% of them waiting for their embedding: 72 ms of the database's
-        time, 2 cores, 2026-12-06)."""
+        a row miss it. One id query per ``RECONCILE_SECONDS`` (measured at 100k profiles, 1% of
+        them waiting for their embedding: 72 ms of the database's time, 2 cores, 2026-12-06)."""
         with self.live.writing:
             master = self.live.master
             held = set(master.index_.row_of) if master is not None else set()
