@@ -65,25 +65,35 @@ def database(settings: Settings) -> Iterator[Database]:
     db.close()
 
 
-def truncate_all(db: Database, attempts: int = 5) -> None:
-    """Empty every table but the migrations and the embedding cache. A live server of the previous
-    test (its worker woken by a NOTIFY, its index listener) may still be reading or writing; when
-    PostgreSQL breaks the resulting deadlock by cancelling the TRUNCATE, it is tried again."""
-    for attempt in range(attempts):
+def truncate_all(db: Database, seconds: float = 60.0) -> None:
+    """Empty every table but the migrations and the embedding cache. A live server of this module
+    or of the previous test (its worker, its index listener, its stored rankings) may be in a
+    transaction that read one table and is about to write another: a TRUNCATE that waited for its
+    locks one table at a time could close a cycle with it (a deadlock, seen in CI). So every lock is
+    taken at once with NOWAIT, and the whole is tried again until no transaction holds one; after
+    ``seconds``, the error names the sessions that held them."""
+    deadline = time.monotonic() + seconds
+    while True:
         try:
-            with db.connection() as conn:
+            with db.connection() as conn, conn.transaction():
                 tables = [r[0] for r in conn.execute(
                     "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
                     # the embedding cache is content-addressed: keeping it between tests only saves model time
-                    " AND tablename NOT IN ('schema_migrations', 'embedding_cache')"
+                    " AND tablename NOT IN ('schema_migrations', 'embedding_cache') ORDER BY tablename"
                 ).fetchall()]
                 if tables:
+                    conn.execute(f"LOCK TABLE {', '.join(tables)} IN ACCESS EXCLUSIVE MODE NOWAIT")
                     conn.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
             return
-        except psycopg.errors.DeadlockDetected:
-            if attempt == attempts - 1:
-                raise
-            time.sleep(0.2 * (attempt + 1))
+        except (psycopg.errors.LockNotAvailable, psycopg.errors.DeadlockDetected) as exc:
+            if time.monotonic() > deadline:
+                with db.connection() as conn:
+                    others = conn.execute(
+                        "SELECT pid, state, xact_start, left(query, 200) FROM pg_stat_activity"
+                        " WHERE datname = current_database() AND pid <> pg_backend_pid()").fetchall()
+                raise AssertionError(f"could not empty the tables in {seconds:.0f} s ({exc}); other sessions:\n"
+                                     + "\n".join(map(str, others))) from exc
+            time.sleep(0.05)
 
 
 @pytest.fixture
