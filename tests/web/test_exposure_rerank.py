@@ -6,6 +6,7 @@ order; members cannot change it; a bad strength is refused naming the field and 
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
@@ -18,6 +19,7 @@ from matcher.results import Match
 from tests.web.fakes import FakeMatching
 from tests.web.webkit import load_small, member, post, scalar, sign_in, web_client
 from web.db.pool import Database
+from web.errors import Unavailable
 from web.i18n import Renderer
 from web.services import exposure
 from web.services import exposure_rerank as rerank
@@ -94,16 +96,38 @@ def test_an_officer_turns_it_on_and_a_members_matches_follow_the_stored_counts(
                       " ORDER BY id DESC LIMIT 1") == "false"
 
 
+class _UnfinishedAudit(_FixedMatching):
+    """The audit that the page's first visit starts never completes: its first ranking waits until
+    ``release``, then fails as a loading index does (so it stores no counts). Without this the
+    audit of the small ecosystem could finish before the page read the counts (a CI failure)."""
+
+    def __init__(self, db: Database) -> None:
+        super().__init__(db)
+        self.release = threading.Event()
+
+    def rank(self, profile_id: str, k: int = 10, filters: dict | None = None,
+             exclude: Iterable[str] | None = None, blocking: bool = True) -> list[Match]:
+        self.release.wait(60)
+        raise Unavailable("the audit is held by the test")
+
+
 def test_switched_on_without_any_audit_it_changes_nothing_and_says_so(db: Database, settings: Settings) -> None:
     load_small(db)
     member(db, "o@x.example", role="admin")
     member(db, "m@x.example", owns=("vn-chipviet",))
     renderer = Renderer()
-    with web_client(settings, db, _FixedMatching(db)) as c:
-        sign_in(c, "o@x.example")
-        assert post(c, "/officer/exposure/reranking", {"enabled": "on", "strength": "1"}).status_code == 303
-        page = c.get("/officer/exposure").text
-        assert renderer.gettext("vi", "No audit has been run yet: until one is, the re-ranking has no effect.") in page
+    held = _UnfinishedAudit(db)
+    try:
+        with web_client(settings, db, held) as c:
+            sign_in(c, "o@x.example")
+            assert post(c, "/officer/exposure/reranking", {"enabled": "on", "strength": "1"}).status_code == 303
+            page = c.get("/officer/exposure").text
+            assert exposure.audits(held).state().running  # the visit began one; it is not done
+            assert renderer.gettext("vi", "No audit has been run yet: until one is, the re-ranking has no effect.") in page
+    finally:
+        held.release.set()
+        assert exposure.audits(held).wait(60)
+    assert scalar(db, "SELECT count(*) FROM profile_exposure") == 0
     with web_client(settings, db, _FixedMatching(db)) as m:
         sign_in(m, "m@x.example")
         assert shown(m.get("/matches").text) == list(ENGINE)
