@@ -197,7 +197,8 @@ class Engine:
         self._set_hubs(built)
         firsts = np.stack([f.first_vec for f in built]) if built else np.zeros((0, self.embedder_.dim), np.float32)
         self.probe_ = fit_probe(firsts, self.probe_dim, random_state=self.random_state)
-        self.index_ = Index(self.embedder_.dim, rows.shape[1], self.probe_, self.lexical_.n_features)
+        self.index_ = Index(self.embedder_.dim, rows.shape[1], self.probe_, self.lexical_.n_features,
+                            self.featurizer_.native_mean)
         for feats in built:
             self.index_.add(feats)
         self.center_ = self.index_.profiles["first"].mean(0) if len(records) else np.zeros(self.embedder_.dim)

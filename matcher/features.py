@@ -95,6 +95,9 @@ class ProfileFeatures:
     lex_need: sp.csr_matrix
     lex_prov: sp.csr_matrix
     structured: dict[str, np.ndarray]
+    # (n_provide, 3): what the alignment dropped of each ``prov_vecs`` row, to read document
+    # expertise in the embedder's native space (``matcher.space.Alignment.geometry``)
+    prov_geo: np.ndarray
     tags: tuple[str, ...] = field(default=())
     lex_desc: sp.csr_matrix | None = None
     lex_docs: sp.csr_matrix | None = None
@@ -104,6 +107,16 @@ class ProfileFeatures:
     @property
     def n_offers(self) -> int:
         return sum(1 for p in self.provide if p.field == "offers")
+
+
+def native_geometry(alignment: Alignment | None, prov_vecs: np.ndarray) -> np.ndarray:
+    """``Alignment.geometry`` of raw provide vectors (n, dim) → (n, 3); without an alignment the
+    aligned vectors are the native ones (a row of ``(1, 1, 0)``)."""
+    if alignment is not None:
+        return alignment.geometry(prov_vecs, "passage")
+    geo = np.zeros((len(prov_vecs), 3), dtype=np.float32)
+    geo[:, :2] = 1.0
+    return geo
 
 
 def matching_texts(record: dict[str, Any]) -> dict[str, str]:
@@ -307,6 +320,11 @@ class Featurizer:
         self.alignment = fit_alignment({"query": need_vecs, "passage": prov_vecs}, flags)
         return self
 
+    @property
+    def native_mean(self) -> float:
+        """The mean native cosine of two provide passages (``Alignment.native_mean``; 0 unaligned)."""
+        return self.alignment.native_mean("passage") if self.alignment is not None else 0.0
+
     def build(
         self,
         records: Sequence[dict[str, Any]],
@@ -320,6 +338,7 @@ class Featurizer:
         already computed.
         """
         split, need_vecs, prov_vecs, whole_vecs = raw if raw is not None else self.embed(records)
+        prov_geo = native_geometry(self.alignment, prov_vecs)
         if self.alignment is not None:
             need_vecs = self.alignment.transform(need_vecs, "query")
             prov_vecs = self.alignment.transform(prov_vecs, "passage")
@@ -338,7 +357,7 @@ class Featurizer:
         topics = topic_rows(self.lexical, records, self.free_text)
         for k, (record, (needs, provide)) in enumerate(zip(records, split, strict=True)):
             nv = need_vecs[i_need : i_need + len(needs)]
-            pv = prov_vecs[i_prov : i_prov + len(provide)]
+            pv, geo = prov_vecs[i_prov : i_prov + len(provide)], prov_geo[i_prov : i_prov + len(provide)]
             i_need += len(needs)
             i_prov += len(provide)
             own = [j for j, p in enumerate(provide) if p.field == "description"]
@@ -361,6 +380,7 @@ class Featurizer:
                     lex_need=lex_need[k],
                     lex_prov=lex_prov[k],
                     structured=encode_structured(record),
+                    prov_geo=geo,
                     tags=profile_tags(record),
                     lex_desc=topics[k][0],
                     lex_docs=topics[k][1],
@@ -395,6 +415,7 @@ class Featurizer:
             lex_need=self.lexical.transform([lexical_document(text)]),
             lex_prov=empty,
             structured=encode_structured({}),
+            prov_geo=np.zeros((0, 3), dtype=np.float32),
             tags=(),
             whole_vec=np.asarray(whole, dtype=np.float32),
         )

@@ -34,8 +34,10 @@ class Block:
     ``lex_need``/``lex_prov`` n sparse lexical rows (CSR). ``topic_rows`` (R_topic,) with
     ``topic_off`` (n + 1,): the rows of ``topics`` (every stored words row of a description or
     document, ``Index.topics``; not copied) of each candidate, ``topic_doc`` (R_topic,)
-    True for a document's row, False for the description's. Structured signals are not copied
-    here: ``Index.signals`` computes them from the rows' codes.
+    True for a document's row, False for the description's. ``prov_geo`` (R_prov, 3) and
+    ``native_mean``: what reads ``prov_vecs`` pairs in the embedder's native space
+    (``matcher.space.native_cosines``). Structured signals are not copied here:
+    ``Index.signals`` computes them from the rows' codes.
     """
 
     rows: np.ndarray
@@ -54,6 +56,8 @@ class Block:
     topic_rows: np.ndarray
     topic_off: np.ndarray
     topic_doc: np.ndarray
+    prov_geo: np.ndarray
+    native_mean: float
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -74,10 +78,14 @@ class Index:
     n_words : int, optional
         Number of columns of the words rows of descriptions and documents
         (``ProfileFeatures.lex_desc``, ``lex_docs``); ``n_lexical`` if None.
+    native_mean : float
+        The mean native cosine of two provide passages (``Featurizer.native_mean``).
     """
 
-    def __init__(self, dim: int, n_lexical: int, probe: Probe | None = None, n_words: int | None = None) -> None:
+    def __init__(self, dim: int, n_lexical: int, probe: Probe | None = None, n_words: int | None = None,
+                 native_mean: float = 0.0) -> None:
         self.dim = dim
+        self.native_mean = native_mean
         self.n_lexical = n_lexical
         self.n_words = n_lexical if n_words is None else n_words
         self.probe = probe
@@ -105,7 +113,8 @@ class Index:
         self.profiles = Columns({**seg, **lex, **vec, **STRUCT_COLUMNS, **code_columns()})
         self.needs = Columns({"vec": (np.float32, (dim,))})
         # ``doc``: the document the passage comes from (papers, patents, reports: expertise), -1 if none
-        self.provide = Columns({"vec": (np.float32, (dim,)), "doc": (np.int32, ())})
+        # ``geo``: ``ProfileFeatures.prov_geo``
+        self.provide = Columns({"vec": (np.float32, (dim,)), "doc": (np.int32, ()), "geo": (np.float32, (3,))})
         self.lex = Columns({"col": (np.int32, ()), "val": (np.float32, ())})
         self.topics = SparseRows(self.n_words)  # flag: the row is a document's (else the description's)
         self._empty_row = sp.csr_matrix((1, n_lexical), dtype=np.float32)
@@ -145,7 +154,8 @@ class Index:
             self.discard(feats.id)
         need_start = self.needs.append({"vec": feats.need_vecs})
         prov_start = self.provide.append(
-            {"vec": feats.prov_vecs, "doc": np.array([p.doc if p.field == "documents" else -1 for p in feats.provide], dtype=np.int32)}
+            {"vec": feats.prov_vecs, "geo": feats.prov_geo,
+             "doc": np.array([p.doc if p.field == "documents" else -1 for p in feats.provide], dtype=np.int32)}
         )
         topics_start, topics_n = self._append_topics(feats)
         row: dict[str, Any] = {
@@ -246,6 +256,8 @@ class Index:
             topic_rows=topic_rows,
             topic_off=topic_off,
             topic_doc=self.topics.rows["flag"][topic_rows],
+            prov_geo=self.provide["geo"][prov_rows],
+            native_mean=self.native_mean,
         )
 
     def signals(self, q_structured: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, np.ndarray]:
@@ -297,6 +309,7 @@ class Index:
             lex_prov=lex_prov,
             structured={name: p[name][row] for name in STRUCT_COLUMNS} if not lexical
             else {name: p[name][row].copy() for name in STRUCT_COLUMNS},
+            prov_geo=own(self.provide["geo"][ps : ps + pn]),
             tags=tags,
             **(self._topics_of(row) if lexical else {}),
             hub=float(p["hub"][row]),
@@ -316,7 +329,7 @@ class Index:
         """Drop dead rows and the passages and lexical entries they own (rebuilds the stacks)."""
         live = self.alive_rows()
         feats = [self.features(int(r)) for r in live]
-        fresh = Index(self.dim, self.n_lexical, self.probe, self.n_words)
+        fresh = Index(self.dim, self.n_lexical, self.probe, self.n_words, self.native_mean)
         for f in feats:
             fresh.add(f)
         self.__dict__.update(fresh.__dict__)

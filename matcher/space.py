@@ -52,6 +52,44 @@ class Alignment:
         x = x - np.outer(x @ self.direction, self.direction)
         return _unit_rows(x)
 
+    def native_mean(self, role: Role) -> float:
+        """The mean native cosine (``native_cosines``) of two ``role`` texts of the fitted corpus:
+        ``|P centre|^2``, the squared norm of the role's centre without its language direction."""
+        c = self._projected(self.centres[role])
+        return float(c @ c)
+
+    def _projected(self, x: np.ndarray) -> np.ndarray:
+        return x - np.multiply.outer(x @ self.direction, self.direction)
+
+    def geometry(self, vecs: np.ndarray, role: Role) -> np.ndarray:
+        """What ``transform`` drops of each vector, to compare the rows it returns in the native
+        space later (``native_cosines``); shape (n, 3), float32.
+
+        The native space is the embedder's without the language direction only (``P v``, not
+        centred). With ``y = P(v - centre)`` (so ``transform(v) = y / |y|``) and ``n = |P v|``, a
+        row holds ``(|y| / n, 1 / n, (P centre) · y / n)``."""
+        vecs = np.asarray(vecs, dtype=np.float32)
+        if vecs.ndim != 2 or vecs.shape[1:] != self.direction.shape:
+            raise ValueError(f"vectors have shape {vecs.shape}; expected (n, {len(self.direction)})")
+        centre = self._projected(self.centres[role])
+        y = self._projected(vecs - self.centres[role])
+        norm = np.linalg.norm(self._projected(vecs), axis=1)
+        inv = np.where(norm > 0, 1.0 / np.where(norm > 0, norm, 1.0), 0.0)
+        return np.stack([np.linalg.norm(y, axis=1) * inv, inv, (y @ centre) * inv], axis=1).astype(np.float32)
+
+
+def native_cosines(sims: np.ndarray, geo_u: np.ndarray, geo_v: np.ndarray, native_mean: float) -> np.ndarray:
+    """The native cosines (``Alignment.geometry``) of row pairs whose aligned cosines are ``sims``
+    (m, n), from the rows' geometries (m, 3) and (n, 3) and the role's ``native_mean``: exact,
+    with no copy of the native vectors kept. Every aligned cosine is kept in the index; this
+    recovers the other reading where it measures better (``matcher.expertise``).
+
+    ``P u · P v = |Pc|^2 + (Pc)·y_u + (Pc)·y_v + |y_u| |y_v| cos(y_u, y_v)``; divided by
+    ``|P u| |P v|`` each term is an outer product of the rows' columns."""
+    a_u, r_u, h_u = geo_u[:, 0:1], geo_u[:, 1:2], geo_u[:, 2:3]
+    a_v, r_v, h_v = geo_v[:, 0], geo_v[:, 1], geo_v[:, 2]
+    return (a_u * a_v) * sims + native_mean * (r_u * r_v) + h_u * r_v + r_u * h_v
+
 
 def identity_alignment(dim: int) -> Alignment:
     """No centring, no projection (rows are only re-normalised)."""

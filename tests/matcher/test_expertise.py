@@ -55,6 +55,32 @@ def test_a_pair_reads_the_same_from_either_side_when_one_holds_ip_assets(fake_em
     assert towards[0] == pytest.approx(engine.score_matrix(["us-lab"], ["vn-holder"])[0, 0], abs=1e-4)
 
 
+def test_documents_are_read_in_the_native_space_through_updates(fake_embedder):
+    """The dense document reading compares the embedder's own vectors (no centring): the aligned
+    engine's reading, put back on the cosine scale, equals an unaligned engine's, also for a
+    profile added by ``partial_fit`` and after ``compact`` (the rows' geometry is stored)."""
+    profiles = [RESEARCHER, ON_ONE_PAPER, ELSEWHERE, *FILLERS]
+    aligned = Engine(embedder=fake_embedder).fit(profiles)
+    plain = Engine(embedder=fake_embedder, align=False).fit(profiles)
+    assert aligned.featurizer_.alignment is not None and not aligned.featurizer_.alignment.direction.any()
+    mean = aligned.index_.native_mean
+    assert 0.05 < mean < 0.95 and plain.index_.native_mean == 0.0
+
+    def reading(engine: Engine, ids: list[str]) -> np.ndarray:
+        index = engine.index_
+        return document_expertise(index.features(index.row_of["us-lab"]),
+                                  index.block(np.array([index.row_of[i] for i in ids])))
+
+    ids = ["vn-pack", "vn-feed", FILLERS[0]["id"]]
+    np.testing.assert_allclose(reading(aligned, ids) * (1 - mean) + mean, reading(plain, ids), atol=1e-5)
+    edited = {**ELSEWHERE, "description": "Copper pillars for chip packaging, and shrimp feed."}
+    for engine in (aligned, plain):
+        engine.partial_fit(edited)
+        engine.index_.compact()
+    np.testing.assert_allclose(reading(aligned, ids) * (1 - mean) + mean, reading(plain, ids), atol=1e-5)
+    assert reading(plain, ids)[1] > 0.2  # the edit moved the pair (the reading is not constant)
+
+
 def test_document_rows_survive_partial_fit_and_compact(fake_embedder):
     engine = Engine(embedder=fake_embedder).fit([RESEARCHER, ON_ONE_PAPER, *FILLERS])
     before = engine.index_.features(engine.index_.row_of["us-lab"])

@@ -16,7 +16,7 @@ from matcher.labels import MODES as MODE_LABELS
 from matcher.labels import SECTORS as SECTOR_LABELS
 from matcher.schema import load_taxonomy
 from matcher.scoring import COMPONENTS as SCORE_COMPONENTS
-from matcher.space import fit_alignment, fit_probe
+from matcher.space import fit_alignment, fit_probe, identity_alignment, native_cosines
 from matcher.structured import encode_structured, mode_directions, structured_signals
 
 from .conftest import make_profile
@@ -87,6 +87,30 @@ def test_alignment_and_probe_check_shapes():
     assert probe.transform(vecs).shape == (12, 4) and probe.transform(vecs[0]).shape == (4,)
     with pytest.raises(ValueError, match=r"shape \(3,\); expected \(\.\.\., 8\)"):
         probe.transform(np.zeros(3))
+
+
+def test_native_cosines_are_recovered_exactly_from_the_aligned_vectors_and_their_geometry():
+    """What document expertise reads (``matcher.expertise``): the cosines of the raw vectors
+    without the language direction, from the aligned rows and three numbers per row."""
+    rng = np.random.RandomState(1)
+    common, language = rng.standard_normal(16), rng.standard_normal(16)
+    vecs = common + 0.4 * rng.standard_normal((40, 16)) + np.outer(np.arange(40) % 2, language)
+    vecs = (vecs / np.linalg.norm(vecs, axis=1, keepdims=True)).astype(np.float32)
+    flags = [i % 2 == 1 for i in range(40)]
+    align = fit_alignment({"query": vecs, "passage": vecs}, {"query": flags, "passage": flags})
+    assert np.linalg.norm(align.direction) == pytest.approx(1, abs=1e-5)
+    aligned, geo = align.transform(vecs, "passage"), align.geometry(vecs, "passage")
+    native = vecs - np.outer(vecs @ align.direction, align.direction)
+    native /= np.linalg.norm(native, axis=1, keepdims=True)
+    got = native_cosines(aligned[:7] @ aligned.T, geo[:7], geo, align.native_mean("passage"))
+    np.testing.assert_allclose(got, native[:7] @ native.T, atol=1e-5)
+    assert not np.allclose(aligned[:7] @ aligned.T, got, atol=0.05)  # the two readings differ
+    plain = identity_alignment(16)  # unaligned: the native cosines are the stored ones
+    np.testing.assert_allclose(native_cosines(vecs[:7] @ vecs.T, plain.geometry(vecs, "passage")[:7],
+                                              plain.geometry(vecs, "passage"), plain.native_mean("passage")),
+                               vecs[:7] @ vecs.T, atol=1e-5)
+    with pytest.raises(ValueError, match=r"shape \(40, 5\); expected \(n, 16\)"):
+        align.geometry(vecs[:, :5], "passage")
 
 
 def test_every_taxonomy_key_and_component_has_vietnamese_and_english_labels():
