@@ -11,11 +11,14 @@ shortlist step alone (eligibility mask included). Build time and memory are the 
 Add one: the p50 of ``Engine.partial_fit`` of a new profile (embedding with the benchmark
 embedder, featurising, ``Index.add``) followed by the IVF's ``sync`` (its part in brackets).
 
-    python bench/bench_ann.py [--quick] [--n N] [--recall-queries 40] [--sizes 800,1600,3200]
+    python bench/bench_ann.py [--quick] [--n N] [--grow M] [--recall-queries 40] [--sizes 800,1600,3200]
                               [--ratios 2,4,8] [--nlists 4sqrt] [--struct-dims 0,4] [--hnsw-ratios 1,2]
                               [--filter-shares 0.01,0.1]
 
-``--quick``: 20k profiles; default 100k (fit ≈ 5 min here). Results: bench/results/ann-<date>.json.
+``--quick``: 20k profiles; default 100k (fit ≈ 5 min here). ``--grow 1000000``: after fitting
+``--n``, grow the index to that many rows as bench/bench_rank.py does for 1M (``bench_rank.grow``:
+copies of fitted profiles with jittered vectors; IDF and channel statistics stay the fit's).
+Results: bench/results/ann-<date>-<rows>.json.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_rank import BenchEmbedder, K, exhaustive_top, p50_ms, sample_records  # noqa: E402
+from bench_rank import BenchEmbedder, K, exhaustive_top, grow, p50_ms, sample_records  # noqa: E402
 
 from matcher.ann import IVFShortlist, best  # noqa: E402
 from matcher.domain import MODES, SECTORS  # noqa: E402
@@ -207,6 +210,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="20k profiles")
     ap.add_argument("--n", type=int, default=None, help="profiles (default 100k; 20k with --quick)")
+    ap.add_argument("--grow", type=int, default=None, help="then grow the index to this many rows (e.g. 1000000)")
     ap.add_argument("--recall-queries", type=int, default=40)
     ap.add_argument("--sizes", default="800,1600,3200", help="shortlist sizes")
     ap.add_argument("--ratios", default="2,4,8", help="IVF: eligible rows scored per shortlisted row")
@@ -222,9 +226,15 @@ def main() -> None:
     faiss.omp_set_num_threads(1)
 
     t = time.perf_counter()
-    engine = Engine(embedder=BenchEmbedder(), first_stage="exact").fit(synthesize(sample_records(), n, random_state=0))
+    embedder = BenchEmbedder()
+    engine = Engine(embedder=embedder, first_stage="exact").fit(synthesize(sample_records(), n, random_state=0))
     fit_s = time.perf_counter() - t
     print(f"fitted {n:,} synthetic profiles in {fit_s:.0f} s", flush=True)
+    grow_s = None
+    if args.grow and args.grow > n:
+        grow_s = grow(engine, args.grow, embedder)
+        n = len(engine.index_)
+        print(f"grown to {n:,} rows in {grow_s:.0f} s", flush=True)
     rng = np.random.default_rng(0)
     alive = engine.ids_
     qids = [alive[i] for i in rng.choice(len(alive), args.recall_queries, replace=False)]
@@ -237,7 +247,7 @@ def main() -> None:
                             hnsw_ratios)
     result: dict[str, Any] = {
         "date": dt.date.today().isoformat(), "machine": f"{platform.machine()}, {__import__('os').cpu_count()} cores",
-        "n": n, "fit_seconds": fit_s, "recall_queries": len(qids), "k": K, "unfiltered": [], "filtered": [],
+        "n": n, "fit_seconds": fit_s, "grow_seconds": grow_s, "recall_queries": len(qids), "k": K, "unfiltered": [], "filtered": [],
     }
     for size in sizes:
         for m in methods:
