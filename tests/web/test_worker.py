@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 from pathlib import Path
 
 import psycopg
@@ -99,6 +100,19 @@ def test_a_failing_job_is_retried_with_backoff_then_marked_failed(db: Database) 
     assert backoff_seconds(1) == 2 and backoff_seconds(3) == 8 and backoff_seconds(30) == 600
 
 
+def _stuck(db: Database, thread: threading.Thread, caplog: pytest.LogCaptureFixture) -> str:
+    """What a worker thread that did not do its job was doing: the jobs, the shared pool's state
+    (a checkout waiting for a connection?), the database's other sessions and the thread's stack.
+    This test failed twice in CI runs with the first job left queued and nothing logged."""
+    with db.connection() as conn:
+        sessions = conn.execute("SELECT pid, state, wait_event_type, wait_event, left(query, 120) FROM pg_stat_activity"
+                                " WHERE datname = current_database() AND pid <> pg_backend_pid()").fetchall()
+    frame = sys._current_frames().get(thread.ident or -1)
+    stack = "".join(traceback.format_stack(frame)) if frame is not None else "(thread gone)"
+    pool = db.pool.get_stats() if db.pool is not None else {}
+    return f"jobs {counts(db)}; pool {pool}; sessions {sessions}\nworker stack:\n{stack}\nlog:\n{caplog.text}"
+
+
 def test_enqueuing_wakes_a_waiting_worker_without_waiting_for_its_poll(db: Database, caplog: pytest.LogCaptureFixture) -> None:
     """insert_jobs notifies: a worker that polls once a minute runs a new job within seconds."""
     handled: list[str] = []
@@ -111,11 +125,11 @@ def test_enqueuing_wakes_a_waiting_worker_without_waiting_for_its_poll(db: Datab
     try:
         # generous limits (a loaded 2-core CI machine), still well below the 60 s poll
         # listening, drained, now waiting on its poll (an error in drain() would show in the log)
-        assert wait_until(lambda: counts(db)["done"] == 1, 30), (counts(db), caplog.text)
+        assert wait_until(lambda: counts(db)["done"] == 1, 30), _stuck(db, thread, caplog)
         time.sleep(0.5)
         with db.connection() as conn, conn.transaction():
             job_store.insert_jobs(conn, "test", ["second"])
-        assert wait_until(lambda: handled == ["first", "second"], 30), "the worker slept through the enqueue"
+        assert wait_until(lambda: handled == ["first", "second"], 30), _stuck(db, thread, caplog)
     finally:
         stop.set()
         with db.connection() as conn:
