@@ -42,7 +42,7 @@ from matcher.accents import restore_if_unaccented
 from matcher.embed import Embedder, Role
 from matcher.freetext import split_description
 from matcher.lexical import LexicalModel, lexical_document
-from matcher.space import Alignment, fit_alignment
+from matcher.space import Alignment, fit_alignment, identity_alignment
 from matcher.structured import encode_structured
 from matcher.text import (
     DEFAULT_PASSAGE_CHARS,
@@ -107,16 +107,6 @@ class ProfileFeatures:
     @property
     def n_offers(self) -> int:
         return sum(1 for p in self.provide if p.field == "offers")
-
-
-def native_geometry(alignment: Alignment | None, prov_vecs: np.ndarray) -> np.ndarray:
-    """``Alignment.geometry`` of raw provide vectors (n, dim) → (n, 3); without an alignment the
-    aligned vectors are the native ones (a row of ``(1, 1, 0)``)."""
-    if alignment is not None:
-        return alignment.geometry(prov_vecs, "passage")
-    geo = np.zeros((len(prov_vecs), 3), dtype=np.float32)
-    geo[:, :2] = 1.0
-    return geo
 
 
 def matching_texts(record: dict[str, Any]) -> dict[str, str]:
@@ -338,7 +328,9 @@ class Featurizer:
         already computed.
         """
         split, need_vecs, prov_vecs, whole_vecs = raw if raw is not None else self.embed(records)
-        prov_geo = native_geometry(self.alignment, prov_vecs)
+        # unaligned, the stored vectors are the native ones: the identity's geometry says so
+        space = self.alignment if self.alignment is not None else identity_alignment(self.encoder.dim)
+        prov_geo = space.geometry(prov_vecs, "passage")
         if self.alignment is not None:
             need_vecs = self.alignment.transform(need_vecs, "query")
             prov_vecs = self.alignment.transform(prov_vecs, "passage")
