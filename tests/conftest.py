@@ -66,13 +66,18 @@ def database(settings: Settings) -> Iterator[Database]:
 
 
 def truncate_all(db: Database, seconds: float = 60.0) -> None:
-    """Empty every table but the migrations and the embedding cache. A live server of this module
-    or of the previous test (its worker, its index listener, its stored rankings) may be in a
-    transaction that read one table and is about to write another: a TRUNCATE that waited for its
-    locks one table at a time could close a cycle with it (a deadlock, seen in CI). So every lock is
-    taken at once with NOWAIT, and the whole is tried again until no transaction holds one; after
-    ``seconds``, the error names the sessions that held them."""
+    """Empty every table but the migrations and the embedding cache.
+
+    A live server of this module or of the previous test (its worker, its index listener, its
+    stored rankings) may be in a transaction that read one table and is about to write another.
+    A TRUNCATE waits for its tables' locks one at a time while holding the others, so it could
+    close a cycle with such a transaction (a deadlock, seen in CI). And its worker runs batch after
+    batch, so locks that are only ever tried (NOWAIT) may never all be free at once (also seen in
+    CI). So the locks are tried with NOWAIT, and the one that was busy is waited for at the start
+    of the next attempt, before any other is held: a wait that can be part of no cycle, and that
+    queues ahead of the worker's next batch. After ``seconds``, the error names the other sessions."""
     deadline = time.monotonic() + seconds
+    busy: str | None = None
     while True:
         try:
             with db.connection() as conn, conn.transaction():
@@ -81,11 +86,17 @@ def truncate_all(db: Database, seconds: float = 60.0) -> None:
                     # the embedding cache is content-addressed: keeping it between tests only saves model time
                     " AND tablename NOT IN ('schema_migrations', 'embedding_cache') ORDER BY tablename"
                 ).fetchall()]
+                if busy in tables:
+                    remaining_ms = max(1, int(1000 * (deadline - time.monotonic())))
+                    conn.execute(f"SET LOCAL lock_timeout = {remaining_ms}")
+                    conn.execute(f"LOCK TABLE {busy} IN ACCESS EXCLUSIVE MODE")  # holding no other
+                for table in tables:
+                    busy = table
+                    conn.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE NOWAIT")
                 if tables:
-                    conn.execute(f"LOCK TABLE {', '.join(tables)} IN ACCESS EXCLUSIVE MODE NOWAIT")
                     conn.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
             return
-        except (psycopg.errors.LockNotAvailable, psycopg.errors.DeadlockDetected) as exc:
+        except psycopg.errors.LockNotAvailable as exc:
             if time.monotonic() > deadline:
                 with db.connection() as conn:
                     others = conn.execute(
@@ -93,7 +104,6 @@ def truncate_all(db: Database, seconds: float = 60.0) -> None:
                         " WHERE datname = current_database() AND pid <> pg_backend_pid()").fetchall()
                 raise AssertionError(f"could not empty the tables in {seconds:.0f} s ({exc}); other sessions:\n"
                                      + "\n".join(map(str, others))) from exc
-            time.sleep(0.05)
 
 
 @pytest.fixture
