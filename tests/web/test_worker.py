@@ -138,6 +138,42 @@ def test_enqueuing_wakes_a_waiting_worker_without_waiting_for_its_poll(db: Datab
     assert not thread.is_alive()
 
 
+def test_a_job_a_reader_has_locked_when_the_worker_looks_is_not_left_for_the_poll(
+        db: Database, pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The flake of the test above, forced: count_jobs (the test's progress check, ``caunoi jobs``)
+    locks every queued job for a moment (FOR UPDATE SKIP LOCKED, to tell the running ones), and a
+    claim at that moment skips the job. Its NOTIFY came before the worker listened, so the worker
+    must not take that empty claim for an empty queue and sleep until its poll."""
+    handled: list[str] = []
+    worker = Worker(db, {"test": lambda conn, jobs: handled.extend(j.key for j in jobs)}, poll_seconds=60)
+    with db.connection() as conn:
+        job_store.insert_jobs(conn, "test", ["first"])
+    claimed = threading.Event()
+    original = job_store.claim_jobs
+
+    def claim_jobs(conn: psycopg.Connection, kind: str, limit: int) -> list:  # type: ignore[type-arg]
+        jobs = original(conn, kind, limit)
+        claimed.set()
+        return jobs
+
+    monkeypatch.setattr(job_store, "claim_jobs", claim_jobs)
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run_forever, args=(stop,), daemon=True)
+    with psycopg.connect(pg_url) as reader:  # count_jobs' locking read, held across the first claim
+        reader.execute("SELECT count(*) FROM (SELECT id FROM jobs WHERE status = 'queued' FOR UPDATE SKIP LOCKED) s")
+        thread.start()
+        try:
+            assert claimed.wait(30), "the worker made no claim"
+            reader.commit()
+            assert wait_until(lambda: handled == ["first"], 10), f"left for the 60 s poll: {counts(db)}"
+        finally:
+            stop.set()
+            with db.connection() as conn:
+                job_store.notify_jobs(conn)
+            thread.join(timeout=10)
+    assert not thread.is_alive()
+
+
 @pytest.mark.slow
 def test_kill_9_during_a_1000_profile_job_loses_nothing_and_duplicates_nothing(db: Database, pg_url: str,
                                                                              tmp_path: Path) -> None:

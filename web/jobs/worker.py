@@ -4,6 +4,11 @@ A batch of jobs is claimed and worked on inside ONE transaction that also writes
 marks the jobs done: if the worker dies (even kill -9) the transaction rolls back, the row locks
 go, and the jobs are claimable again with nothing half-written. A handler that raises is retried
 with exponential backoff (job by job, so one bad job does not hold back the others).
+
+A claim skips the jobs another session has locked, and not only another worker's batch: count_jobs
+locks every queued job for a moment to tell the running ones. So a drain that claims nothing does not
+prove the queue empty; ``run_forever`` looks for due jobs left behind and, if any, tries again soon
+instead of sleeping until its poll (their NOTIFY may be long gone, e.g. sent before it listened).
 """
 
 from __future__ import annotations
@@ -44,6 +49,9 @@ class Worker:
     #: housekeeping run every ``periodic_seconds`` (e.g. expiring unanswered introductions)
     periodic: list[Callable[[Database], object]] = field(default_factory=list)
     periodic_seconds: float = 60.0
+    #: after a drain that left due jobs behind (locked by another session, so skipped), look again
+    #: after this long, doubling up to ``poll_seconds`` while they stay locked
+    retry_seconds: float = 0.05
 
     def run_once(self) -> int:
         """Claim and process one batch per job kind; return how many jobs were done."""
@@ -101,6 +109,12 @@ class Worker:
                 return total
             total += n
 
+    def due_jobs_left(self) -> bool:
+        """Whether jobs of this worker's kinds are due: after a drain, ones another session had
+        locked when they were claimed (a plain read sees a locked row; SKIP LOCKED does not)."""
+        with self.db.connection() as conn:
+            return job_store.due_jobs_exist(conn, list(self.handlers))
+
     def run_forever(self, stop: threading.Event) -> None:
         """Process jobs until ``stop`` is set; wakes on NOTIFY, polls every ``poll_seconds`` anyway."""
         url = self.db.resolve_url()
@@ -108,17 +122,23 @@ class Worker:
         with psycopg.connect(url, autocommit=True) as listen_conn:
             listen(listen_conn, JOBS_CHANNEL)
             next_periodic = 0.0
+            retry = self.retry_seconds
             while not stop.is_set():
                 if self.periodic and time.monotonic() >= next_periodic:
                     self.run_periodic()
                     next_periodic = time.monotonic() + self.periodic_seconds
+                wait = self.poll_seconds
                 try:
                     self.drain()
+                    if self.due_jobs_left():  # skipped, locked: no NOTIFY will come when they are free
+                        wait, retry = min(retry, self.poll_seconds), min(retry * 2, self.poll_seconds)
+                    else:
+                        retry = self.retry_seconds
                 except Exception:
                     log.exception("%s: unexpected error; continuing", self.name)
                     stop.wait(self.poll_seconds)
-                # wait for a NOTIFY or the poll interval
-                ready, _, _ = select.select([listen_conn.fileno()], [], [], self.poll_seconds)
+                # wait for a NOTIFY, the poll interval or (jobs were left locked) the retry
+                ready, _, _ = select.select([listen_conn.fileno()], [], [], wait)
                 if ready:
                     for _ in listen_conn.notifies(timeout=0, stop_after=100):
                         pass

@@ -58,6 +58,17 @@ def claim_jobs(conn: psycopg.Connection, kind: str, limit: int) -> list[JobRow]:
         ).fetchall()
 
 
+def due_jobs_exist(conn: psycopg.Connection, kinds: list[str]) -> bool:
+    """Whether queued jobs of ``kinds`` are due, locked or not (a plain read: ``claim_jobs``
+    skips the rows another session holds, this does not)."""
+    row = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM jobs WHERE status = 'queued' AND kind = ANY(%(kinds)s)"
+        " AND run_after <= now())",
+        {"kinds": kinds},
+    ).fetchone()
+    return bool(row and row[0])
+
+
 def update_jobs_done(conn: psycopg.Connection, ids: list[int]) -> None:
     conn.execute(
         "UPDATE jobs SET status = 'done', attempts = attempts + 1, finished_at = now(), last_error = NULL"
