@@ -27,7 +27,8 @@ import tempfile
 import threading
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -380,13 +381,28 @@ class CrfWeights:
 
 
 _LOADING = threading.Lock()
+_IN_USE: list[Restorer] = []  # restorer_in_use's, innermost last
 
 
 def _restorer() -> Restorer:
     """The one restorer of the process, loaded once: the first calls come from several threads
     at once in a server (the index's load, the request pools' warm-up)."""
+    if _IN_USE:
+        return _IN_USE[-1]
     with _LOADING:
         return _load_restorer()
+
+
+@contextmanager
+def restorer_in_use(restorer: Restorer) -> Iterator[None]:
+    """Restore with ``restorer`` instead of the shipped model while the block runs, in the whole
+    process. For measurements only (bench/quality.py's ``dev-messy-unseen``: a model counted
+    without the profiles whose stripped text it restores); nothing in the product calls it."""
+    _IN_USE.append(restorer)
+    try:
+        yield
+    finally:
+        _IN_USE.remove(restorer)
 
 
 @cache

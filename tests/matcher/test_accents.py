@@ -142,3 +142,18 @@ def test_the_crf_weights_are_read_without_crfsuite_dump_in_this_process(monkeypa
     monkeypatch.setattr(pycrfsuite, "Tagger", Refusing)
     weights = CrfWeights.from_pyvi()
     assert "L" in weights.label_index and weights.transitions.shape[0] == len(weights.label_index)
+
+
+def test_a_restorer_put_in_use_restores_only_inside_its_block():
+    """bench/quality.py measures with a model that has not read the text (``restorer_in_use``)."""
+    from matcher.accents import Counts, CrfWeights, Restorer, restorer_in_use
+
+    text = "cong nghe vi mach cho nong nghiep"
+    shipped = restore_diacritics(text)
+    assert shipped == "công nghệ vi mạch cho nông nghiệp"
+    # a model that knows only "công nghẹ" (not "nghệ"): inside the block it is the one used
+    odd = Restorer(Counts({"công": 5, "nghẹ": 5, "cho": 5}, {("công", "nghẹ"): 5}, frozenset(), {}),
+                   CrfWeights.from_pyvi())
+    with restorer_in_use(odd):
+        assert restore_diacritics(text).startswith("công nghẹ")
+    assert restore_diacritics(text) == shipped
