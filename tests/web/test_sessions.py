@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from pathlib import Path
 
 import httpx
 import pytest
@@ -180,3 +181,27 @@ def test_visitors_who_store_nothing_get_no_row_but_a_working_csrf_token(db: Data
         stranger.get("/")
         assert stranger.post("/locale", data={"lang": "en", "csrf_token": token},
                              follow_redirects=False).status_code == 403
+
+
+def test_the_generated_secret_key_is_kept_in_the_data_folder_and_read_once(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """No key configured: one is generated into ``data_dir/secret_key`` (owner-only), every
+    Settings of that folder gets it, and the file is not read again on each request."""
+    from web.settings import Settings
+
+    first = Settings(data_dir=tmp_path / "d", secret_key="").resolved_secret_key()
+    path = tmp_path / "d" / "secret_key"
+    assert path.read_text(encoding="utf-8").strip() == first and len(first) >= 48
+    assert path.stat().st_mode & 0o777 == 0o600
+    reads: list[Path] = []
+    original = Path.read_text
+
+    def counting(self: Path, *args: object, **kwargs: object) -> str:
+        reads.append(self)
+        return original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "read_text", counting)
+    again = Settings(data_dir=tmp_path / "d", secret_key="")
+    assert [again.resolved_secret_key() for _ in range(3)] == [first] * 3
+    assert reads == []
+    assert Settings(data_dir=tmp_path / "other", secret_key="").resolved_secret_key() != first
