@@ -32,6 +32,7 @@ from pyvi import ViTokenizer, ViUtils  # noqa: E402
 
 from bench.common import ROOT, machine  # noqa: E402
 from matcher import accents  # noqa: E402
+from matcher.messy import strip_half  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "evaldata"
 _WORD = re.compile(r"\w+")
@@ -71,6 +72,25 @@ def accuracy(restore: Callable[[str], str], gold: list[str]) -> tuple[float, flo
                 word_ok, word_all = word_ok + all(right[k : k + n]), word_all + 1
             k += n
     return syl_ok / syl_all, word_ok / word_all, 1000 * elapsed / n_words * 100
+
+
+def half_stripped(restorer: accents.Restorer, gold: list[str]) -> tuple[float, float, float]:
+    """(share of ``strip_half`` lines detected, share of their stripped words right after
+    restoring the detected lines, the same within the detected lines)."""
+    ok = total = ok_found = total_found = found = 0
+    for g in gold:
+        half = strip_half(g)
+        detected = restorer.is_unaccented(half)
+        found += detected
+        out = restorer.restore(half) if detected else half
+        g_tokens, o_tokens, h_tokens = (_WORD.findall(t.lower()) for t in (g, out, half))
+        if len(o_tokens) != len(g_tokens):
+            o_tokens = [""] * len(g_tokens)
+        for a, b, c in zip(g_tokens, o_tokens, h_tokens, strict=True):
+            if a != c:  # a word that had marks and lost them
+                total, ok = total + 1, ok + (a == b)
+                total_found, ok_found = total_found + detected, ok_found + (detected and a == b)
+    return found / len(gold), ok / max(total, 1), ok_found / max(total_found, 1)
 
 
 def held_out_profiles(builder) -> tuple[list[dict], list[str]]:
@@ -114,6 +134,12 @@ def main() -> None:
         flag_en = f"{sum(restorer.is_unaccented(s) for s in en) / len(en):.3f}" if en else "-"
         flag_vi = sum(restorer.is_unaccented(s) for s in vi) / len(vi)
         print(f"| {name} | {len(vi)} | {p_syl:.3f} | {p_word:.3f} | {o_syl:.3f} | {o_word:.3f} | {recall:.3f} | {flag_en} | {flag_vi:.3f} |")
+    print("\nHalf the words stripped (matcher.messy.strip_half): partly marked lines detected, and the share")
+    print("of the stripped words (those that had marks) right after restoring the detected lines:\n")
+    print("| set | lines | detected | stripped words right | in the detected lines |")
+    print("|---|---|---|---|---|")
+    for name, (vi, _, restorer) in sets.items():
+        print(f"| {name} | {len(vi)} | " + " | ".join(f"{x:.3f}" for x in half_stripped(restorer, vi)) + " |")
     iwslt = sets["IWSLT tst2012"][0]
     print("\nms per 100 words (IWSLT, stripped, warm, one process):")
     for label, fn in [("pyvi add_accents", ViUtils.add_accents), ("ours restore_diacritics", ours.restore),

@@ -1,7 +1,9 @@
 """Vietnamese typed without diacritics: detect it, and restore the diacritics before embedding.
 
 ``is_unaccented_vietnamese``  whether a text (or a substantial part of it) is Vietnamese without marks.
-``restore_diacritics``        the text with marks restored on its Vietnamese syllables, all else kept.
+``restore_diacritics``        the text with marks restored on its Vietnamese syllables, all else kept;
+                              also in sentences typed with some marks and some stripped ones
+                              (``Restorer._partial_sentences``), whose marked words stay as typed.
 ``restore_if_unaccented``     the two together: what the engine calls before embedding.
 
 Restoration is a Viterbi search over each syllable's accented forms, scored by two models:
@@ -50,6 +52,14 @@ MAX_CANDIDATES = 6
 # a sentence is unaccented Vietnamese when at least this share of its words are Vietnamese
 # syllables that are not also English words (measured in bench/bench_accents.py)
 VIETNAMESE_SHARE = 0.5
+# a sentence typed with some marks is restored too when at least this many of its lower-case
+# words, and this share of them, are syllables Vietnamese never writes bare ("khong", "biet"):
+# words typed half with marks, half without (Tatoeba with every other word stripped: 0.70
+# accuracy@1 unrestored, below the 0.80 of fully unaccented text)
+PARTIAL_MIN = 1
+BARE_RATIO = 0.01
+# informal abbreviations ("ko" không, "dc" được, "vs" với, "k" không): never read as stripped syllables
+_ABBREVIATIONS = frozenset({"k", "ko", "dc", "vs"})
 
 _TOKEN = re.compile(r"\w+")
 _SENTENCE_BREAK = re.compile(r"[^\s\-'’]")
@@ -200,13 +210,23 @@ class Restorer:
             if word.isalpha():
                 forms.setdefault(strip_marks(word), set()).add(word)
         self.forms = {bare: tuple(sorted(f)) for bare, f in forms.items() if bare.isascii()}
+        # bare spellings that are none of their forms, or far rarer than the likeliest one ("khong",
+        # "biet", "toi"; not "cho", "anh", "tin"): a partly marked sentence's evidence of stripping
+        p = lm.unigram
+        self.rarely_bare = frozenset(
+            b for b, f in self.forms.items() if p.get(b, 0.0) < BARE_RATIO * max(p.get(w, 0.0) for w in f))
 
     def restore(self, text: str) -> str:
-        """``text`` with the diacritics of its unmarked sentences restored (see ``restore_diacritics``)."""
+        """``text`` with the diacritics of its unmarked sentences restored (see ``restore_diacritics``),
+        and of the bare syllables of its partly marked ones (``_partial_sentences``), whose marked
+        words are kept as typed and read as context."""
         out, last = [], 0
-        for start, end in self._unmarked_sentences(text):
-            spans = _restorable_spans(text, start, end, self.forms)
-            for (s, e), form in zip(spans, self._decode(text, spans), strict=True):
+        for start, end, partial in self._sentences_to_restore(text):
+            spans, fixed = (self._partial_spans(text, start, end) if partial
+                            else (_restorable_spans(text, start, end, self.forms), frozenset()))
+            for i, ((s, e), form) in enumerate(zip(spans, self._decode(text, spans, fixed), strict=True)):
+                if i in fixed:
+                    continue
                 out.append(text[last:s])
                 out.append("".join(c.upper() if t.isupper() else c for c, t in zip(form, text[s:e], strict=True)))
                 last = e
@@ -217,34 +237,88 @@ class Restorer:
         """Whether unmarked Vietnamese sentences hold at least a third of the words of ``text``."""
         total = len(_COMPOUND.findall(text))
         found = 0
-        for start, end in self._unmarked_sentences(text):
+        for start, end, partial in self._sentences_to_restore(text):
             tokens = [t.lower() for t in _COMPOUND.findall(text, start, end)]
             evidence = sum(t in self.forms and t not in self.english and _SYLLABLE.match(t) is not None for t in tokens)
-            if evidence >= 2 and evidence >= VIETNAMESE_SHARE * len(tokens):
+            if partial or (evidence >= 2 and evidence >= VIETNAMESE_SHARE * len(tokens)):
                 found += len(tokens)
         return found > 0 and found >= total / 3
 
+    def _sentences_to_restore(self, text: str) -> list[tuple[int, int, bool]]:
+        """(start, end, partly marked) of the unmarked sentences and the partly marked ones, in order."""
+        unmarked = [(s, e, False) for s, e in self._unmarked_sentences(text)]
+        return sorted(unmarked + [(s, e, True) for s, e in self._partial_sentences(text)])
+
+    def _partial_sentences(self, text: str) -> list[tuple[int, int]]:
+        """(start, end) of the sentences typed with some marks, Vietnamese (``_vietnamese``), with at
+        least ``PARTIAL_MIN`` syllables left bare that Vietnamese (almost) never writes bare
+        (``_stripped``). Text typed with all its marks has none, and an English sentence naming
+        "Hà Nội" is not Vietnamese, so neither is ever changed (bench/bench_accents.py)."""
+        out = []
+        for m in _SENTENCE.finditer(text):
+            if not _MARKED.search(m.group()):
+                continue
+            words = _COMPOUND.findall(text, *m.span())
+            if sum(map(self._stripped, words)) >= PARTIAL_MIN and self._vietnamese(words):
+                out.append(m.span())
+        return out
+
+    def _vietnamese(self, words: list[str]) -> bool:
+        """Whether at least ``VIETNAMESE_SHARE`` of ``words`` are Vietnamese syllables, marked or
+        bare (not also English words)."""
+        known = sum((not w.isascii() and w.lower() in self.lm.unigram)
+                    or (w.lower() in self.forms and w.lower() not in self.english and _SYLLABLE.match(w.lower()) is not None)
+                    for w in words)
+        return known >= VIETNAMESE_SHARE * len(words)
+
+    def _stripped(self, word: str) -> bool:
+        """Whether ``word`` as typed is evidence of a syllable stripped of its marks: lower-case,
+        three letters or more, not English, not a chat abbreviation ("ko", "dc"), and a bare
+        spelling none of its forms has, or far rarer than the likeliest one ("khong", "biet",
+        "toi"; not "cho", "anh", "tin")."""
+        return (len(word) >= 3 and word.islower() and word.isascii() and word not in _ABBREVIATIONS
+                and word not in self.english and word in self.rarely_bare)
+
+    def _partial_spans(self, text: str, start: int, end: int) -> tuple[list[tuple[int, int]], frozenset[int]]:
+        """The spans of a partly marked sentence and the positions of those that stay as typed:
+        its unmarked syllables (``_restorable_spans``, but chat abbreviations) are restored, its
+        marked ones the model knows are kept and read as their context."""
+        bare = {span for span in _restorable_spans(text, start, end, self.forms)
+                if text[span[0]:span[1]].lower() not in _ABBREVIATIONS}
+        spans, fixed = [], set()
+        for m in _TOKEN.finditer(text, start, end):
+            if m.span() in bare:
+                spans.append(m.span())
+            elif not m.group().isascii() and m.group().lower() in self.lm.unigram:
+                fixed.add(len(spans))
+                spans.append(m.span())
+        return spans, frozenset(fixed)
+
     @staticmethod
     def _unmarked_sentences(text: str) -> list[tuple[int, int]]:
-        """(start, end) of the sentences and lines of ``text`` without any Vietnamese mark: text
-        already typed with its diacritics is never changed, even where a syllable has none."""
+        """(start, end) of the sentences and lines of ``text`` without any Vietnamese mark."""
         return [m.span() for m in _SENTENCE.finditer(text) if not _MARKED.search(m.group())]
 
-    def _decode(self, text: str, spans: list[tuple[int, int]]) -> list[str]:
-        """Best form of each span, by Viterbi within runs of spans that only whitespace separates."""
+    def _decode(self, text: str, spans: list[tuple[int, int]], fixed: frozenset[int] = frozenset()) -> list[str]:
+        """Best form of each span, by Viterbi within runs of spans that only whitespace separates;
+        the spans in ``fixed`` (positions) keep their typed form."""
         chosen: list[str] = []
         run: list[int] = []
         for i, (start, _) in enumerate(spans):
             if run and _SENTENCE_BREAK.search(text[spans[i - 1][1] : start]):
-                chosen += self._viterbi(text, spans, run)
+                chosen += self._viterbi(text, spans, run, fixed)
                 run = []
             run.append(i)
-        return chosen + self._viterbi(text, spans, run)
+        return chosen + self._viterbi(text, spans, run, fixed)
 
-    def _viterbi(self, text: str, spans: list[tuple[int, int]], run: list[int]) -> list[str]:
-        bare = [text[spans[i][0] : spans[i][1]].lower() for i in run]
-        lattice = []
+    def _viterbi(self, text: str, spans: list[tuple[int, int]], run: list[int], fixed: frozenset[int]) -> list[str]:
+        typed = [text[spans[i][0] : spans[i][1]].lower() for i in run]
+        bare = [strip_marks(t) for t in typed]  # the CRF reads its neighbours unmarked
+        lattice: list[tuple[tuple[str, ...], list[float]]] = []
         for k, word in enumerate(bare):
+            if run[k] in fixed:
+                lattice.append(((typed[k],), [0.0]))
+                continue
             left = bare[k - 1] if k else ""
             right = bare[k + 1] if k + 1 < len(bare) else ""
             lattice.append(self._candidates(word, left, right, first=spans[run[k]][0] == 0))

@@ -157,3 +157,29 @@ def test_a_restorer_put_in_use_restores_only_inside_its_block():
     with restorer_in_use(odd):
         assert restore_diacritics(text).startswith("công nghẹ")
     assert restore_diacritics(text) == shipped
+
+
+def test_a_sentence_typed_with_some_marks_gets_the_others_restored():
+    """Half the words typed without marks: those are restored, the marked ones kept as typed (and
+    read as context); before, any mark made the whole sentence count as accented."""
+    text = "Toi khong biết boi và cô ấy cũng khong biết."
+    assert is_unaccented_vietnamese(text)
+    restored = restore_if_unaccented(text)
+    assert restored.startswith("Tôi không biết ")
+    assert restored.endswith(" và cô ấy cũng không biết.")
+    assert restore_if_unaccented("Công ty chúng tôi cung cap giai phap AI cho nong nghiep.") == (
+        "Công ty chúng tôi cung cấp giải pháp AI cho nông nghiệp.")
+
+
+@pytest.mark.parametrize("text", [
+    "Anh ấy cho tôi xin tin nhắn.",  # bare syllables that are words as typed: cho, xin, tin
+    "Tom không biết bơi ở Boston.",  # names
+    "Chơi nhạc thật to và xem có gì chuyển động ko?",  # "to" is a word, "ko" an abbreviation
+    "Chúng tôi dùng machine learning cho nông nghiệp.",  # English terms
+    # English naming a Vietnamese city: "on" and "them" are not "ổn" and "thêm"
+    "AirSense deploys low-cost PM2.5, NO2 and ozone sensors on schools, bus stops and rooftops across Hà Nội, "
+    "calibrates them",
+])
+def test_text_typed_with_its_marks_is_not_taken_for_partly_stripped(text):
+    assert not is_unaccented_vietnamese(text)
+    assert restore_if_unaccented(text) == text
