@@ -52,10 +52,12 @@ MAX_CANDIDATES = 6
 # a sentence is unaccented Vietnamese when at least this share of its words are Vietnamese
 # syllables that are not also English words (measured in bench/bench_accents.py)
 VIETNAMESE_SHARE = 0.5
-# a sentence typed with some marks is restored too when at least this many of its lower-case
-# words, and this share of them, are syllables Vietnamese never writes bare ("khong", "biet"):
-# words typed half with marks, half without (Tatoeba with every other word stripped: 0.70
-# accuracy@1 unrestored, below the 0.80 of fully unaccented text)
+# a sentence typed with some marks (half its words, say: Tatoeba so typed was 0.70 accuracy@1
+# unrestored, below the 0.80 of fully unaccented text) is restored too when it is Vietnamese and
+# at least PARTIAL_MIN of its words are syllables Vietnamese (almost) never writes bare: none of
+# their forms, or under BARE_RATIO of the likeliest one's probability ("khong", "biet", "toi").
+# 0.01 is the largest ratio tried (0.01, 0.05, 0.1) that flags correctly marked lines no more
+# often than "none of its forms" alone (bench/bench_accents.py; docs/evaluation.md)
 PARTIAL_MIN = 1
 BARE_RATIO = 0.01
 # informal abbreviations ("ko" không, "dc" được, "vs" với, "k" không): never read as stripped syllables
@@ -234,7 +236,8 @@ class Restorer:
         return "".join(out)
 
     def is_unaccented(self, text: str) -> bool:
-        """Whether unmarked Vietnamese sentences hold at least a third of the words of ``text``."""
+        """Whether unmarked Vietnamese sentences, and partly marked ones (``_partial_sentences``),
+        hold at least a third of the words of ``text``."""
         total = len(_COMPOUND.findall(text))
         found = 0
         for start, end, partial in self._sentences_to_restore(text):
