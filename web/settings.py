@@ -91,7 +91,7 @@ class Settings(BaseSettings):
         server worker's samples under filtered load (py-spy, 2k profiles, 200 req/s)."""
         if self.secret_key:
             return self.secret_key
-        path = (self.data_dir / "secret_key").resolve()
+        path = self.data_dir / "secret_key"  # not resolved: that is a file-system call per request too
         key = _FILE_KEYS.get(path)
         if key is None:
             with _FILE_KEYS_LOCK:
