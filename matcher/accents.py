@@ -3,7 +3,7 @@
 ``is_unaccented_vietnamese``  whether a text (or a substantial part of it) is Vietnamese without marks.
 ``restore_diacritics``        the text with marks restored on its Vietnamese syllables, all else kept;
                               also in sentences typed with some marks and some stripped ones
-                              (``Restorer._partial_sentences``), whose marked words stay as typed.
+                              (``Restorer._partly_stripped``), whose marked words stay as typed.
 ``restore_if_unaccented``     the two together: what the engine calls before embedding.
 
 Restoration is a Viterbi search over each syllable's accented forms, scored by two models:
@@ -220,7 +220,7 @@ class Restorer:
 
     def restore(self, text: str) -> str:
         """``text`` with the diacritics of its unmarked sentences restored (see ``restore_diacritics``),
-        and of the bare syllables of its partly marked ones (``_partial_sentences``), whose marked
+        and of the bare syllables of its partly stripped ones (``_partly_stripped``), whose marked
         words are kept as typed and read as context."""
         out, last = [], 0
         for start, end, partial in self._sentences_to_restore(text):
@@ -236,7 +236,7 @@ class Restorer:
         return "".join(out)
 
     def is_unaccented(self, text: str) -> bool:
-        """Whether unmarked Vietnamese sentences, and partly marked ones (``_partial_sentences``),
+        """Whether unmarked Vietnamese sentences, and partly stripped ones (``_partly_stripped``),
         hold at least a third of the words of ``text``."""
         total = len(_COMPOUND.findall(text))
         found = 0
@@ -248,23 +248,22 @@ class Restorer:
         return found > 0 and found >= total / 3
 
     def _sentences_to_restore(self, text: str) -> list[tuple[int, int, bool]]:
-        """(start, end, partly marked) of the unmarked sentences and the partly marked ones, in order."""
-        unmarked = [(s, e, False) for s, e in self._unmarked_sentences(text)]
-        return sorted(unmarked + [(s, e, True) for s, e in self._partial_sentences(text)])
-
-    def _partial_sentences(self, text: str) -> list[tuple[int, int]]:
-        """(start, end) of the sentences typed with some marks, Vietnamese (``_vietnamese``), with at
-        least ``PARTIAL_MIN`` syllables left bare that Vietnamese (almost) never writes bare
-        (``_stripped``). Text typed with all its marks has none, and an English sentence naming
-        "Hà Nội" is not Vietnamese, so neither is ever changed (bench/bench_accents.py)."""
+        """(start, end, partly marked) of the sentences and lines of ``text`` to restore, in order:
+        those without any Vietnamese mark, and the partly stripped ones among the others
+        (``_partly_stripped``)."""
         out = []
         for m in _SENTENCE.finditer(text):
-            if not _MARKED.search(m.group()):
-                continue
-            words = _COMPOUND.findall(text, *m.span())
-            if sum(map(self._stripped, words)) >= PARTIAL_MIN and self._vietnamese(words):
-                out.append(m.span())
+            marked = _MARKED.search(m.group()) is not None
+            if not marked or self._partly_stripped(_COMPOUND.findall(text, *m.span())):
+                out.append((*m.span(), marked))
         return out
+
+    def _partly_stripped(self, words: list[str]) -> bool:
+        """Whether a sentence typed with some marks (its ``words``) is Vietnamese (``_vietnamese``)
+        with at least ``PARTIAL_MIN`` syllables left bare that Vietnamese (almost) never writes
+        bare (``_stripped``). Text typed with all its marks has none, and an English sentence naming
+        "Hà Nội" is not Vietnamese, so neither is ever changed (bench/bench_accents.py)."""
+        return sum(map(self._stripped, words)) >= PARTIAL_MIN and self._vietnamese(words)
 
     def _vietnamese(self, words: list[str]) -> bool:
         """Whether at least ``VIETNAMESE_SHARE`` of ``words`` are Vietnamese syllables, marked or
@@ -296,11 +295,6 @@ class Restorer:
                 fixed.add(len(spans))
                 spans.append(m.span())
         return spans, frozenset(fixed)
-
-    @staticmethod
-    def _unmarked_sentences(text: str) -> list[tuple[int, int]]:
-        """(start, end) of the sentences and lines of ``text`` without any Vietnamese mark."""
-        return [m.span() for m in _SENTENCE.finditer(text) if not _MARKED.search(m.group())]
 
     def _decode(self, text: str, spans: list[tuple[int, int]], fixed: frozenset[int] = frozenset()) -> list[str]:
         """Best form of each span, by Viterbi within runs of spans that only whitespace separates;
