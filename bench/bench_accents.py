@@ -17,34 +17,23 @@ from __future__ import annotations
 
 import argparse
 import html
-import importlib.util
 import re
 import sys
 import time
 from collections.abc import Callable
 from datetime import date
-from importlib.machinery import SourceFileLoader
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pyvi import ViTokenizer, ViUtils  # noqa: E402
 
-from bench.common import ROOT, machine  # noqa: E402
+from bench.common import ROOT, load_builder, machine  # noqa: E402
 from matcher import accents  # noqa: E402
 from matcher.messy import strip_half  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "evaldata"
 _WORD = re.compile(r"\w+")
-
-
-def load_builder():  # the build script is not a module: load it by path
-    loader = SourceFileLoader("build_accents_model", str(ROOT / "scripts" / "build-accents-model"))
-    spec = importlib.util.spec_from_loader(loader.name, loader)
-    assert spec is not None
-    module = importlib.util.module_from_spec(spec)
-    loader.exec_module(module)
-    return module
 
 
 def read_lines(path: Path) -> list[str]:

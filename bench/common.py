@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import platform
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from importlib.machinery import SourceFileLoader
 from pathlib import Path
 from typing import Any
 
@@ -62,3 +64,14 @@ def write_result(name: str, result: dict[str, Any]) -> Path:
     path = dest / f"{name}-{time.strftime('%Y%m%d-%H%M')}.json"
     path.write_text(json.dumps(result, indent=2))
     return path
+
+
+def load_builder() -> Any:
+    """scripts/build-accents-model as a module (it is a script, not a module: loaded by path):
+    how the restorer's counts are built, for benchmarks that count them from other text."""
+    loader = SourceFileLoader("build_accents_model", str(ROOT / "scripts" / "build-accents-model"))
+    spec = importlib.util.spec_from_loader(loader.name, loader)
+    assert spec is not None
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    return module

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import html
 import json
 import math
@@ -39,7 +40,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import machine, write_result  # noqa: E402
+from bench.common import load_builder, machine, write_result  # noqa: E402
 from matcher.accents import strip_marks  # noqa: E402
 from matcher.cache import CachedEncoder, CacheKey  # noqa: E402
 from matcher.embed import get_embedder  # noqa: E402
@@ -133,14 +134,9 @@ def messy_set(dev: EvalSet) -> EvalSet:
 # (docs/evaluation.md, "The restorer had read the messy set's originals"). This set's model is counted by
 # scripts/build-accents-model from every profile but the stripped ones (it fetches underthesea's
 # wheel, so it is not part of the CI-sized run).
-UNSEEN: dict[str, Any] = {}
 
 
-def messy_unseen_set(dev: EvalSet, messy: EvalSet) -> EvalSet:
-    from matcher.messy import plan_messy
-
-    stripped = {pid for pid, plan in plan_messy(dev.records, random_state=0).items() if plan.strip}
-    UNSEEN["stripped"] = stripped
+def messy_unseen_set(messy: EvalSet) -> EvalSet:
     return EvalSet("dev-messy-unseen", "graded", messy.records, gold=messy.gold)
 
 
@@ -153,22 +149,17 @@ def _restorer_for(dataset: EvalSet) -> contextlib.AbstractContextManager[None]:
     return restorer_in_use(unseen_restorer())
 
 
+@functools.cache
 def unseen_restorer() -> Any:
-    """The restorer of ``dev-messy-unseen`` (counted once per run)."""
-    if "restorer" not in UNSEEN:
-        import importlib.util
-        from importlib.machinery import SourceFileLoader
+    """The restorer of ``dev-messy-unseen``: counted from every profile but those ``messy_set``
+    strips (counted once per run)."""
+    from matcher import accents
+    from matcher.messy import plan_messy
 
-        from matcher import accents
-
-        loader = SourceFileLoader("build_accents_model", str(ROOT / "scripts" / "build-accents-model"))
-        spec = importlib.util.spec_from_loader(loader.name, loader)
-        assert spec is not None
-        builder = importlib.util.module_from_spec(spec)
-        loader.exec_module(builder)
-        kept = [p for p in builder.load_profiles() if p["id"] not in UNSEEN["stripped"]]
-        UNSEEN["restorer"] = accents.Restorer(builder.build_counts(kept), accents.CrfWeights.from_pyvi())
-    return UNSEEN["restorer"]
+    stripped = {pid for pid, plan in plan_messy(dev_set().records, random_state=0).items() if plan.strip}
+    builder = load_builder()
+    kept = [p for p in builder.load_profiles() if p["id"] not in stripped]
+    return accents.Restorer(builder.build_counts(kept), accents.CrfWeights.from_pyvi())
 
 
 def tatoeba_set(limit: int | None) -> EvalSet:
@@ -328,7 +319,7 @@ def build_sets(names: list[str], small: bool) -> list[EvalSet]:
     if "dev-messy" in names:
         sets.append(messy)
     if "dev-messy-unseen" in names:
-        sets.append(messy_unseen_set(dev, messy))
+        sets.append(messy_unseen_set(messy))
     if "dev-experts" in names:
         sets.append(dev_set("dev-experts", "dev-gold-experts.json"))
     if not EVALDATA.is_dir():
