@@ -86,7 +86,8 @@ class MiddleStage:
         lexical = ix.lexical_matrix()
         return Block(rows=rows, need_vecs=self.needs[need_rows], need_off=need_off, prov_vecs=self.provide[prov_rows],
                      prov_doc=ix.provide["doc"][prov_rows], prov_off=prov_off, offer_cols=offer_cols,
-                     offer_off=offer_off, desc=self.desc[rows], hub=p["hub"][rows], lex_need=lexical[2 * rows],
+                     offer_off=offer_off, desc=self.desc[rows], hub=p["hub"][rows], lists_docs=p["lists_docs"][rows],
+                     lex_need=lexical[2 * rows],
                      lex_prov=lexical[2 * rows + 1], topics=ix.topics.matrix(), topic_rows=topic_rows,
                      topic_off=topic_off, topic_doc=ix.topics.rows["flag"][topic_rows],
                      prov_geo=ix.provide["geo"][prov_rows], native_mean=ix.native_mean)

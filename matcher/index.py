@@ -30,7 +30,8 @@ class Block:
     ``documents``; -1 for offers and description). The offers
     are the first passages of each provide segment: ``offer_cols`` (R_offer,) their positions
     in ``prov_vecs``, ``offer_off`` (n + 1,) the segments of those. ``desc`` is (n, dim), ``hub``
-    (n,) its hubness (``matcher.hubness``);
+    (n,) its hubness (``matcher.hubness``), ``lists_docs`` (n,) whether it only lists the
+    profile's documents (``ProfileFeatures.lists_docs``);
     ``lex_need``/``lex_prov`` n sparse lexical rows (CSR). ``topic_rows`` (R_topic,) with
     ``topic_off`` (n + 1,): the rows of ``topics`` (every stored words row of a description or
     document, ``Index.topics``; not copied) of each candidate, ``topic_doc`` (R_topic,)
@@ -50,6 +51,7 @@ class Block:
     offer_off: np.ndarray
     desc: np.ndarray
     hub: np.ndarray
+    lists_docs: np.ndarray
     lex_need: sp.csr_matrix
     lex_prov: sp.csr_matrix
     topics: sp.csr_matrix
@@ -103,6 +105,7 @@ class Index:
             # the description read as one text (``ProfileFeatures.whole_vec``)
             "whole": (np.float32, (dim,)),
             "hub": (np.float32, ()),
+            "lists_docs": (np.bool_, ()),
             "first": (np.float32, (dim,)),
             # first stage (matcher.firststage): mean provide and need passage in probe space,
             # count sketches of the lexical provide and needs rows
@@ -164,7 +167,7 @@ class Index:
             "prov_n": len(feats.provide), "offer_n": feats.n_offers,
             "lexn_start": self._append_sparse(feats.lex_need), "lexp_start": self._append_sparse(feats.lex_prov),
             "desc": feats.desc_vec, "whole": feats.whole_vec,
-            "hub": feats.hub, "first": feats.first_vec, "stage1": self.stage1_row(feats),
+            "hub": feats.hub, "lists_docs": feats.lists_docs, "first": feats.first_vec, "stage1": self.stage1_row(feats),
             "alive": True, **feats.structured, **self.codes.encode(feats.structured),
         }
         new_row = self.profiles.append({k: np.asarray(v)[None] for k, v in row.items()})
@@ -250,6 +253,7 @@ class Index:
             offer_off=offer_off,
             desc=p["desc"][rows],
             hub=p["hub"][rows],
+            lists_docs=p["lists_docs"][rows],
             lex_need=lexical[2 * rows],
             lex_prov=lexical[2 * rows + 1],
             topics=self.topics.matrix(),
@@ -313,6 +317,7 @@ class Index:
             tags=tags,
             **(self._topics_of(row) if lexical else {}),
             hub=float(p["hub"][row]),
+            lists_docs=bool(p["lists_docs"][row]),
             whole_vec=own(p["whole"][row]),
         )
 

@@ -175,9 +175,11 @@ def raw_channels(q: ProfileFeatures, b: Block) -> dict[str, np.ndarray]:
         oo = (q.prov_vecs[:n_off] @ b.prov_vecs.T)[:, b.offer_cols]
         out["dense_oo"] = segment_reduce(oo, b.offer_off, "max").max(0)
     # two estimates of how close the two sides' work is, averaged where documents give the second
-    # (the larger of the two was measured worse: dev-messy 0.929 vs 0.938, reviewers 0.312 vs 0.300)
+    # (the larger of the two was measured worse: dev-messy 0.929 vs 0.938, reviewers 0.312 vs 0.300);
+    # the documents alone where a side's description only lists its documents (``lists_documents``)
     desc, docs = b.desc @ q.desc_vec, document_expertise(q, b)
-    domain = np.where(np.isnan(docs), desc, 0.5 * (desc + np.nan_to_num(docs)))
+    listed = b.lists_docs | q.lists_docs
+    domain = np.where(np.isnan(docs), desc, np.where(listed, docs, 0.5 * (desc + np.nan_to_num(docs))))
     out["dense_domain"] = domain - 0.5 * (q.hub + b.hub)
     if q.lex_need.nnz:
         out["lex_fwd"] = sparse_dot(b.lex_prov, q.lex_need)

@@ -8,6 +8,8 @@ import scipy.sparse as sp
 
 from matcher.engine import Engine
 from matcher.expertise import document_expertise, lexical_document_expertise
+from matcher.features import lists_documents
+from matcher.scoring import raw_channels
 from matcher.store import SparseRows
 
 from .conftest import make_profile
@@ -102,3 +104,50 @@ def test_sparse_rows_append_in_groups_and_read_as_one_matrix():
     np.testing.assert_array_equal(store.rows["flag"], [False, True, True])
     with pytest.raises(ValueError, match=r"rows of shape \(1, 4\).*expected \(k, 5\)"):
         store.append(sp.csr_matrix((1, 4), dtype=np.float32), np.array([True]))
+
+
+LISTING = make_profile(
+    "us-lister", description="Research interests: Wafer-level packaging; Rice irrigation",
+    documents=RESEARCHER["documents"],
+)
+
+
+@pytest.mark.parametrize(("description", "listed"), [
+    ("Research interests: Wafer-level packaging; Rice irrigation", True),
+    ("Các công trình nghiên cứu: wafer-level  PACKAGING; rice irrigation.", True),  # case and spaces
+    ("Wafer-level packaging", True),  # one of its titles and nothing else
+    # a sentence of its own is evidence of its own
+    ("We build pilot lines for advanced chip packaging in Da Nang. Wafer-level packaging; Rice irrigation", False),
+    ("Research interests: packaging and irrigation.", False),  # no title in it
+    ("", False),
+])
+def test_a_description_that_only_lists_the_documents_titles_is_recognised(description, listed):
+    assert lists_documents({**RESEARCHER, "description": description}) is listed
+    assert not lists_documents({"description": description})  # no documents, nothing listed
+
+
+def test_a_listing_description_leaves_the_field_of_work_to_the_documents(fake_embedder):
+    """The researcher whose description lists its papers' titles: ``dense_domain`` of a pair is the
+    document reading alone (the description's blur of the same papers is not averaged in), from
+    either side and through ``partial_fit``; a researcher who describes its work keeps the even
+    mean of the two readings."""
+    engine = Engine(embedder=fake_embedder).fit([LISTING, RESEARCHER, ON_ONE_PAPER, ELSEWHERE, *FILLERS])
+    index = engine.index_
+    papers = np.array([index.row_of["vn-pack"], index.row_of["vn-feed"]])
+
+    def domain(query: str, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        q, b = index.features(index.row_of[query]), index.block(rows)
+        return raw_channels(q, b)["dense_domain"] + 0.5 * (q.hub + b.hub), document_expertise(q, b), b.desc @ q.desc_vec
+
+    got, docs, _ = domain("us-lister", papers)
+    np.testing.assert_allclose(got, docs, atol=1e-5)
+    got, docs, desc = domain("us-lab", papers)
+    np.testing.assert_allclose(got, 0.5 * (docs + desc), atol=1e-5)
+    assert np.abs(docs - desc).max() > 0.05  # the two readings differ: the test can tell them apart
+    # the other way round: the listing side is the candidate
+    got, docs, _ = domain("vn-pack", np.array([index.row_of["us-lister"]]))
+    np.testing.assert_allclose(got, docs, atol=1e-5)
+    assert index.block(np.array([index.row_of["us-lister"], index.row_of["us-lab"]])).lists_docs.tolist() == [True, False]
+    engine.partial_fit({**LISTING, "description": "We build pilot lines for chip packaging in Da Nang. "
+                        + LISTING["description"]})
+    assert not engine.index_.features(engine.index_.row_of["us-lister"]).lists_docs
