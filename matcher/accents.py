@@ -254,9 +254,27 @@ class Restorer:
         out = []
         for m in _SENTENCE.finditer(text):
             marked = _MARKED.search(m.group()) is not None
-            if not marked or self._partly_stripped(_COMPOUND.findall(text, *m.span())):
+            words = _COMPOUND.findall(text, *m.span())
+            if self._partly_stripped(words) if marked else not self._english(words):
                 out.append((*m.span(), marked))
         return out
+
+    def _english(self, words: list[str]) -> bool:
+        """Whether an unmarked sentence (its ``words``) is English rather than Vietnamese typed
+        bare: more of its words are plainly English (not the shape of a Vietnamese syllable nor a
+        spelling the model knows, not an acronym: "want", "partner") than Vietnamese syllables that are not English words. Such a
+        sentence stays as typed. Before, a text flagged as unaccented Vietnamese had every
+        unmarked sentence restored, its English ones too ("We want to partner on chips" became
+        "We want tổ partner ổn chips"). Measured with the restorer on the English halves of
+        Tatoeba and IWSLT, each sentence restored as if it were part of such a text: it changed 418
+        of 500 and 1,398 of 1,553 before, 20 and 14 now; of their Vietnamese halves stripped of
+        marks, none and 8 of 1,553 are read as English (interjections such as "Wooo !", and one
+        sentence of English titles)."""
+        plain = sum(w.isascii() and w.isalpha() and len(w) >= 2 and not w.isupper() and w.lower() not in self.forms
+                    and _SYLLABLE.match(w.lower()) is None for w in words)
+        vietnamese = sum(w.lower() in self.forms and w.lower() not in self.english
+                         and _SYLLABLE.match(w.lower()) is not None for w in words)
+        return plain > vietnamese
 
     def _partly_stripped(self, words: list[str]) -> bool:
         """Whether a sentence typed with some marks (its ``words``) is Vietnamese (``_vietnamese``)

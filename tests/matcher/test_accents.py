@@ -95,6 +95,19 @@ def test_english_is_left_alone_by_restore_if_unaccented():
     assert restore_if_unaccented(text) == text
 
 
+def test_an_english_sentence_in_an_unaccented_vietnamese_text_stays_as_typed():
+    """The text is restored, its English sentence is not ("to" and "on" are Vietnamese spellings
+    too: it read "We want tổ partner ổn chips" before); a code-switched Vietnamese sentence (English
+    terms, acronyms and numbers among its syllables) still is."""
+    text = ("Cong ty chung toi phat trien phan mem quan ly cho doanh nghiep. "
+            "We want to partner on chips in Ha Noi and can offer a team. "
+            "Chung toi can goi von seed 500k USD, team 12 nguoi, da co san pham MVP.")
+    restored = restore_if_unaccented(text)
+    assert restored.startswith("Công ty chúng tôi phát triển phần mềm quản lý cho doanh nghiệp. "
+                               "We want to partner on chips in Ha Noi and can offer a team. ")
+    assert restored.endswith("Chúng tôi cần gọi vốn seed 500k USD, team 12 người, đã có sản phẩm MVP.")
+
+
 def test_restore_if_unaccented_restores_unaccented_vietnamese():
     assert restore_if_unaccented("chung toi can doi tac") == "chúng tôi cần đối tác"
 
