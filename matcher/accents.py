@@ -47,7 +47,8 @@ LM_WEIGHT = 1.0
 PRIOR_WEIGHT = 1.0
 # Kneser-Ney absolute discount (the usual 0.75 for small corpora)
 DISCOUNT = 0.75
-# at most this many candidates per syllable (by CRF score) enter the Viterbi search: keeps it fast
+# at most this many candidates per syllable (by CRF score) enter the Viterbi search: keeps it fast;
+# beyond them, only the forms the counted text has next to a form of a neighbour (``Restorer.beside``)
 MAX_CANDIDATES = 6
 # a sentence is unaccented Vietnamese when at least this share of its words are Vietnamese
 # syllables that are not also English words (measured in bench/bench_accents.py)
@@ -217,6 +218,20 @@ class Restorer:
         p = lm.unigram
         self.rarely_bare = frozenset(
             b for b, f in self.forms.items() if p.get(b, 0.0) < BARE_RATIO * max(p.get(w, 0.0) for w in f))
+        # the forms a syllable takes beside a bare neighbour in the counted text, both ways: a form
+        # outside the CRF's MAX_CANDIDATES still enters the search when the model has seen it next
+        # to a form of its neighbour ("chẩn" before "đoán": ``_candidates``). Kept only for the
+        # syllables with more forms than that (45k entries, ~7 MB), keyed ">left word" / "<right word"
+        many = {b for b, f in self.forms.items() if len(f) > MAX_CANDIDATES}
+        beside: dict[str, set[str]] = {}
+        for u, v in lm.bigrams:
+            if u.isalpha() and v.isalpha():
+                bu, bv = strip_marks(u), strip_marks(v)
+                if bv in many:
+                    beside.setdefault(f">{bu} {bv}", set()).add(v)
+                if bu in many:
+                    beside.setdefault(f"<{bv} {bu}", set()).add(u)
+        self.beside = {k: tuple(sorted(v)) for k, v in beside.items()}
 
     def restore(self, text: str) -> str:
         """``text`` with the diacritics of its unmarked sentences restored (see ``restore_diacritics``),
@@ -364,7 +379,10 @@ class Restorer:
             return forms, [0.0]
         scores = self.crf.scores(word, forms, left, right, first)
         scores = scores - np.logaddexp.reduce(scores)
-        order = np.argsort(-scores, kind="stable")[:MAX_CANDIDATES]
+        order: list[int] = np.argsort(-scores, kind="stable").tolist()
+        if len(forms) > MAX_CANDIDATES:
+            seen = {*self.beside.get(f">{left} {word}", ()), *self.beside.get(f"<{right} {word}", ())}
+            order = [i for k, i in enumerate(order) if k < MAX_CANDIDATES or forms[i] in seen]
         prior = self.prior
         return tuple(forms[i] for i in order), [
             self.crf_weight * float(scores[i]) + prior.get(forms[i], 0.0) for i in order

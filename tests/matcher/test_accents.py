@@ -108,6 +108,20 @@ def test_an_english_sentence_in_an_unaccented_vietnamese_text_stays_as_typed():
     assert restored.endswith("Chúng tôi cần gọi vốn seed 500k USD, team 12 người, đã có sản phẩm MVP.")
 
 
+def test_a_form_the_crf_ranks_low_is_restored_when_the_model_has_seen_it_beside_its_neighbour():
+    """"chẩn" is not among the CRF's MAX_CANDIDATES forms of "chan" (it read "chân đoàn"), but the
+    counted text has "chẩn đoán": it enters the search and wins (``Restorer.beside``)."""
+    import numpy as np
+
+    from matcher.accents import MAX_CANDIDATES, _restorer
+
+    restorer = _restorer()
+    forms = restorer.forms["chan"]
+    crf_top = {forms[i] for i in np.argsort(-restorer.crf.scores("chan", forms, "", "doan", True))[:MAX_CANDIDATES]}
+    assert "chẩn" not in crf_top
+    assert restore_diacritics("chan doan hinh anh y te") == "chẩn đoán hình ảnh y tế"
+
+
 def test_restore_if_unaccented_restores_unaccented_vietnamese():
     assert restore_if_unaccented("chung toi can doi tac") == "chúng tôi cần đối tác"
 
