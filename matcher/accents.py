@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -195,6 +196,16 @@ def load_counts(path: Path) -> Counts:
     return Counts(data["unigrams"], bigrams, frozenset(data["english"]), data["prior"])
 
 
+class _Sentence(NamedTuple):
+    """A sentence or line of a text that ``Restorer`` restores."""
+
+    start: int
+    end: int
+    partial: bool  # typed with some marks (``Restorer._partly_stripped``)
+    words: int  # its number of words
+    bare: int  # of them, bare Vietnamese syllables (``Restorer._bare_syllable``); 0 when ``partial``
+
+
 class Restorer:
     """Detects unaccented Vietnamese and restores its diacritics, with the ``BigramLM`` of ``counts``
     and pyvi's CRF weights (``CrfWeights``)."""
@@ -208,10 +219,10 @@ class Restorer:
         self.crf_weight = crf_weight
         self.lm_weight = lm_weight
         self.prior = {w: prior_weight * math.log1p(n) for w, n in counts.prior.items()}
+        bare_of = {word: strip_marks(word) for word in lm.unigram if word.isalpha()}
         forms: dict[str, set[str]] = {}
-        for word in lm.unigram:
-            if word.isalpha():
-                forms.setdefault(strip_marks(word), set()).add(word)
+        for word, bare in bare_of.items():
+            forms.setdefault(bare, set()).add(word)
         self.forms = {bare: tuple(sorted(f)) for bare, f in forms.items() if bare.isascii()}
         # bare spellings that are none of their forms, or far rarer than the likeliest one ("khong",
         # "biet", "toi"; not "cho", "anh", "tin"): a partly marked sentence's evidence of stripping
@@ -225,8 +236,8 @@ class Restorer:
         many = {b for b, f in self.forms.items() if len(f) > MAX_CANDIDATES}
         beside: dict[str, set[str]] = {}
         for u, v in lm.bigrams:
-            if u.isalpha() and v.isalpha():
-                bu, bv = strip_marks(u), strip_marks(v)
+            bu, bv = bare_of.get(u), bare_of.get(v)  # "<s>" and non-words have none
+            if bu is not None and bv is not None:
                 if bv in many:
                     beside.setdefault(f">{bu} {bv}", set()).add(v)
                 if bu in many:
@@ -238,8 +249,9 @@ class Restorer:
         and of the bare syllables of its partly stripped ones (``_partly_stripped``), whose marked
         words are kept as typed and read as context."""
         out, last = [], 0
-        for start, end, partial in self._sentences_to_restore(text):
-            spans, fixed = (self._partial_spans(text, start, end) if partial
+        for sentence in self._sentences_to_restore(text):
+            start, end = sentence.start, sentence.end
+            spans, fixed = (self._partial_spans(text, start, end) if sentence.partial
                             else (_restorable_spans(text, start, end, self.forms), frozenset()))
             for i, ((s, e), form) in enumerate(zip(spans, self._decode(text, spans, fixed), strict=True)):
                 if i in fixed:
@@ -254,24 +266,24 @@ class Restorer:
         """Whether unmarked Vietnamese sentences, and partly stripped ones (``_partly_stripped``),
         hold at least a third of the words of ``text``."""
         total = len(_COMPOUND.findall(text))
-        found = 0
-        for start, end, partial in self._sentences_to_restore(text):
-            tokens = [t.lower() for t in _COMPOUND.findall(text, start, end)]
-            evidence = sum(map(self._bare_syllable, tokens))
-            if partial or (evidence >= 2 and evidence >= VIETNAMESE_SHARE * len(tokens)):
-                found += len(tokens)
+        found = sum(s.words for s in self._sentences_to_restore(text)
+                    if s.partial or (s.bare >= 2 and s.bare >= VIETNAMESE_SHARE * s.words))
         return found > 0 and found >= total / 3
 
-    def _sentences_to_restore(self, text: str) -> list[tuple[int, int, bool]]:
-        """(start, end, partly marked) of the sentences and lines of ``text`` to restore, in order:
-        those without any Vietnamese mark, and the partly stripped ones among the others
+    def _sentences_to_restore(self, text: str) -> list[_Sentence]:
+        """The sentences and lines of ``text`` to restore, in order: those without any Vietnamese
+        mark that are not English (``_english``), and the partly stripped ones among the others
         (``_partly_stripped``)."""
         out = []
         for m in _SENTENCE.finditer(text):
-            marked = _MARKED.search(m.group()) is not None
             words = _COMPOUND.findall(text, *m.span())
-            if self._partly_stripped(words) if marked else not self._english(words):
-                out.append((*m.span(), marked))
+            if _MARKED.search(m.group()) is not None:
+                if self._partly_stripped(words):
+                    out.append(_Sentence(*m.span(), True, len(words), 0))
+                continue
+            bare = sum(self._bare_syllable(w.lower()) for w in words)
+            if not self._english(words, bare):
+                out.append(_Sentence(*m.span(), False, len(words), bare))
         return out
 
     def _bare_syllable(self, word: str) -> bool:
@@ -279,12 +291,12 @@ class Restorer:
         English word: evidence that a sentence is unaccented Vietnamese."""
         return word in self.forms and word not in self.english and _SYLLABLE.match(word) is not None
 
-    def _english(self, words: list[str]) -> bool:
-        """Whether an unmarked sentence (its ``words``) is English rather than Vietnamese typed
-        bare: more of its words are plainly English than are bare Vietnamese syllables
-        (``_bare_syllable``). A plainly English word is made of letters, is not an acronym, and is
-        neither the shape of a Vietnamese syllable nor a spelling the model knows ("want",
-        "partner"). Such a sentence stays as typed.
+    def _english(self, words: list[str], bare: int) -> bool:
+        """Whether an unmarked sentence (its ``words``, of which ``bare`` are bare Vietnamese
+        syllables: ``_bare_syllable``) is English rather than Vietnamese typed bare: more of its
+        words are plainly English than that. A plainly English word is made of letters, is not an
+        acronym, and is neither the shape of a Vietnamese syllable nor a spelling the model knows
+        ("want", "partner"). Such a sentence stays as typed.
 
         Before, a text flagged as unaccented Vietnamese had every unmarked sentence restored, its
         English ones too ("We want to partner on chips" became "We want tổ partner ổn chips").
@@ -292,10 +304,12 @@ class Restorer:
         restored as if it were part of such a text: it changed 418 of 500 and 1,398 of 1,553
         before, 20 and 14 now; of their Vietnamese halves stripped of marks, none and 8 of 1,553
         are read as English (interjections such as "Wooo !", and one sentence of English titles)."""
-        lower = [w.lower() for w in words]
-        plain = sum(w.isascii() and w.isalpha() and len(w) >= 2 and not w.isupper() and low not in self.forms
-                    and _SYLLABLE.match(low) is None for w, low in zip(words, lower, strict=True))
-        return plain > sum(map(self._bare_syllable, lower))
+        plain = 0
+        for w in words:
+            low = w.lower()
+            plain += (w.isascii() and w.isalpha() and len(w) >= 2 and not w.isupper() and low not in self.forms
+                      and _SYLLABLE.match(low) is None)
+        return plain > bare
 
     def _partly_stripped(self, words: list[str]) -> bool:
         """Whether a sentence typed with some marks (its ``words``) is Vietnamese (``_vietnamese``)
