@@ -31,7 +31,6 @@ Every passage is embedded exactly once; the cache key's role part is ``NEED_ROLE
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,9 +47,11 @@ from matcher.structured import encode_structured
 from matcher.text import (
     DEFAULT_PASSAGE_CHARS,
     DEFAULT_PASSAGE_WORDS,
+    fold,
     language_of,
     normalise_tag,
     split_passages,
+    words,
 )
 
 PROVIDE_FIELDS = ("offers", "description", "documents", "ip_assets")
@@ -118,7 +119,6 @@ class ProfileFeatures:
 # <title>; ..." leaves 2; a Vietnamese label such as "Các công trình nghiên cứu:" leaves 5)
 LISTING_REST_WORDS = 5
 LISTING_REST_SHARE = 0.1
-_WORD = re.compile(r"\w+")
 
 
 def lists_documents(record: dict[str, Any]) -> bool:
@@ -131,20 +131,17 @@ def lists_documents(record: dict[str, Any]) -> bool:
     researchers whose descriptions are exactly that), the even mean of the two gives a pairwise
     loss of 0.266 against 0.250 for the documents alone (docs/evaluation.md). A description that
     says anything more (one sentence of its own) is read as before."""
-    description = " ".join(str(record.get("description") or "").split()).casefold()
-    titles = {" ".join(str(d.get("title") or "").split()).casefold() for d in record.get("documents") or ()
-              if isinstance(d, dict)}
+    description = fold(str(record.get("description") or ""))
+    titles = {fold(str(d.get("title") or "")) for d in record.get("documents") or () if isinstance(d, dict)}
     titles.discard("")
     if not description or not titles:
         return False
-    words = len(_WORD.findall(description))
     rest = description
     for title in sorted(titles, key=len, reverse=True):  # a title inside a longer one is taken out after it
         rest = rest.replace(title, " ")
     if rest == description:
         return False
-    left = len(_WORD.findall(rest))
-    return left <= max(LISTING_REST_WORDS, LISTING_REST_SHARE * words)
+    return len(words(rest)) <= max(LISTING_REST_WORDS, LISTING_REST_SHARE * len(words(description)))
 
 
 def matching_texts(record: dict[str, Any]) -> dict[str, str]:
