@@ -18,18 +18,24 @@ embedder, featurising, ``Index.add``) followed by the IVF's ``sync`` (its part i
 ``--quick``: 20k profiles; default 100k (fit ≈ 5 min here). ``--grow 1000000``: after fitting
 ``--n``, grow the index to that many rows as bench/bench_rank.py does for 1M (``bench_rank.grow``:
 copies of fitted profiles with jittered vectors; IDF and channel statistics stay the fit's).
+``--scorings kernels,block``: each unfiltered row measured twice, full scoring by the compiled
+kernels (``matcher.kernels``, the engine's) and by the numpy/scipy reading of a copied block
+that they replaced (``raw_channels(q, index.block(rows))``, params ending ", block"), for a
+before/after in the same run.
 Results: bench/results/ann-<date>-<rows>.json.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import math
 import platform
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,10 +47,12 @@ from threadpoolctl import threadpool_limits
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_rank import BenchEmbedder, K, exhaustive_top, grow, p50_ms, sample_records  # noqa: E402
 
+import matcher.engine  # noqa: E402
 from matcher.ann import IVFShortlist, best  # noqa: E402
 from matcher.domain import MODES, SECTORS  # noqa: E402
 from matcher.engine import Engine  # noqa: E402
 from matcher.rules import filter_mask, validate_filters  # noqa: E402
+from matcher.scoring import raw_channels  # noqa: E402
 from matcher.synth import synthesize  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
@@ -197,12 +205,29 @@ def build_methods(engine: Engine, nlists: list[str], struct_dims: list[int], rat
     return methods
 
 
+@contextlib.contextmanager
+def scoring(how: str) -> Iterator[str]:
+    """Full scoring by the engine's kernels (``kernels``), or for the span of the block by the
+    numpy/scipy reading of a copied block they replaced (``block``); yields the params suffix."""
+    if how == "kernels":
+        yield ""
+        return
+    if how != "block":
+        raise SystemExit(f"--scorings: unknown {how!r} (kernels, block)")
+    kept = matcher.engine.raw_channels_at
+    matcher.engine.raw_channels_at = lambda q, index, rows: raw_channels(q, index.block(rows))  # type: ignore[assignment]
+    try:
+        yield ", block"
+    finally:
+        matcher.engine.raw_channels_at = kept
+
+
 def print_table(rows: list[dict[str, Any]], title: str) -> None:
     print(f"\n{title}")
-    print(f"{'method':<6} {'params':<40} {'shortlist':>9} {'recall@10':>9} {'p50 ms':>8} {'ratio':>6} "
+    print(f"{'method':<6} {'params':<48} {'shortlist':>9} {'recall@10':>9} {'p50 ms':>8} {'ratio':>6} "
           f"{'1st stage':>9} {'build s':>7} {'MB':>6}")
     for r in rows:
-        print(f"{r['method']:<6} {r['params']:<40} {r['shortlist']:>9} {r['recall_at_10']:>9.3f} {r['rank_p50_ms']:>8.2f} "
+        print(f"{r['method']:<6} {r['params']:<48} {r['shortlist']:>9} {r['recall_at_10']:>9.3f} {r['rank_p50_ms']:>8.2f} "
               f"{r['ratio']:>5.2f}x {r['first_stage_p50_ms']:>9.2f} {r['build_s']:>7.1f} {r['memory_mb']:>6.0f}")
 
 
@@ -218,6 +243,7 @@ def main() -> None:
     ap.add_argument("--struct-dims", default="0,4", help="IVF: coordinates of the structure per signal group")
     ap.add_argument("--hnsw-ratios", default="1,2", help="HNSW: k = efSearch = ratio x shortlist ('' for none)")
     ap.add_argument("--filter-shares", default="0.01,0.1", help="filters keeping about these shares of profiles")
+    ap.add_argument("--scorings", default="kernels", help="full scoring: kernels (the engine's), block (numpy, before)")
     args = ap.parse_args()
     n = args.n or (20_000 if args.quick else 100_000)
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -251,10 +277,14 @@ def main() -> None:
     }
     for size in sizes:
         for m in methods:
-            row = measure(engine, m, qids, truth, size, None)
-            result["unfiltered"].append(row)
-            print(f"  {m.name} {m.params} shortlist {size}: recall {row['recall_at_10']:.3f}, p50 {row['rank_p50_ms']:.2f} ms "
-                  f"({row['ratio']:.2f}x), first stage {row['first_stage_p50_ms']:.2f} ms", flush=True)
+            for how in args.scorings.split(","):
+                with scoring(how) as suffix:
+                    row = measure(engine, m, qids, truth, size, None)
+                row["params"] += suffix
+                result["unfiltered"].append(row)
+                print(f"  {m.name} {row['params']} shortlist {size}: recall {row['recall_at_10']:.3f}, "
+                      f"p50 {row['rank_p50_ms']:.2f} ms ({row['ratio']:.2f}x), first stage {row['first_stage_p50_ms']:.2f} ms",
+                      flush=True)
     ivfs = [m for m in methods if m.name == "ivf"]
     result["add_one"] = add_one(engine, ivfs[-1].ann) if ivfs else None
 

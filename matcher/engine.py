@@ -55,6 +55,7 @@ from matcher.scoring import (
     fuse,
     measure_channels,
     raw_channels,
+    raw_channels_at,
     search_components,
 )
 from matcher.space import fit_probe
@@ -349,7 +350,7 @@ class Engine:
                 wanted[[self.index_.row_of[i] for i in among if i in self.index_.row_of]] = True
                 live &= wanted
             rows = np.flatnonzero(self._drop_excluded(live, p.id or None, None))
-            raw = raw_channels(p, self.index_.block(rows))
+            raw = raw_channels_at(p, self.index_, rows)
             raw = {name: raw[REVERSED.get(name, name)] for name in raw}
             signals = self.index_.signals(p.structured, rows)
             signals["mode_rivalry"] = self.index_.rivalry_towards(p.structured, rows)
@@ -460,8 +461,7 @@ class Engine:
         return np.sort(top)
 
     def _score(self, q: ProfileFeatures, rows: np.ndarray, weights: Weights | None = None) -> Scored:
-        block = self.index_.block(rows)
-        raw = raw_channels(q, block)
+        raw = raw_channels_at(q, self.index_, rows)
         values = components(raw, self.index_.signals(q.structured, rows), self.stats_)
         score, contrib = fuse(values, weights or self.weights_)
         ids = np.array([self.index_.ids[r] for r in rows], dtype=str)

@@ -28,11 +28,12 @@ from dataclasses import asdict, dataclass, fields, replace
 
 import numpy as np
 
+from matcher import kernels
 from matcher.expertise import document_expertise, lexical_document_expertise
 from matcher.features import ProfileFeatures
 from matcher.index import Block, Index
 from matcher.rules import cross_border_mask
-from matcher.store import segment_reduce, sparse_dot
+from matcher.store import scratch_vector, segment_reduce, sparse_dot
 from matcher.structured import SIGNALS
 
 # the channels of a pair seen from the other side: forward and backward swap, the rest are symmetric
@@ -174,25 +175,74 @@ def raw_channels(q: ProfileFeatures, b: Block) -> dict[str, np.ndarray]:
         # (cheaper than copying the offer vectors out a second time)
         oo = (q.prov_vecs[:n_off] @ b.prov_vecs.T)[:, b.offer_cols]
         out["dense_oo"] = segment_reduce(oo, b.offer_off, "max").max(0)
-    # two estimates of how close the two sides' work is, averaged where documents give the second
-    # (the larger of the two was measured worse: dev-messy 0.929 vs 0.938, reviewers 0.312 vs 0.300);
-    # the documents alone where a side's description only lists its documents (``lists_documents``)
-    desc, docs = b.desc @ q.desc_vec, document_expertise(q, b)
-    listed = b.lists_docs | q.lists_docs
-    domain = np.where(np.isnan(docs), desc, np.where(listed, docs, 0.5 * (desc + np.nan_to_num(docs))))
-    out["dense_domain"] = domain - 0.5 * (q.hub + b.hub)
+    out["dense_domain"] = _domain(q, b.desc @ q.desc_vec, document_expertise(q, b), b.lists_docs, b.hub)
     if q.lex_need.nnz:
         out["lex_fwd"] = sparse_dot(b.lex_prov, q.lex_need)
     if q.lex_prov.nnz:
         has_needs = np.diff(b.lex_need.indptr) > 0
         out["lex_bwd"] = np.where(has_needs, sparse_dot(b.lex_need, q.lex_prov), np.nan).astype(np.float32)
         out["lex_domain"] = sparse_dot(b.lex_prov, q.lex_prov)
-    # no word in common is no evidence, not a mismatch: words carry their language, so a
-    # Vietnamese document and an English text always share none (counted as 0, they cost the
-    # messy dev set 0.009 NDCG@10)
-    docs_lex = lexical_document_expertise(q, b)
-    out["lex_docs"] = np.where(docs_lex > 0, docs_lex, np.nan)
+    out["lex_docs"] = _evidence(lexical_document_expertise(q, b))
     return {k: np.asarray(v, dtype=np.float32) for k, v in out.items()}
+
+
+def _domain(q: ProfileFeatures, desc: np.ndarray, docs: np.ndarray, lists_docs: np.ndarray,
+            hub: np.ndarray) -> np.ndarray:
+    """``dense_domain`` from the description cosines ``desc`` and the document expertise ``docs``
+    (NaN where neither side has documents) of the candidates, with their ``lists_docs`` and
+    ``hub``; shapes (n,).
+
+    Two estimates of how close the two sides' work is, averaged where documents give the second
+    (the larger of the two was measured worse: dev-messy 0.929 vs 0.938, reviewers 0.312 vs 0.300);
+    the documents alone where a side's description only lists its documents (``lists_documents``);
+    hubness-corrected."""
+    listed = lists_docs | q.lists_docs
+    domain = np.where(np.isnan(docs), desc, np.where(listed, docs, 0.5 * (desc + np.nan_to_num(docs))))
+    return domain - 0.5 * (q.hub + hub)
+
+
+def _evidence(docs_lex: np.ndarray) -> np.ndarray:
+    """``lex_docs`` from the lexical document expertise: no word in common is no evidence, not a
+    mismatch (NaN). Words carry their language, so a Vietnamese document and an English text
+    always share none (counted as 0, they cost the messy dev set 0.009 NDCG@10)."""
+    return np.where(docs_lex > 0, docs_lex, np.nan)
+
+
+def has_documents(q: ProfileFeatures) -> bool:
+    """Whether a profile has documents (papers, patents, reports) as passages or words rows."""
+    return q.lex_docs is not None or any(p.field == "documents" for p in q.provide)
+
+
+def raw_channels_at(q: ProfileFeatures, index: Index, rows: np.ndarray) -> dict[str, np.ndarray]:
+    """``raw_channels(q, index.block(rows))``, computed where the rows lie in the index by the
+    compiled kernels of ``matcher.kernels`` instead of on copies of them: same values (the dense
+    ones to float32 rounding), shapes (n,).
+
+    Only the candidates with documents are copied out, for the document readings
+    (``matcher.expertise``). A query with documents of its own reads every candidate's topic
+    passages that way, so it takes ``raw_channels`` on the whole block."""
+    if has_documents(q):
+        return raw_channels(q, index.block(rows))
+    p, n = index.profiles, len(rows)
+    dense = kernels.dense_channels(
+        q.need_vecs, q.prov_vecs, q.n_offers, q.desc_vec, index.needs["vec"], index.provide["vec"], p["desc"],
+        p["need_start"], p["need_n"], p["prov_start"], p["prov_n"], p["offer_n"], rows,
+    )
+    lexical = kernels.lexical_channels(q.lex_need, q.lex_prov, index.lexical_matrix(), rows,
+                                       scratch_vector(index.n_lexical))
+    docs = np.full(n, np.nan, dtype=np.float32)
+    docs_lex = np.full(n, np.nan, dtype=np.float32)
+    with_docs = kernels.has_documents(index.provide["doc"], p["prov_start"], p["prov_n"], index.topics.rows["flag"],
+                                      p["topics_start"], p["topics_n"], rows)
+    if with_docs.any():
+        sub = index.block(rows[with_docs])
+        docs[with_docs] = document_expertise(q, sub)
+        docs_lex[with_docs] = lexical_document_expertise(q, sub)
+    out = dict(zip(("dense_fwd", "dense_nn", "dense_bwd", "dense_oo"), dense[:4], strict=True))
+    out["dense_domain"] = _domain(q, dense[4], docs, p["lists_docs"][rows], p["hub"][rows])
+    out.update(zip(("lex_fwd", "lex_bwd", "lex_domain"), lexical, strict=True))
+    out["lex_docs"] = _evidence(docs_lex)
+    return {k: np.asarray(out[k], dtype=np.float32) for k in CHANNELS}
 
 
 def fit_stats(samples: dict[str, list[np.ndarray]]) -> dict[str, tuple[float, float]]:
