@@ -355,7 +355,7 @@ class Engine:
             signals = self.index_.signals(p.structured, rows)
             signals["mode_rivalry"] = self.index_.rivalry_towards(p.structured, rows)
             score, _ = fuse(components(raw, signals, self.stats_), self.weights_)
-            return np.array([self.index_.ids[r] for r in rows], dtype=str), score
+            return self.index_.ids_at(rows), score
 
     def passes_filters(self, ids: Sequence[str], filters: Mapping[str, Any] | None) -> np.ndarray:
         """Which of ``ids`` (fitted profiles) pass ``filters`` (``rank``'s), shape (len(ids),) bool;
@@ -379,7 +379,7 @@ class Engine:
             words = sparse_dot(lexical.space(block.lex_prov, "words"), lexical.space(q.lex_need, "words"))
             whole = self.index_.profiles["whole"][rows] @ q.whole_vec
             score, contrib, values = search_components(raw_channels(q, block), whole, words, self.stats_, weights)
-            ids = np.array([self.index_.ids[r] for r in rows], dtype=str)
+            ids = self.index_.ids_at(rows)
             scored = Scored(rows=rows, ids=ids, score=score, contributions=contrib, values=values)
             return [self._match(q, scored, int(i), True) for i in scored.order()[:k]]
 
@@ -464,7 +464,7 @@ class Engine:
         raw = raw_channels_at(q, self.index_, rows)
         values = components(raw, self.index_.signals(q.structured, rows), self.stats_)
         score, contrib = fuse(values, weights or self.weights_)
-        ids = np.array([self.index_.ids[r] for r in rows], dtype=str)
+        ids = self.index_.ids_at(rows)
         return Scored(rows=rows, ids=ids, score=score, contributions=contrib, values=values)
 
     def _diversify(self, scored: Scored, order: np.ndarray, k: int, diversity: float) -> np.ndarray:

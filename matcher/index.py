@@ -122,9 +122,15 @@ class Index:
         self.topics = SparseRows(self.n_words)  # flag: the row is a document's (else the description's)
         self._empty_row = sp.csr_matrix((1, n_lexical), dtype=np.float32)
         self._lex_matrix: tuple[tuple[int, int], sp.csr_matrix] | None = None
+        self._id_array: np.ndarray | None = None  # ``ids_at``: the first ``_id_filled`` ids
+        self._id_filled = 0
 
     def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "_lex_matrix": None}  # a cache, rebuilt on first use
+        # caches, rebuilt on first use
+        return {**self.__dict__, "_lex_matrix": None, "_id_array": None, "_id_filled": 0}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update({"_lex_matrix": None, "_id_array": None, "_id_filled": 0, **state})
 
     def __len__(self) -> int:
         return len(self.row_of)
@@ -175,6 +181,23 @@ class Index:
         self.meta.append((feats.record, feats.needs, feats.provide, feats.tags))
         self.row_of[feats.id] = new_row
         return new_row
+
+    def ids_at(self, rows: np.ndarray) -> np.ndarray:
+        """The ids of ``rows`` as a str array (n,). Read from a fixed-width copy of ``ids`` kept
+        beside them and extended as rows are added (capacity doubling): the list comprehension
+        it replaces cost ≈ 1.4 ms for 3,200 rows, a tenth of their full score."""
+        n, cached, filled = len(self.ids), self._id_array, self._id_filled
+        if cached is None or filled < n:
+            new = np.array(self.ids[filled:n], dtype=str)
+            if cached is None or len(cached) < n or cached.dtype.itemsize < new.dtype.itemsize:
+                width = max(new.dtype.itemsize, 0 if cached is None else cached.dtype.itemsize) // 4
+                grown = np.empty(max(n, 2 * filled, 16), dtype=f"<U{max(width, 1)}")
+                if cached is not None:
+                    grown[:filled] = cached[:filled]
+                cached = grown
+            cached[filled:n] = new
+            self._id_array, self._id_filled = cached, n
+        return cached[np.asarray(rows, dtype=np.int64)]
 
     def stage1_row(self, feats: ProfileFeatures) -> np.ndarray:
         """The first-stage row of a profile (``matcher.firststage``), shape (2 probe_dim + 2 SKETCH_DIM,)."""

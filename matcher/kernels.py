@@ -11,7 +11,8 @@ by numba, without copying them.
 ``dense_channels``    ``dense_fwd``, ``dense_nn``, ``dense_bwd``, ``dense_oo`` and the
                       description cosine, as ``raw_channels`` reads them (NaN where it gives NaN).
 ``lexical_channels``  ``lex_fwd``, ``lex_bwd``, ``lex_domain`` (float32 sums in the order of
-                      scipy's CSR product, so the same values).
+                      scipy's CSR product, so the same values), the query's words looked up in a
+                      small hash table instead of a dense vector as wide as the vocabulary.
 ``has_documents``     which candidates have document passages or document words rows: the only
                       ones the document readings (``matcher.expertise``) need.
 
@@ -95,41 +96,80 @@ def dense_channels(q_need: np.ndarray, q_prov: np.ndarray, n_offers: int, q_desc
     return out
 
 
+_EMPTY = np.int32(-1)
+_FILTER_BITS = 1 << 16
+
+
 @numba.njit(cache=True, nogil=True)
-def _sparse_rows(scratch: np.ndarray, indptr: np.ndarray, indices: np.ndarray, data: np.ndarray,
-                 rows: np.ndarray, which: int, need_rows: bool, out: np.ndarray) -> None:
-    """``out[i]`` = lexical row ``2 rows[i] + which`` · ``scratch``; NaN where ``need_rows`` and
-    the row's needs segment (``2 rows[i]``) is empty."""
+def _slot(keys: np.ndarray, col: np.int32) -> int:
+    """Where ``col`` sits in the open-addressing table ``keys`` (linear probing, a power-of-two
+    size), or the empty slot where it would go."""
+    mask = keys.shape[0] - 1
+    s = (np.uint32(col) * np.uint32(2654435761)) & np.uint32(mask)  # Knuth's multiplicative hash
+    while keys[s] != _EMPTY and keys[s] != col:
+        s = (s + np.uint32(1)) & np.uint32(mask)
+    return int(s)
+
+
+@numba.njit(cache=True, nogil=True)
+def _lexical(need_idx: np.ndarray, need_val: np.ndarray, prov_idx: np.ndarray, prov_val: np.ndarray,
+             indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, rows: np.ndarray, out: np.ndarray) -> None:
+    # the query's two rows in one small table (a few kB, in the first-level cache) instead of
+    # scattered into a dense vector as wide as the vocabulary (3 MB): a candidate's provide row
+    # is read once for both of its products, each entry looked up where it stays cached
+    size = 16
+    while size < 4 * (need_idx.shape[0] + prov_idx.shape[0]):
+        size *= 2
+    keys = np.full(size, _EMPTY, dtype=np.int32)
+    v_need = np.zeros(size, dtype=np.float32)
+    v_prov = np.zeros(size, dtype=np.float32)
+    for k in range(need_idx.shape[0]):  # a repeated column keeps its last value, as a scatter does
+        s = _slot(keys, need_idx[k])
+        keys[s], v_need[s] = need_idx[k], need_val[k]
+    for k in range(prov_idx.shape[0]):
+        s = _slot(keys, prov_idx[k])
+        keys[s], v_prov[s] = prov_idx[k], prov_val[k]
+    # a bit per column modulo 2^16 (8 kB, first-level cache): most of a candidate's words are
+    # not the query's, and a clear bit settles that in one predictable test, before the table
+    bits = np.zeros(_FILTER_BITS >> 6, dtype=np.uint64)
+    for k in range(size):
+        if keys[k] != _EMPTY:
+            h = np.uint64(keys[k]) & np.uint64(_FILTER_BITS - 1)
+            bits[h >> np.uint64(6)] |= np.uint64(1) << (h & np.uint64(63))
+    has_need, has_prov = need_idx.shape[0] > 0, prov_idx.shape[0] > 0
+    nan = np.float32(np.nan)
     for i in range(rows.shape[0]):
         r = 2 * rows[i]
-        if need_rows and indptr[r + 1] == indptr[r]:
-            out[i] = np.float32(np.nan)
-            continue
-        s = np.float32(0.0)
-        for jj in range(indptr[r + which], indptr[r + which + 1]):
-            s += data[jj] * scratch[indices[jj]]
-        out[i] = s
+        fwd = dom = bwd = np.float32(0.0)
+        for jj in range(indptr[r + 1], indptr[r + 2]):  # their provide row: your needs, your provide
+            h = np.uint64(indices[jj]) & np.uint64(_FILTER_BITS - 1)
+            if (bits[h >> np.uint64(6)] >> (h & np.uint64(63))) & np.uint64(1):
+                s = _slot(keys, indices[jj])
+                if keys[s] != _EMPTY:  # a column the query lacks adds 0, as in the dense product
+                    fwd += data[jj] * v_need[s]
+                    dom += data[jj] * v_prov[s]
+        for jj in range(indptr[r], indptr[r + 1]):  # their needs row: your provide
+            h = np.uint64(indices[jj]) & np.uint64(_FILTER_BITS - 1)
+            if (bits[h >> np.uint64(6)] >> (h & np.uint64(63))) & np.uint64(1):
+                s = _slot(keys, indices[jj])
+                if keys[s] != _EMPTY:
+                    bwd += data[jj] * v_prov[s]
+        out[0, i] = fwd if has_need else nan
+        out[1, i] = bwd if has_prov and indptr[r + 1] > indptr[r] else nan
+        out[2, i] = dom if has_prov else nan
 
 
-def lexical_channels(q_need: object, q_prov: object, lexical: object, rows: np.ndarray,
-                     scratch: np.ndarray) -> np.ndarray:
+def lexical_channels(q_need: object, q_prov: object, lexical: object, rows: np.ndarray) -> np.ndarray:
     """``lex_fwd``, ``lex_bwd``, ``lex_domain`` of a query's lexical rows ``q_need``/``q_prov``
     (1-row CSR) against index ``rows`` (n,), from ``lexical`` (``Index.lexical_matrix``: row
-    ``2r`` needs, ``2r + 1`` provide); shape (3, n) float32, NaN where ``raw_channels`` gives NaN.
-    ``scratch`` is a zeroed float32 vector of the lexical width, left zeroed."""
-    rows = np.ascontiguousarray(rows, dtype=np.int64)
-    out = np.full((3, len(rows)), np.nan, dtype=np.float32)
-    indptr, indices, data = lexical.indptr, lexical.indices, lexical.data  # type: ignore[attr-defined]
-    for q, targets in ((q_need, ((0, 1, False),)), (q_prov, ((1, 0, True), (2, 1, False)))):
-        if not q.nnz:  # type: ignore[attr-defined]
-            continue
-        idx = q.indices  # type: ignore[attr-defined]
-        scratch[idx] = q.data  # type: ignore[attr-defined]
-        try:
-            for slot, which, need_rows in targets:
-                _sparse_rows(scratch, indptr, indices, data, rows, which, need_rows, out[slot])
-        finally:
-            scratch[idx] = 0.0
+    ``2r`` needs, ``2r + 1`` provide); shape (3, n) float32, NaN where ``raw_channels`` gives NaN
+    (``lex_fwd`` without a query need row, the other two without a query provide row,
+    ``lex_bwd`` where the candidate has no needs row). Each sum is taken in the candidate row's
+    order, as scipy's CSR product takes it, so the values are the same."""
+    out = np.empty((3, len(rows)), dtype=np.float32)
+    _lexical(q_need.indices, _f32(q_need.data), q_prov.indices, _f32(q_prov.data),  # type: ignore[attr-defined]
+             lexical.indptr, lexical.indices, lexical.data,  # type: ignore[attr-defined]
+             np.ascontiguousarray(rows, dtype=np.int64), out)
     return out
 
 

@@ -33,7 +33,7 @@ from matcher.expertise import document_expertise, lexical_document_expertise
 from matcher.features import ProfileFeatures
 from matcher.index import Block, Index
 from matcher.rules import cross_border_mask
-from matcher.store import scratch_vector, segment_reduce, sparse_dot
+from matcher.store import segment_reduce, sparse_dot
 from matcher.structured import SIGNALS
 
 # the channels of a pair seen from the other side: forward and backward swap, the rest are symmetric
@@ -228,8 +228,7 @@ def raw_channels_at(q: ProfileFeatures, index: Index, rows: np.ndarray) -> dict[
         q.need_vecs, q.prov_vecs, q.n_offers, q.desc_vec, index.needs["vec"], index.provide["vec"], p["desc"],
         p["need_start"], p["need_n"], p["prov_start"], p["prov_n"], p["offer_n"], rows,
     )
-    lexical = kernels.lexical_channels(q.lex_need, q.lex_prov, index.lexical_matrix(), rows,
-                                       scratch_vector(index.n_lexical))
+    lexical = kernels.lexical_channels(q.lex_need, q.lex_prov, index.lexical_matrix(), rows)
     docs = np.full(n, np.nan, dtype=np.float32)
     docs_lex = np.full(n, np.nan, dtype=np.float32)
     with_docs = kernels.has_documents(index.provide["doc"], p["prov_start"], p["prov_n"], index.topics.rows["flag"],

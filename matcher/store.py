@@ -171,9 +171,8 @@ def segment_reduce(values: np.ndarray, offsets: np.ndarray, how: str = "max", fi
     return out
 
 
-def scratch_vector(width: int) -> np.ndarray:
-    """This thread's zeroed float32 scratch vector of ``width``, to scatter a sparse query into and
-    zero again after use (one per width: the lexical rows and
+def _scratch(width: int) -> np.ndarray:
+    """This thread's zeroed dense scratch vector of ``width`` (one per width: the lexical rows and
     the words rows of documents alternate, and re-allocating on each switch would cost more
     than the products)."""
     vecs = getattr(_SCRATCH, "vecs", None)
@@ -200,7 +199,7 @@ def sparse_dots(rows: sp.csr_matrix, queries: sp.csr_matrix) -> np.ndarray:
     out = np.zeros((queries.shape[0], rows.shape[0]), dtype=np.float32)
     if rows.nnz == 0 or queries.nnz == 0:
         return out
-    scratch = scratch_vector(queries.shape[1])
+    scratch = _scratch(queries.shape[1])
     for i in range(queries.shape[0]):
         lo, hi = queries.indptr[i], queries.indptr[i + 1]
         idx = queries.indices[lo:hi]

@@ -105,3 +105,24 @@ def test_the_fused_scores_and_their_order_are_unchanged(engine: Engine) -> None:
         gaps = np.sort(-old)[:11]
         if np.all(np.abs(np.diff(gaps)) > 1e-3):  # no near-tie among the first ten to reorder
             assert top_new.tolist() == top_old.tolist(), pid
+
+
+def test_the_ids_of_rows_follow_adds_removals_and_longer_ids() -> None:
+    """``Index.ids_at`` (the scored rows' ids, from a copy kept beside ``Index.ids``) equals the
+    ids list after each add, a removal and an id longer than any before, and after compaction."""
+    engine = Engine(embedder=FakeEmbedder()).fit(_sample()[:60] + ODD)
+    index = engine.index_
+    every = np.arange(len(index.ids))
+    assert index.ids_at(every).tolist() == index.ids
+    long_id = "vn-" + "x" * 60
+    for pid in ("kr-late", long_id, "jp-later"):
+        engine.partial_fit(make_profile(pid, description=f"{pid} makes sensors."))
+        rows = np.arange(len(index.ids))[::-1]
+        assert index.ids_at(rows).tolist() == index.ids[::-1]
+    engine.remove("kr-late")
+    engine.index_.compact()
+    index = engine.index_
+    assert index.ids_at(np.arange(len(index.ids))).tolist() == index.ids
+    assert long_id in index.ids and "kr-late" not in index.ids
+    ranked = [m.id for m in engine.rank(long_id, k=5, explain=False)]
+    assert ranked and long_id not in ranked

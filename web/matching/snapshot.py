@@ -47,6 +47,8 @@ def _codes(codes: StructuredCodes) -> StructuredCodes:
 def _index(index: Index) -> Index:
     out = copy.copy(index)
     out.ids = list(index.ids)
+    # ``Index.ids_at``'s cache is shared: both write only ids[k] at slot k past what they filled,
+    # the same value while the ids agree, and the snapshot never adds a row
     out.row_of = dict(index.row_of)
     out.meta = list(index.meta)
     out.profiles = _columns(index.profiles, own=("alive",))  # Index.discard writes it in place
