@@ -75,6 +75,16 @@ def _any_column(matrix: np.ndarray, keys: tuple[str, ...], vocabulary: tuple[str
     return np.asarray(matrix[:, [vocabulary.index(k) for k in keys]].any(1))
 
 
+def _one_of(column: np.ndarray, values: Iterable[Any]) -> np.ndarray:
+    """``np.isin(column, values)`` for a few values: one comparison each. ``np.isin`` sorts or
+    tabulates first, 0.72 ms on a 100k-row int8 column against 0.003 ms for a comparison: 10% of
+    a filtered request's CPU at 100k profiles (py-spy, bench_api.py --cold, 2026-12-07)."""
+    mask = np.zeros(len(column), dtype=bool)
+    for v in set(values):
+        mask |= column == v
+    return mask
+
+
 def filter_mask(filters: dict[str, tuple[str, ...]], cols: Any) -> np.ndarray:
     """Rows that pass every (validated) filter.
 
@@ -94,9 +104,9 @@ def filter_mask(filters: dict[str, tuple[str, ...]], cols: Any) -> np.ndarray:
     for name, values in filters.items():
         if name in ("kind", "partner_type", "stage"):
             vocabulary = _VOCABULARIES[name]
-            mask &= np.isin(cols[name], [vocabulary.index(v) for v in values])
+            mask &= _one_of(cols[name], [vocabulary.index(v) for v in values])
         elif name == "country":
-            mask &= np.isin(cols["country"], [COUNTRIES.index(v) for v in values])
+            mask &= _one_of(cols["country"], [COUNTRIES.index(v) for v in values])
         elif name in _MULTI:
             column, vocabulary = _MULTI[name]
             mask &= _any_column(cols[column], values, vocabulary)
@@ -106,7 +116,7 @@ def filter_mask(filters: dict[str, tuple[str, ...]], cols: Any) -> np.ndarray:
             mask &= _any_column(cols["offered"], values, MODES) | _any_column(cols["sought"], values, MODES)
         elif name == "side":
             wanted = {v == "vn" for v in values}
-            mask &= np.isin(cols["is_vn"], list(wanted))
+            mask &= _one_of(cols["is_vn"], wanted)
         elif name == "language":
             bits = np.unpackbits(cols["lang"], axis=1)
             mask &= bits[:, [_lang_index(v) or 0 for v in values]].any(1)  # validated: never None
