@@ -3,19 +3,15 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from matcher.engine import Engine
-from matcher.profile import normalise_record
 from matcher.scoring import CHANNELS, components, fuse, has_documents, raw_channels, raw_channels_at
 
 from .conftest import FakeEmbedder, make_profile
+from .test_first_stage import _sample
 
-PROFILES = Path(__file__).resolve().parents[2] / "profiles"
 # the dense products are float32 sums in another order than BLAS's (measured: at most 2e-7 apart)
 ATOL = 1e-5
 
@@ -32,15 +28,6 @@ ODD = [
                  description="Power electronics laboratory.",
                  documents=[{"title": "GaN converters", "text": "Gallium nitride converters for solar inverters."}]),
 ]
-
-
-def _sample() -> list[dict]:
-    return [
-        normalise_record(json.loads(line))
-        for f in sorted(PROFILES.glob("ecosystem-*.jsonl"))
-        for line in f.read_text(encoding="utf-8").splitlines()
-        if line.strip()
-    ]
 
 
 @pytest.fixture(scope="module")
