@@ -112,6 +112,24 @@ def _slot(keys: np.ndarray, col: np.int32) -> int:
 
 
 @numba.njit(cache=True, nogil=True)
+def _filter_bit(col: np.int32) -> tuple[np.uint64, np.uint64]:
+    """The word of the filter and the bit in it that stand for column ``col`` (``col`` mod 2^16)."""
+    h = np.uint64(col) & np.uint64(_FILTER_BITS - 1)
+    return h >> np.uint64(6), np.uint64(1) << (h & np.uint64(63))
+
+
+@numba.njit(cache=True, nogil=True)
+def _find(keys: np.ndarray, bits: np.ndarray, col: np.int32) -> int:
+    """The slot of ``col`` in the table ``keys``, or -1 if the query lacks it: a clear filter bit
+    in ``bits`` says so without the table."""
+    word, bit = _filter_bit(col)
+    if not bits[word] & bit:
+        return -1
+    s = np.int64(_slot(keys, col))
+    return s if keys[s] != _EMPTY else np.int64(-1)
+
+
+@numba.njit(cache=True, nogil=True)
 def _lexical(need_idx: np.ndarray, need_val: np.ndarray, prov_idx: np.ndarray, prov_val: np.ndarray,
              indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, rows: np.ndarray, out: np.ndarray) -> None:
     # the query's two rows in one small table (a few kB, in the first-level cache) instead of
@@ -134,26 +152,23 @@ def _lexical(need_idx: np.ndarray, need_val: np.ndarray, prov_idx: np.ndarray, p
     bits = np.zeros(_FILTER_BITS >> 6, dtype=np.uint64)
     for k in range(size):
         if keys[k] != _EMPTY:
-            h = np.uint64(keys[k]) & np.uint64(_FILTER_BITS - 1)
-            bits[h >> np.uint64(6)] |= np.uint64(1) << (h & np.uint64(63))
+            word, bit = _filter_bit(keys[k])
+            bits[word] |= bit
     has_need, has_prov = need_idx.shape[0] > 0, prov_idx.shape[0] > 0
     nan = np.float32(np.nan)
     for i in range(rows.shape[0]):
         r = 2 * rows[i]
         fwd = dom = bwd = np.float32(0.0)
+        # a column the query lacks adds 0, as in the dense product: skipped
         for jj in range(indptr[r + 1], indptr[r + 2]):  # their provide row: your needs, your provide
-            h = np.uint64(indices[jj]) & np.uint64(_FILTER_BITS - 1)
-            if (bits[h >> np.uint64(6)] >> (h & np.uint64(63))) & np.uint64(1):
-                s = _slot(keys, indices[jj])
-                if keys[s] != _EMPTY:  # a column the query lacks adds 0, as in the dense product
-                    fwd += data[jj] * v_need[s]
-                    dom += data[jj] * v_prov[s]
+            s = _find(keys, bits, indices[jj])
+            if s >= 0:
+                fwd += data[jj] * v_need[s]
+                dom += data[jj] * v_prov[s]
         for jj in range(indptr[r], indptr[r + 1]):  # their needs row: your provide
-            h = np.uint64(indices[jj]) & np.uint64(_FILTER_BITS - 1)
-            if (bits[h >> np.uint64(6)] >> (h & np.uint64(63))) & np.uint64(1):
-                s = _slot(keys, indices[jj])
-                if keys[s] != _EMPTY:
-                    bwd += data[jj] * v_prov[s]
+            s = _find(keys, bits, indices[jj])
+            if s >= 0:
+                bwd += data[jj] * v_prov[s]
         out[0, i] = fwd if has_need else nan
         out[1, i] = bwd if has_prov and indptr[r + 1] > indptr[r] else nan
         out[2, i] = dom if has_prov else nan
