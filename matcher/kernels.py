@@ -125,8 +125,8 @@ def _find(keys: np.ndarray, bits: np.ndarray, col: np.int32) -> int:
     word, bit = _filter_bit(col)
     if not bits[word] & bit:
         return -1
-    s = np.int64(_slot(keys, col))
-    return s if keys[s] != _EMPTY else np.int64(-1)
+    s = np.int64(_slot(keys, col))  # signed, so that it and -1 are one type
+    return int(s) if keys[s] != _EMPTY else -1
 
 
 @numba.njit(cache=True, nogil=True)
