@@ -36,6 +36,10 @@ def _embed_silently(settings: Settings) -> Handler:
     return handle
 
 
+def _must_not_be_called(conn: psycopg.Connection) -> list[str]:
+    raise AssertionError("the ids were fetched although the digests agree")
+
+
 @pytest.mark.slow
 def test_a_profile_embedded_or_unpublished_unheard_is_applied_by_the_reconcile(
         db: Database, settings: Settings, caplog: pytest.LogCaptureFixture) -> None:
@@ -47,7 +51,11 @@ def test_a_profile_embedded_or_unpublished_unheard_is_applied_by_the_reconcile(
     try:
         size = service.size
         assert service.contains("kr-hanbit-semicon")
-        service._reconcile()  # nothing missed: nothing done
+        with db.connection() as conn:
+            assert service.live.held.value == store.settled_published_digest(conn) == (size, service.live.held.value[1])
+        with pytest.MonkeyPatch.context() as patch:  # equal digests: no id is fetched
+            patch.setattr(store, "list_settled_published_ids", _must_not_be_called)
+            service._reconcile()  # nothing missed: nothing done
         assert service.size == size
 
         import_records(db, [NEWCOMER])
@@ -66,5 +74,31 @@ def test_a_profile_embedded_or_unpublished_unheard_is_applied_by_the_reconcile(
         assert service.contains(NEWCOMER["id"]), caplog.text
         assert "1 profiles were not heard by NOTIFY (kr-unheard-test)" in caplog.text
         assert len(service.rank(NEWCOMER["id"], k=3)) == 3  # ranked like any other
+        with db.connection() as conn:  # the digest followed the changes the reconcile applied
+            assert service.live.held.value == store.settled_published_digest(conn)
     finally:
         service.stop()
+
+
+def test_the_held_digest_follows_adds_and_removes_as_the_database_computes_it(db: Database) -> None:
+    """``HeldDigest`` against ``settled_published_digest`` on the same ids, through changes that
+    add, re-add, remove and remove again (an XOR that counted a change twice would cancel it)."""
+    from web.matching.live import HeldDigest
+
+    ids = ["a1", "kr-hanbit-semicon", "vn-0", "z" * 64]
+    with db.connection() as conn:
+        empty = store.settled_published_digest(conn)
+    assert empty == HeldDigest().value == (0, 0)
+    import_records(db, [{**NEWCOMER, "id": pid} for pid in ids])
+    with db.connection() as conn:
+        conn.execute("DELETE FROM jobs")  # settled: no embedding job queued
+        held = HeldDigest(ids[:2])
+        held.update(ids, set(ids))
+        held.update(ids[:1], set(ids))  # already held: no change
+        assert held.value == store.settled_published_digest(conn)
+        conn.execute("UPDATE profiles SET published = false WHERE id = 'vn-0'")
+        held.update(["vn-0", "not-there"], set(ids) - {"vn-0"})
+        held.update(["vn-0"], set(ids) - {"vn-0"})
+        assert held.value == store.settled_published_digest(conn)
+        assert held.value[0] == 3
+        assert held.value != HeldDigest(["a1", "vn-0", "z" * 64]).value  # a different set of 3

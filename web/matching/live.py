@@ -14,14 +14,43 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Container, Iterable
 from typing import Any
 
 from matcher.engine import Engine
 from matcher.results import Match
 from web.matching.snapshot import snapshot
 from web.matching.warm import WarmRankings, encode_match
+from web.store.profiles import id_hash
 
 RESULT_CACHE_SIZE = 4096
+
+
+class HeldDigest:
+    """``(count, XOR of store.id_hash)`` of the ids the master engine holds, kept as it changes:
+    what ``MatchingService._reconcile`` compares with ``store.settled_published_digest`` before it
+    fetches any id. Building it costs one MD5 per id (67 ms at 100k, once per load); a change, one."""
+
+    def __init__(self, ids: Iterable[str] = ()) -> None:
+        self._ids = set(ids)
+        self._xor = 0
+        for pid in self._ids:
+            self._xor ^= id_hash(pid)
+
+    def update(self, changed: Iterable[str], held: Container[str]) -> None:
+        """Follow ``changed`` ids into or out of ``held`` (the master's ids after the change)."""
+        for pid in changed:
+            now = pid in held
+            if now != (pid in self._ids):
+                self._xor ^= id_hash(pid)
+                if now:
+                    self._ids.add(pid)
+                else:
+                    self._ids.discard(pid)
+
+    @property
+    def value(self) -> tuple[int, int]:
+        return len(self._ids), self._xor
 
 
 class LiveIndex:
@@ -35,6 +64,7 @@ class LiveIndex:
         self._master: Engine | None = None
         self._lock = threading.Lock()  # publishing, and the dictionaries below; never while ranking
         self._results: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+        self.held = HeldDigest()  # of the master's ids; under ``writing``
 
     @property
     def published(self) -> Engine | None:
@@ -50,6 +80,7 @@ class LiveIndex:
         """Under ``writing``: publish a freshly fitted ``engine`` (a load or a refit). The stored
         default rankings of the previous one are served, where ``alive`` holds, until recomputed."""
         published = snapshot(engine) if engine is not None else None
+        self.held = HeldDigest(engine.index_.row_of if engine is not None else ())
         with self._lock:
             self._master = engine
             self._published = published
@@ -64,6 +95,7 @@ class LiveIndex:
         """Under ``writing``, after ``master`` took the changes of ``changed``: publish a snapshot
         and drop the rankings the changes can affect."""
         assert self._master is not None
+        self.held.update(changed, self._master.index_.row_of)
         published = snapshot(self._master)
         reach = self.warm.reach(published, changed)  # exhaustive passes: before taking the lock
         with self._lock:

@@ -268,13 +268,33 @@ def list_published_records(conn: psycopg.Connection) -> list[dict[str, Any]]:
     return [normalise_record(r[0]) for r in rows]
 
 
+_SETTLED_PUBLISHED = (
+    " FROM profiles p WHERE p.published AND NOT EXISTS (SELECT 1 FROM jobs j"
+    " WHERE j.kind = %(kind)s AND j.key = p.id AND j.status = 'queued')"
+)
+
+
 def list_settled_published_ids(conn: psycopg.Connection) -> list[str]:
     """Ids of the published profiles that no embedding job is queued for."""
-    rows = conn.execute(
-        "SELECT p.id FROM profiles p WHERE p.published AND NOT EXISTS (SELECT 1 FROM jobs j"
-        " WHERE j.kind = %(kind)s AND j.key = p.id AND j.status = 'queued')", {"kind": EMBED_JOB}
-    ).fetchall()
+    rows = conn.execute("SELECT p.id" + _SETTLED_PUBLISHED, {"kind": EMBED_JOB}).fetchall()
     return [r[0] for r in rows]
+
+
+def id_hash(profile_id: str) -> int:
+    """The first 8 bytes of the id's MD5 as a signed 64-bit integer: what ``settled_published_digest``
+    XORs in SQL (not a security use: a checksum)."""
+    return int.from_bytes(hashlib.md5(profile_id.encode(), usedforsecurity=False).digest()[:8], "big", signed=True)
+
+
+def settled_published_digest(conn: psycopg.Connection) -> tuple[int, int]:
+    """``(count, XOR of id_hash)`` of ``list_settled_published_ids``, computed in the database: one
+    row instead of every id (the ids of 100k profiles held a serving process's GIL for tens of ms)."""
+    row = conn.execute(
+        "SELECT count(*), coalesce(bit_xor(('x' || left(md5(p.id), 16))::bit(64)::bigint), 0)" + _SETTLED_PUBLISHED,
+        {"kind": EMBED_JOB},
+    ).fetchone()
+    assert row is not None
+    return int(row[0]), int(row[1])
 
 
 def list_ids_updated_since(conn: psycopg.Connection, epoch_seconds: float) -> list[str]:
