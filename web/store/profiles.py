@@ -281,18 +281,20 @@ def list_settled_published_ids(conn: psycopg.Connection) -> list[str]:
 
 
 def id_hash(profile_id: str) -> int:
-    """The first 8 bytes of the id's MD5 as a signed 64-bit integer: what ``settled_published_digest``
-    XORs in SQL (not a security use: a checksum)."""
+    """The first 8 bytes of the id's MD5 as a signed 64-bit integer: the ``profiles.id_hash`` that
+    ``settled_published_digest`` XORs (migration 065; not a security use: a checksum)."""
     return int.from_bytes(hashlib.md5(profile_id.encode(), usedforsecurity=False).digest()[:8], "big", signed=True)
 
 
 def settled_published_digest(conn: psycopg.Connection) -> tuple[int, int]:
     """``(count, XOR of id_hash)`` of ``list_settled_published_ids``, computed in the database: one
-    row instead of every id (the ids of 100k profiles held a serving process's GIL for tens of ms)."""
-    row = conn.execute(
-        "SELECT count(*), coalesce(bit_xor(('x' || left(md5(p.id), 16))::bit(64)::bigint), 0)" + _SETTLED_PUBLISHED,
-        {"kind": EMBED_JOB},
-    ).fetchone()
+    row instead of every id (the ids of 100k profiles held a serving process's GIL for tens of ms).
+    An index-only scan on one process: a parallel plan took both cores of a 2-core host at once,
+    and the requests of that moment waited."""
+    with conn.transaction():
+        conn.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+        row = conn.execute("SELECT count(*), coalesce(bit_xor(p.id_hash), 0)" + _SETTLED_PUBLISHED,
+                           {"kind": EMBED_JOB}).fetchone()
     assert row is not None
     return int(row[0]), int(row[1])
 

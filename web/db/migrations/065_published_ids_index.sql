@@ -1,7 +1,12 @@
--- The ids of the published profiles, readable from the index alone: what every serving process's
--- reconcile (web.matching.service._reconcile) aggregates every 10 s, as a digest of the settled
--- published ids. Without it that query read the whole profiles table (150 MB at 100k profiles,
--- 105 ms of the database's time, 3 processes); with it an index-only scan (25 ms, mostly the MD5
--- of each id), measured 2026-12-07, 2 cores.
+-- A digest of the published profiles' ids, readable from an index alone: every serving process's
+-- reconcile (web.matching.service._reconcile) compares the count and the XOR of these hashes of
+-- the settled published ids with its own every 10 s (web.store.profiles.settled_published_digest).
+-- Without the index that read the whole profiles table and hashed every id (150 MB and 105 ms of
+-- the database's time on 3 processes at 100k profiles); with the hash stored and the index below,
+-- an index-only scan of 6.4 ms on one process (measured 2026-12-07, 2 cores).
+-- id_hash: the first 8 bytes of the id's MD5 as a signed bigint (web.store.profiles.id_hash).
 
-CREATE INDEX IF NOT EXISTS profiles_published_id_idx ON profiles (id) WHERE published;
+ALTER TABLE profiles ADD COLUMN IF NOT EXISTS id_hash bigint
+    GENERATED ALWAYS AS (('x' || left(md5(id), 16))::bit(64)::bigint) STORED;
+
+CREATE INDEX IF NOT EXISTS profiles_published_hash_idx ON profiles (id) INCLUDE (id_hash) WHERE published;
