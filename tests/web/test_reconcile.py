@@ -102,3 +102,30 @@ def test_the_held_digest_follows_adds_and_removes_as_the_database_computes_it(db
         assert held.value == store.settled_published_digest(conn)
         assert held.value[0] == 3
         assert held.value != HeldDigest(["a1", "vn-0", "z" * 64]).value  # a different set of 3
+
+
+@pytest.mark.slow
+def test_a_load_ranks_once_before_it_publishes_so_the_first_request_finds_the_kernels_loaded(
+        db: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``service._warm_up``: the first call of each compiled kernel costs about 1 s per process."""
+    from matcher import kernels
+    from matcher.engine import Engine
+
+    load_sample(db)
+    seed_cache(db, REPO_PROFILES / "ecosystem.vectors.npz", make_embedder(settings).name)
+    Worker(db, {EMBED_JOB: _embed_silently(settings)}).drain()
+    service = MatchingService(settings, db)
+    ranked: list[bool] = []
+    real_rank = Engine.rank
+
+    def rank(engine: Engine, *args: object, **kwargs: object) -> object:
+        ranked.append(service.ready)
+        return real_rank(engine, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Engine, "rank", rank)
+    service.load()
+    try:
+        assert ranked == [False]  # once, before the engine was published
+        assert kernels._dense.signatures and kernels._lexical.signatures
+    finally:
+        service.stop()
