@@ -128,7 +128,9 @@ def load(url: str, paths: list[str], rate: float, seconds: float, headers: dict[
     statuses = {str(code): int((codes == code).sum()) for code in np.unique(codes)}
     return {"requests": n, "errors": int((codes != 200).sum()), "achieved_rps": n / elapsed,
             "p50_ms": float(np.percentile(ms, 50)), "p90_ms": float(np.percentile(ms, 90)),
-            "p99_ms": float(np.percentile(ms, 99)), "max_ms": float(ms.max()), "statuses": statuses}
+            "p99_ms": float(np.percentile(ms, 99)), "max_ms": float(ms.max()), "statuses": statuses,
+            # where the tail lies: a pause at the start, a periodic one, or spread out
+            "slowest": [[round(i / rate, 2), round(float(ms[i]), 1)] for i in sorted(np.argsort(-ms)[:12])]}
 
 
 def wait_for_default_rankings(url: str, workers: int, deadline: float) -> float:
