@@ -57,6 +57,9 @@ def test_a_profile_embedded_or_unpublished_unheard_is_applied_by_the_reconcile(
             patch.setattr(store, "list_settled_published_ids", _must_not_be_called)
             service._reconcile()  # nothing missed: nothing done
         assert service.size == size
+        service.refresh(["kr-hanbit-semicon"])  # replaced in place: already held, the digest unchanged
+        with db.connection() as conn:
+            assert service.live.held.value == store.settled_published_digest(conn)
 
         import_records(db, [NEWCOMER])
         with db.connection() as conn:
@@ -81,8 +84,9 @@ def test_a_profile_embedded_or_unpublished_unheard_is_applied_by_the_reconcile(
 
 
 def test_the_held_digest_follows_adds_and_removes_as_the_database_computes_it(db: Database) -> None:
-    """``HeldDigest`` against ``settled_published_digest`` on the same ids, through changes that
-    add, re-add, remove and remove again (an XOR that counted a change twice would cancel it)."""
+    """``HeldDigest`` against ``settled_published_digest`` on the same ids, through adds and a
+    remove (an XOR that counted a change twice would cancel it). Which ids enter or leave the
+    master is ``_refresh``'s to say: the test above goes through it."""
     from web.matching.live import HeldDigest
 
     ids = ["a1", "kr-hanbit-semicon", "vn-0", "z" * 64]
@@ -93,12 +97,11 @@ def test_the_held_digest_follows_adds_and_removes_as_the_database_computes_it(db
     with db.connection() as conn:
         conn.execute("DELETE FROM jobs")  # settled: no embedding job queued
         held = HeldDigest(ids[:2])
-        held.update(ids, set(ids))
-        held.update(ids[:1], set(ids))  # already held: no change
-        assert held.value == store.settled_published_digest(conn)
+        for pid in ids[2:]:
+            held.add(pid)
+        assert held.value == store.settled_published_digest(conn) == HeldDigest(ids).value
         conn.execute("UPDATE profiles SET published = false WHERE id = 'vn-0'")
-        held.update(["vn-0", "not-there"], set(ids) - {"vn-0"})
-        held.update(["vn-0"], set(ids) - {"vn-0"})
+        held.remove("vn-0")
         assert held.value == store.settled_published_digest(conn)
         assert held.value[0] == 3
         assert held.value != HeldDigest(["a1", "vn-0", "z" * 64]).value  # a different set of 3

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Container, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from matcher.engine import Engine
@@ -27,30 +27,30 @@ RESULT_CACHE_SIZE = 4096
 
 
 class HeldDigest:
-    """``(count, XOR of store.id_hash)`` of the ids the master engine holds, kept as it changes:
-    what ``MatchingService._reconcile`` compares with ``store.settled_published_digest`` before it
-    fetches any id. Building it costs one MD5 per id (67 ms at 100k, once per load); a change, one."""
+    """``(count, XOR of store.id_hash)`` of the ids the master engine holds: what
+    ``MatchingService._reconcile`` compares with ``store.settled_published_digest`` before it
+    fetches any id. The writer tells it each id that enters or leaves the master
+    (``MatchingService._refresh``); a load builds it anew (one MD5 per id: 67 ms at 100k)."""
 
     def __init__(self, ids: Iterable[str] = ()) -> None:
-        self._ids = set(ids)
+        self._count = 0
         self._xor = 0
-        for pid in self._ids:
-            self._xor ^= id_hash(pid)
+        for pid in ids:
+            self.add(pid)
 
-    def update(self, changed: Iterable[str], held: Container[str]) -> None:
-        """Follow ``changed`` ids into or out of ``held`` (the master's ids after the change)."""
-        for pid in changed:
-            now = pid in held
-            if now != (pid in self._ids):
-                self._xor ^= id_hash(pid)
-                if now:
-                    self._ids.add(pid)
-                else:
-                    self._ids.discard(pid)
+    def add(self, profile_id: str) -> None:
+        """``profile_id`` entered the master (it was not in it)."""
+        self._count += 1
+        self._xor ^= id_hash(profile_id)
+
+    def remove(self, profile_id: str) -> None:
+        """``profile_id`` left the master (it was in it)."""
+        self._count -= 1
+        self._xor ^= id_hash(profile_id)
 
     @property
     def value(self) -> tuple[int, int]:
-        return len(self._ids), self._xor
+        return self._count, self._xor
 
 
 class LiveIndex:
@@ -95,7 +95,6 @@ class LiveIndex:
         """Under ``writing``, after ``master`` took the changes of ``changed``: publish a snapshot
         and drop the rankings the changes can affect."""
         assert self._master is not None
-        self.held.update(changed, self._master.index_.row_of)
         published = snapshot(self._master)
         reach = self.warm.reach(published, changed)  # exhaustive passes: before taking the lock
         with self._lock:

@@ -293,11 +293,15 @@ class MatchingService:
         changed = []
         for pid, record in ready_changes(self.db, self.embedder.name, ids, master.passage_words,
                                          master.passage_chars).items():
+            held = pid in master.index_.row_of
             if record is not None:
                 master.partial_fit(record)
+                if not held:
+                    self.live.held.add(pid)
                 changed.append(pid)
-            elif pid in master.index_.row_of:
+            elif held:
                 master.remove(pid)
+                self.live.held.remove(pid)
                 changed.append(pid)
         if not changed:
             return False
