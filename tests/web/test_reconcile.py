@@ -142,3 +142,56 @@ def test_a_load_ranks_once_before_it_publishes_so_the_first_request_finds_the_ke
         assert ranked == [False, True] and settles == [False, True]
     finally:
         service.stop()
+
+
+@pytest.mark.slow
+def test_a_load_asked_for_during_a_refit_publishes_after_it_so_the_newer_records_serve(
+        db: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loads run one at a time (``MatchingService._one_load``). A background refit that read the
+    profiles before a change, and a load asked for after it, used to run side by side: whichever
+    finished last published, so the refit's stale engine could replace the fresh one (a CI
+    failure of 2026-12-07: the event test's profiles were missing from the index)."""
+    import threading
+
+    from web.matching import service as service_module
+
+    load_sample(db)
+    seed_cache(db, REPO_PROFILES / "ecosystem.vectors.npz", make_embedder(settings).name)
+    Worker(db, {EMBED_JOB: _embed_silently(settings)}).drain()
+    service = MatchingService(settings.model_copy(update={"warm_rankings": 0}), db)
+    service.load()
+    assert service.contains("kr-hanbit-semicon")
+    real_records = service_module.ready_records
+    refit_read, go_on = threading.Event(), threading.Event()
+
+    def ready_records(*args: object, **kwargs: object) -> object:
+        records = real_records(*args, **kwargs)  # type: ignore[arg-type]
+        if threading.current_thread().name == "matching-refit":
+            refit_read.set()
+            go_on.wait(timeout=30)  # the refit holds the records it read, as a slow fit would
+        return records
+
+    monkeypatch.setattr(service_module, "ready_records", ready_records)
+    try:
+        with service.live.writing:
+            service._refitting = True
+        service._spawn("matching-refit", service._refit)
+        refit = service._threads[-1]
+        assert refit_read.wait(timeout=30)
+        with db.connection() as conn:  # after the refit read the profiles
+            conn.execute("UPDATE profiles SET published = false WHERE id = 'kr-hanbit-semicon'")
+        later = threading.Thread(target=service.load, name="a-later-load")
+        later.start()
+        later.join(timeout=2)
+        # the later load waits for the refit (side by side, it had long published by now)
+        assert later.is_alive() and service.contains("kr-hanbit-semicon")
+        go_on.set()
+        for thread in (refit, later):
+            thread.join(timeout=60)
+            assert not thread.is_alive()
+        assert not service.contains("kr-hanbit-semicon")  # the later load published last
+        with db.connection() as conn:
+            assert service.live.held.value == store.settled_published_digest(conn)
+    finally:
+        go_on.set()
+        service.stop()

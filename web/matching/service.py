@@ -92,6 +92,7 @@ class MatchingService:
         self._refitting = False
         self._unsettled = False  # loaded since the last _settle
         self._during_load: set[str] | None = None  # ids refreshed while a load fits; under live.writing
+        self._one_load = threading.Lock()  # loads in turn: the last one started publishes last
         self._suspects: set[str] = set()  # missed at the last ``_reconcile``; the listener's only
         self.loaded_at: float | None = None
         self.load_error: str | None = None
@@ -105,10 +106,20 @@ class MatchingService:
         """(Re)fit on every ready profile and publish the new engine; with ``restore``, the engine
         a previous process saved, brought up to date, when there is one (``persisted``).
 
-        The fit takes seconds and holds no lock, and the profiles embedded meanwhile are heard
+        Loads run one at a time (``_one_load``). The fit takes seconds and holds no lock that
+        requests or the listener take, and the profiles embedded meanwhile are heard
         (``refresh``) while the previous engine is still the master: their ids are kept and applied
         again to the new one, else a refit would drop them until their next change (measured with
         two hosts, bench/bench_multihost.py: 16 to 32 of 1,000 profiles missing after the load)."""
+        with self._one_load:
+            self._load(restore)
+
+    def _load(self, restore: bool) -> None:
+        """``load`` under ``_one_load``. Two loads at once (a background refit and a load asked for
+        meanwhile) would each publish what they read when they started, the older one possibly
+        last: its stale engine would then serve until the reconcile noticed (a CI failure,
+        2026-12-07: a refit begun before the tables were emptied published after the load that
+        followed them, and the profiles of the test were missing from the index)."""
         started = time.monotonic()
         with self.live.writing:
             self._during_load = set()
