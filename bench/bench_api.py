@@ -133,6 +133,29 @@ def load(url: str, paths: list[str], rate: float, seconds: float, headers: dict[
             "slowest": [[round(i / rate, 2), round(float(ms[i]), 1)] for i in sorted(np.argsort(-ms)[:12])]}
 
 
+def wait_until_every_worker_ready(url: str, workers: int, deadline: float) -> None:
+    """Until /readyz has said ready from ``workers`` different processes (``checks.process``), and
+    then from any process 3 x ``workers`` times in a row. The kernel hands a connection to whichever
+    worker accepts first: a worker still fitting its index, its event loop short of the GIL,
+    accepts seldom, and many consecutive answers can all come from the one that is ready."""
+    ready_pids: set[int] = set()
+    streak = 0
+    while len(ready_pids) < workers or streak < 3 * workers:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the server did not become ready ({len(ready_pids)} of {workers} workers)")
+        try:
+            with httpx.Client(timeout=5) as client:  # a new connection: any worker may take it
+                answer = client.get(f"{url}/readyz")
+            if answer.status_code == 200:
+                ready_pids.add(answer.json()["checks"]["process"])
+                streak += 1
+            else:
+                streak = 0
+        except httpx.HTTPError:
+            streak = 0
+        time.sleep(0.3)
+
+
 def wait_for_default_rankings(url: str, workers: int, deadline: float) -> float:
     """Seconds until /readyz reports every default ranking stored, in as many consecutive answers
     as it takes to have heard from every worker (each answer comes from one of them)."""
@@ -178,21 +201,16 @@ def main() -> None:
     print(f"setup: {args.profiles} profiles, {n_keys} random passage vectors, {time.perf_counter() - t0:.0f} s")
 
     port = free_port()
+    # the server's log (its timestamps, to set beside "slowest") in the data folder, never a pipe
+    # that nobody reads (64 KB of log lines and the server's next write would block)
+    server_log = (Path(env["CAUNOI_DATA_DIR"]) / "server.log").open("w", encoding="utf-8")
     server = subprocess.Popen([sys.executable, "-m", "web", "serve", "--port", str(port), "--workers",
-                               str(args.workers)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                               str(args.workers)], env=env, stdout=subprocess.DEVNULL, stderr=server_log, text=True)
     url = f"http://127.0.0.1:{port}"
     try:
         # each worker fits its own index: ~5 min of a core at 100k profiles (docs/performance.md)
         deadline = time.monotonic() + 600 + args.profiles * args.workers / 100
-        ready = 0
-        while ready < 3 * args.workers and time.monotonic() < deadline:
-            try:
-                ready = ready + 1 if httpx.get(f"{url}/readyz", timeout=5).status_code == 200 else 0
-            except httpx.HTTPError:
-                ready = 0
-            time.sleep(0.3)
-        if ready < 3 * args.workers:
-            raise SystemExit("the server did not become ready")
+        wait_until_every_worker_ready(url, args.workers, deadline)
         warm_seconds = None if args.cold else wait_for_default_rankings(url, args.workers, deadline + 1800)
         if warm_seconds is not None:
             print(f"default rankings of {args.profiles} profiles precomputed {warm_seconds:.0f} s after ready")
@@ -202,18 +220,19 @@ def main() -> None:
         extra = f"&{args.filter}" if args.filter else ""
         match_paths = [f"/api/v1/profiles/{pid}/matches?top=10{extra}" for pid in ids]
         load(url, match_paths[:200], args.rate, 3.0, headers)  # warm-up
-        matches = load(url, match_paths, args.rate, args.seconds, headers)
+        matches = {"started": time.strftime("%H:%M:%S"), **load(url, match_paths, args.rate, args.seconds, headers)}
         also = {rate: load(url, match_paths, rate, args.seconds, headers)
                 for rate in (float(r) for r in args.also_rates.split(",") if r.strip())}
         health = load(url, ["/healthz"], args.rate, min(args.seconds, 20.0), {})
     finally:
         stop_server(server, env)
+        server_log.close()
     result = {
         "date": time.strftime("%Y-%m-%d %H:%M"), "machine": machine(),
         "profiles": args.profiles, "filter": args.filter or None, "workers": args.workers, "rate": args.rate, "seconds": args.seconds,
         "shortlist": int(env.get("CAUNOI_SHORTLIST") or Settings().shortlist),
         "default_rankings": None if args.cold else Settings().warm_rankings, "precompute_seconds": warm_seconds,
-        "matches": matches, "matches_at_other_rates": {f"{r:g}": m for r, m in also.items()}, "healthz": health, "p50_ratio_matches_to_healthz": matches["p50_ms"] / health["p50_ms"],
+        "server_log": str(Path(env["CAUNOI_DATA_DIR"]) / "server.log"), "matches": matches, "matches_at_other_rates": {f"{r:g}": m for r, m in also.items()}, "healthz": health, "p50_ratio_matches_to_healthz": matches["p50_ms"] / health["p50_ms"],
     }
     write_result("api", result)
 

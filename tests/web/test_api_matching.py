@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections.abc import Iterator
@@ -110,6 +111,7 @@ def test_readyz_reports_database_index_and_backlog(client: TestClient) -> None:
     r = client.get("/readyz")
     assert r.status_code == 200 and r.json()["checks"]["index"]["loaded"] is True
     assert r.json()["checks"]["index"]["profiles"] == 6
+    assert r.json()["checks"]["process"] == os.getpid()  # which serving process answered
     assert client.get("/healthz").text == "ok"
 
 

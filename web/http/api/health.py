@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -14,8 +15,10 @@ router = APIRouter()
 
 
 def readiness(request: Request) -> tuple[bool, dict[str, Any]]:
-    """Database reachable, matching index loaded, no embedding job waiting too long."""
-    checks: dict[str, Any] = {}
+    """Database reachable, matching index loaded, no embedding job waiting too long. ``process``
+    says which serving process answered (one of ``caunoi serve --workers N``): a load balancer or
+    a benchmark needs every one of them ready, not the first to answer."""
+    checks: dict[str, Any] = {"process": os.getpid()}
     ok = True
     try:
         with request.app.state.db.connection() as conn:
