@@ -46,7 +46,7 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench_api import free_port, load, seed_random_vectors, wait_for_default_rankings  # noqa: E402
+from bench_api import load, seed_random_vectors, serve, wait_for_default_rankings, wait_until_ready  # noqa: E402
 from common import caunoi, fresh_env, machine, stop_server, write_result  # noqa: E402
 
 TARGET_P99_MS = 50.0
@@ -235,19 +235,10 @@ def main() -> None:
     token = caunoi(env, "tokens", "create", "bench@caunoi.example").strip()
     print(f"setup: {args.profiles} profiles, {time.perf_counter() - t0:.0f} s")
 
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([sys.executable, "-m", "web", "serve", "--port", str(port), "--workers",
-                               str(args.workers)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    server, url, _ = serve(env, args.workers)
     try:
         deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/readyz", timeout=5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
+        wait_until_ready(url, args.workers, deadline)
         warm = wait_for_default_rankings(url, args.workers, deadline + 300)
         print(f"ready; default rankings precomputed {warm:.0f} s after")
         ids = [json.loads(line)["id"] for line in synth.read_text(encoding="utf-8").splitlines()]

@@ -30,6 +30,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -133,41 +134,59 @@ def load(url: str, paths: list[str], rate: float, seconds: float, headers: dict[
             "slowest": [[round(i / rate, 2), round(float(ms[i]), 1)] for i in sorted(np.argsort(-ms)[:12])]}
 
 
-def wait_until_every_worker_ready(url: str, workers: int, deadline: float) -> None:
-    """Until /readyz has said ready from ``workers`` different processes (``checks.process``), and
-    then from any process 3 x ``workers`` times in a row. The kernel hands a connection to whichever
-    worker accepts first: a worker still fitting its index, its event loop short of the GIL,
-    accepts seldom, and many consecutive answers can all come from the one that is ready."""
-    ready_pids: set[int] = set()
+def wait_for_every_worker(url: str, workers: int, deadline: float, done: Callable[[httpx.Response], bool],
+                          failure: str, pauses: tuple[float, float] = (0.3, 0.3)) -> float:
+    """Seconds until /readyz's answer has been ``done`` from ``workers`` different processes
+    (``checks.process``) and then from any process 3 x ``workers`` times in a row; ``pauses``
+    between polls (in a run of done answers, otherwise). The kernel hands each new connection to
+    whichever worker accepts first: a worker still fitting its index, its event loop short of the
+    GIL, accepts seldom, and many consecutive answers can all come from the one that is done."""
+    started = time.monotonic()
+    done_pids: set[int] = set()
     streak = 0
-    while len(ready_pids) < workers or streak < 3 * workers:
+    while len(done_pids) < workers or streak < 3 * workers:
         if time.monotonic() > deadline:
-            raise SystemExit(f"the server did not become ready ({len(ready_pids)} of {workers} workers)")
+            raise SystemExit(f"{failure} ({len(done_pids)} of {workers} workers)")
         try:
-            with httpx.Client(timeout=5) as client:  # a new connection: any worker may take it
-                answer = client.get(f"{url}/readyz")
-            if answer.status_code == 200:
-                ready_pids.add(answer.json()["checks"]["process"])
+            answer = httpx.get(f"{url}/readyz", timeout=5)  # a new connection: any worker may take it
+            if done(answer):
+                done_pids.add(answer.json()["checks"]["process"])
                 streak += 1
             else:
                 streak = 0
         except httpx.HTTPError:
             streak = 0
-        time.sleep(0.3)
+        time.sleep(pauses[0] if streak else pauses[1])
+    return time.monotonic() - started
+
+
+def wait_until_ready(url: str, workers: int, deadline: float) -> None:
+    """Until every worker's /readyz answers 200."""
+    wait_for_every_worker(url, workers, deadline, lambda answer: answer.status_code == 200,
+                          "the server did not become ready")
 
 
 def wait_for_default_rankings(url: str, workers: int, deadline: float) -> float:
-    """Seconds until /readyz reports every default ranking stored, in as many consecutive answers
-    as it takes to have heard from every worker (each answer comes from one of them)."""
-    started = time.monotonic()
-    done = 0
-    while done < 3 * workers:
-        if time.monotonic() > deadline:
-            raise SystemExit("the default rankings were not precomputed in time")
-        progress = httpx.get(f"{url}/readyz", timeout=5).json()["checks"]["index"]["default_rankings"]
-        done = done + 1 if progress["stored"] >= progress["profiles"] > 0 else 0
-        time.sleep(0.5 if done else 2.0)
-    return time.monotonic() - started
+    """Seconds until every worker's /readyz reports each default ranking of its index stored."""
+
+    def stored(answer: httpx.Response) -> bool:
+        progress = answer.json()["checks"]["index"]["default_rankings"]
+        return bool(progress["stored"] >= progress["profiles"] > 0)
+
+    return wait_for_every_worker(url, workers, deadline, stored, "the default rankings were not precomputed in time",
+                                 pauses=(0.5, 2.0))
+
+
+def serve(env: dict[str, str], workers: int) -> tuple[subprocess.Popen[str], str, Path]:
+    """``caunoi serve --workers N`` on a free port: the process, its URL, and its log, kept in the
+    data folder (its timestamps, to set beside ``load``'s "slowest"), never a pipe that nobody
+    reads (64 KB of log lines and the server's next write would block)."""
+    port = free_port()
+    log_path = Path(env["CAUNOI_DATA_DIR"]) / "server.log"
+    with log_path.open("w", encoding="utf-8") as log:  # the server keeps its own descriptor
+        server = subprocess.Popen([sys.executable, "-m", "web", "serve", "--port", str(port), "--workers", str(workers)],
+                                  env=env, stdout=subprocess.DEVNULL, stderr=log, text=True)
+    return server, f"http://127.0.0.1:{port}", log_path
 
 
 def main() -> None:
@@ -200,17 +219,11 @@ def main() -> None:
     token = caunoi(env, "tokens", "create", "bench@caunoi.example").strip()
     print(f"setup: {args.profiles} profiles, {n_keys} random passage vectors, {time.perf_counter() - t0:.0f} s")
 
-    port = free_port()
-    # the server's log (its timestamps, to set beside "slowest") in the data folder, never a pipe
-    # that nobody reads (64 KB of log lines and the server's next write would block)
-    server_log = (Path(env["CAUNOI_DATA_DIR"]) / "server.log").open("w", encoding="utf-8")
-    server = subprocess.Popen([sys.executable, "-m", "web", "serve", "--port", str(port), "--workers",
-                               str(args.workers)], env=env, stdout=subprocess.DEVNULL, stderr=server_log, text=True)
-    url = f"http://127.0.0.1:{port}"
+    server, url, log_path = serve(env, args.workers)
     try:
         # each worker fits its own index: ~5 min of a core at 100k profiles (docs/performance.md)
         deadline = time.monotonic() + 600 + args.profiles * args.workers / 100
-        wait_until_every_worker_ready(url, args.workers, deadline)
+        wait_until_ready(url, args.workers, deadline)
         warm_seconds = None if args.cold else wait_for_default_rankings(url, args.workers, deadline + 1800)
         if warm_seconds is not None:
             print(f"default rankings of {args.profiles} profiles precomputed {warm_seconds:.0f} s after ready")
@@ -226,13 +239,12 @@ def main() -> None:
         health = load(url, ["/healthz"], args.rate, min(args.seconds, 20.0), {})
     finally:
         stop_server(server, env)
-        server_log.close()
     result = {
         "date": time.strftime("%Y-%m-%d %H:%M"), "machine": machine(),
         "profiles": args.profiles, "filter": args.filter or None, "workers": args.workers, "rate": args.rate, "seconds": args.seconds,
         "shortlist": int(env.get("CAUNOI_SHORTLIST") or Settings().shortlist),
         "default_rankings": None if args.cold else Settings().warm_rankings, "precompute_seconds": warm_seconds,
-        "server_log": str(Path(env["CAUNOI_DATA_DIR"]) / "server.log"), "matches": matches, "matches_at_other_rates": {f"{r:g}": m for r, m in also.items()}, "healthz": health, "p50_ratio_matches_to_healthz": matches["p50_ms"] / health["p50_ms"],
+        "server_log": str(log_path), "matches": matches, "matches_at_other_rates": {f"{r:g}": m for r, m in also.items()}, "healthz": health, "p50_ratio_matches_to_healthz": matches["p50_ms"] / health["p50_ms"],
     }
     write_result("api", result)
 
