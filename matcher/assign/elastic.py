@@ -55,10 +55,14 @@ def read_relaxations(outcome: FlowOutcome, source, prep: Prepared, caps: Caps) -
     g_keys, g_arcs = outcome.net.slack.get("g_excess", _NONE)
     assert outcome.flow is not None
     limit = caps.group_limit or 0  # the rule; forced pairs beyond it are reported as direct causes
+    # where forced pairs already exceed the rule, the limit in force is their count (granted by a
+    # direct ``forced_over_group_limit``), and the free pairs' excess comes on top of it
+    granted = {(r.partner, r.group): r.suggested for r in prep.direct if r.kind == "forced_over_group_limit"}
     for key, extra in zip(g_keys.tolist(), outcome.flow[g_arcs].tolist(), strict=True):
         if extra:
             b, g = divmod(key, caps.n_codes)
-            found.append(Relaxation("group_limit_short", "b", None, limit, limit + extra, partner=b, group=g))
+            base = granted.get((b, g), limit)
+            found.append(Relaxation("group_limit_short", "b", None, base, base + extra, partner=b, group=g))
     return found
 
 

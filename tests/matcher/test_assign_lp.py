@@ -194,6 +194,24 @@ def test_matches_highs_optimum_and_explains_infeasibility(inst):
         assert relaxed is not None and est.objective_ == pytest.approx(relaxed, abs=1e-6)
 
 
+def test_a_group_limit_raised_for_forced_pairs_and_again_for_free_ones_says_the_total():
+    """Found by the test above (2026-12-07): one partner, diversity limit 1; two forced pairs of
+    group 1 already take it to 2, and a third profile of group 1 must still get its one pair. The
+    explanation said 1 -> 2 twice; the limit in force after the forced pairs is 2, so the free
+    pair's relaxation must read 2 -> 3, the number of pairs assigned."""
+    inst = {
+        "n_a": 5, "n_b": 1, "arcs": np.array([[0, 0], [1, 0], [2, 0], [3, 0], [4, 0]]),
+        "w": np.array([0.515, 1.092, 0.521, 0.535, 0.893]), "min_a": np.array([0, 2, 1, 0, 0]),
+        "max_a": np.array([0, 3, 2, 1, 1]), "min_b": np.array([0]), "max_b": np.array([3]),
+        "blocked": np.zeros((0, 2), dtype=np.int64), "forced": np.array([[0, 0], [2, 0]]),
+        "groups": np.array([1, 1, 1, 0, 1]), "limit": 1, "dense": True,
+    }
+    est = solve(inst)
+    check_constraints(inst, est)
+    short = [r for r in est.relaxations_ if r.kind == "group_limit_short"]
+    assert [(r.partner, r.group, r.current, r.suggested) for r in short] == [(0, 1, 2, 3)]
+
+
 @settings(max_examples=60, deadline=None)
 @given(inst=instances(dense=True), k=st.integers(1, 3))
 def test_top_k_with_pricing_gives_the_full_optimum(inst, k):
