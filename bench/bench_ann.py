@@ -84,10 +84,11 @@ class HNSWShortlist:
         bits = np.packbits(mask, bitorder="little")
         want = min(eligible, int(self.ratio * size))
         params = faiss.SearchParametersHNSW(efSearch=want, sel=faiss.IDSelectorBitmap(len(bits), faiss.swig_ptr(bits)))
-        qv, rest = self.like._query(q, index, stage, weights)
+        qv, rest, vectors = self.like._query(q, index, stage, weights)
         scores, ids = self.ivf_.search(qv[None], want, params=params)
         found = ids[0] >= 0
         rows, scores = ids[0][found], scores[0][found]
+        scores += vectors.correction(np.take(index.profiles["stage1_need"], rows, axis=0))
         for name, table in rest.items():
             if table.any():
                 scores += np.take(table, np.take(index.profiles[name], rows))

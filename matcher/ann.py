@@ -43,7 +43,7 @@ from typing import Any
 import faiss
 import numpy as np
 
-from matcher.distill import FirstStage, query_vector, structured_weights
+from matcher.distill import FirstStage, QueryVectors, query_vectors, structured_weights
 from matcher.features import ProfileFeatures
 from matcher.firststage import CODE_COLUMNS
 from matcher.index import Index
@@ -79,8 +79,9 @@ def structured_part(q: ProfileFeatures, index: Index, weights: Weights, rows: np
 
 def first_stage_rows(q: ProfileFeatures, index: Index, stage: FirstStage, weights: Weights, rows: np.ndarray) -> np.ndarray:
     """``distill.first_stage_scores`` restricted to ``rows`` (n,): shape (n,), float32, the same values."""
-    qv = query_vector(q, index, stage.proxy_weights(weights))
-    return index.profiles["stage1"][rows] @ qv + structured_part(q, index, weights, rows)
+    cols = index.profiles
+    text = query_vectors(q, index, stage.proxy_weights(weights)).scores(cols["stage1"][rows], cols["stage1_need"][rows])
+    return text + structured_part(q, index, weights, rows)
 
 
 def best(rows: np.ndarray, scores: np.ndarray, size: int) -> np.ndarray:
@@ -195,26 +196,29 @@ class IVFShortlist:
         return np.vstack([basis, np.zeros((n_codes - len(basis), basis.shape[1]), np.float32)])
 
     def _vectors(self, index: Index, rows: np.ndarray) -> np.ndarray:
-        """The IVF's vectors of ``rows``: (n, stage1 width + the bases' widths), float32."""
+        """The IVF's vectors of ``rows``: (n, stage1 and stage1_need widths + the bases' widths), float32."""
         cols = index.profiles
-        parts = [cols["stage1"][rows]]
+        parts = [cols["stage1"][rows], cols["stage1_need"][rows]]
         for name, basis in self.bases_.items():
             parts.append(np.float32(self.struct_scale) * basis[np.minimum(cols[name][rows], len(basis) - 1)]
                          * (cols[name][rows] < len(basis))[:, None])
         return np.ascontiguousarray(np.concatenate(parts, axis=1), dtype=np.float32)
 
     def _query(self, q: ProfileFeatures, index: Index, stage: FirstStage, weights: Weights
-               ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        """The query's vector for the IVF, and the remainder of each structured table (what the
-        product misses, ``{code column: (n_distinct,)}``)."""
+               ) -> tuple[np.ndarray, dict[str, np.ndarray], QueryVectors]:
+        """The query's vector for the IVF, the remainder of each structured table (what the
+        product misses, ``{code column: (n_distinct,)}``), and its first-stage vectors (the
+        product reads the backward proxy with the mean provide passage: ``QueryVectors.correction``
+        makes it the best one)."""
         tables = index.codes.tables(q.structured, structured_weights(weights))
-        parts, rest = [query_vector(q, index, stage.proxy_weights(weights))], dict(tables)
+        vectors = query_vectors(q, index, stage.proxy_weights(weights))
+        parts, rest = [vectors.main, vectors.probe_need], dict(tables)
         for name in self.bases_:
             basis = self._basis(name, len(tables[name]))
             coords = basis.T @ tables[name]
             parts.append(coords / np.float32(self.struct_scale))
             rest[name] = tables[name] - basis @ coords
-        return np.concatenate(parts).astype(np.float32), rest
+        return np.concatenate(parts).astype(np.float32), rest, vectors
 
     # ----------------------------------------------------------------- following the index
     def _renumbered(self, index: Index) -> bool:
@@ -260,12 +264,13 @@ class IVFShortlist:
         if eligible < self.exact_fraction * index.n_rows:
             rows = np.flatnonzero(mask)
             return best(rows, first_stage_rows(q, index, stage, weights, rows), size)
-        qv, rest = self._query(q, index, stage, weights)
+        qv, rest, vectors = self._query(q, index, stage, weights)
         with self.lock_:
             if not self.sync(index):
                 return None
             rows, scores = self._probe(qv, mask, size, eligible)
         cols = index.profiles
+        scores += vectors.correction(np.take(cols["stage1_need"], rows, axis=0))
         for name, table in rest.items():
             if table.any():
                 scores += np.take(table, np.take(cols[name], rows))

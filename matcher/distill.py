@@ -2,9 +2,9 @@
 
 ``first_stage_scores(q, index, stage, weights)`` = the structured part of the fused score,
 exact (``StructuredCodes``: each signal once per distinct value, gathered by code; with the
-mode-rivalry part of competition), plus the text part approximated by one product of each
-row's ``stage1`` vector (``matcher.firststage``) with a query vector. That product is a linear
-combination of eight *proxies*, one per text channel:
+mode-rivalry part of competition), plus the text part approximated by products of each row's
+``stage1`` and ``stage1_need`` vectors (``matcher.firststage``) with the query's vectors
+(``QueryVectors``): a linear combination of eight *proxies*, one per text channel:
 
 ==========  ==========================================  =====================
 proxy       candidate block · query vector              approximates
@@ -12,7 +12,7 @@ proxy       candidate block · query vector              approximates
 ``fwd``     their mean provide · your mean need          ``dense_fwd``
 ``oo``      their mean provide · your mean offer          ``dense_oo``
 ``dom``     their mean provide · your description         ``dense_domain``
-``bwd``     their mean need · your mean provide           ``dense_bwd``
+``bwd``     their mean need · your best provide passage   ``dense_bwd``
 ``nn``      their mean need · your mean need              ``dense_nn``
 ``lfwd``    sketch of their provide · of your needs       ``lex_fwd``
 ``ldom``    sketch of their provide · of your provide     ``lex_domain``
@@ -24,6 +24,13 @@ The coefficients are *distilled* at ``fit``: for each text component of the fuse
 sampled (query, candidate) pairs, of the component's exact value on the proxies (per-query
 centred: only the order within one query matters). The weights combine them at query time,
 so any ``Weights`` (``Engine.search`` keeps two) get a matching first stage.
+
+``bwd`` is the one proxy that is not a single product: the best of your provide passages, as the
+full score takes it, costs one product per passage over the need vectors (64 floats a row). It
+is what the mean vectors missed most (docs/performance.md, "Where the first stage loses the true
+top 10": recall@10 at a shortlist of 400 on 100k profiles 0.73 with the mean, 0.79 with the best
+passage; at 1M, 8,000 rows, 0.935 and 0.965). The forward direction would need the candidates'
+passages one by one (a wider row), so it stays a mean.
 """
 
 from __future__ import annotations
@@ -64,6 +71,7 @@ def _query_parts(q: ProfileFeatures, index: Index) -> dict[str, np.ndarray]:
     return {
         "need": index.probe_mean(q.need_vecs),
         "prov": index.probe_mean(q.prov_vecs),
+        "each": index.probe_passages(q.prov_vecs),
         "offer": index.probe_mean(q.prov_vecs[: q.n_offers]),
         "desc": index.probe_vector(q.desc_vec),
         "sk_need": sketch(q.lex_need),
@@ -71,28 +79,77 @@ def _query_parts(q: ProfileFeatures, index: Index) -> dict[str, np.ndarray]:
     }
 
 
-def query_vector(q: ProfileFeatures, index: Index, beta: np.ndarray) -> np.ndarray:
-    """The vector (2 probe_dim + 2 SKETCH_DIM,) whose product with a ``stage1`` row is
-    ``sum(beta[i] * proxy i)`` (``beta`` in ``PROXIES`` order)."""
+@dataclass(frozen=True)
+class QueryVectors:
+    """A query's first-stage vectors under proxy weights ``beta``: ``main`` (stage1 width,) for
+    the ``stage1`` rows; for the ``stage1_need`` rows ``nn`` (probe_dim,), and ``each`` (p,
+    probe_dim), the query's provide passages, whose best product times ``bwd`` is the backward
+    proxy's part; ``mean`` (probe_dim,) their mean, which stands for them where one product must
+    do (the IVF's probe, ``probe_need``)."""
+
+    main: np.ndarray
+    nn: np.ndarray
+    each: np.ndarray
+    mean: np.ndarray
+    bwd: float
+
+    def scores(self, stage1: np.ndarray, stage1_need: np.ndarray) -> np.ndarray:
+        """The text part for rows given by their ``stage1`` (n, width) and ``stage1_need`` (n, probe_dim)
+        vectors: (n,) float32."""
+        out = stage1 @ self.main
+        out += stage1_need @ self.nn
+        if self.bwd:
+            out += np.float32(self.bwd) * self.best(stage1_need)
+        return out
+
+    def best(self, stage1_need: np.ndarray) -> np.ndarray:
+        """The backward proxy of rows (their mean need · your best provide passage), (n,) float32;
+        0 when you have none."""
+        if not len(self.each):
+            return np.zeros(len(stage1_need), dtype=np.float32)
+        out = stage1_need @ self.each[0]
+        for v in self.each[1:]:  # one matrix-vector product each: a (n, p) product is slower here
+            np.maximum(out, stage1_need @ v, out=out)
+        return out
+
+    @property
+    def probe_need(self) -> np.ndarray:
+        """The ``stage1_need`` part of a single linear query: the backward proxy read with your mean
+        provide passage."""
+        return (self.nn + np.float32(self.bwd) * self.mean).astype(np.float32)
+
+    def correction(self, stage1_need: np.ndarray) -> np.ndarray:
+        """What turns a product with ``probe_need`` into ``scores``: (n,) float32."""
+        if not self.bwd:
+            return np.zeros(len(stage1_need), dtype=np.float32)
+        return (np.float32(self.bwd) * (self.best(stage1_need) - stage1_need @ self.mean)).astype(np.float32)
+
+
+def query_vectors(q: ProfileFeatures, index: Index, beta: np.ndarray) -> QueryVectors:
+    """The vectors whose products with a row give ``sum(beta[i] * proxy i)`` (``beta`` in
+    ``PROXIES`` order)."""
     p = _query_parts(q, index)
     b = dict(zip(PROXIES, beta, strict=True))
-    return np.concatenate([
+    main = np.concatenate([
         b["fwd"] * p["need"] + b["oo"] * p["offer"] + b["dom"] * p["desc"],
-        b["bwd"] * p["prov"] + b["nn"] * p["need"],
         b["lfwd"] * p["sk_need"] + b["ldom"] * p["sk_prov"],
         b["lbwd"] * p["sk_prov"],
     ]).astype(np.float32)
+    return QueryVectors(main, (b["nn"] * p["need"]).astype(np.float32), p["each"], p["prov"].astype(np.float32),
+                        float(b["bwd"]))
 
 
 def proxies(q: ProfileFeatures, index: Index, rows: np.ndarray) -> np.ndarray:
     """The proxies of ``q`` against ``rows`` (n,): shape (n, len(PROXIES))."""
     s1 = index.profiles["stage1"][rows]
+    need = index.profiles["stage1_need"][rows]
     k = index.probe_dim
-    prov, need, sk_prov, sk_need = s1[:, :k], s1[:, k : 2 * k], s1[:, 2 * k : 2 * k + SKETCH_DIM], s1[:, 2 * k + SKETCH_DIM :]
+    prov, sk_prov, sk_need = s1[:, :k], s1[:, k : k + SKETCH_DIM], s1[:, k + SKETCH_DIM :]
     p = _query_parts(q, index)
+    best = QueryVectors(p["prov"], p["need"], p["each"], p["prov"], 1.0).best(need)
     cols = {
         "fwd": prov @ p["need"], "oo": prov @ p["offer"], "dom": prov @ p["desc"],
-        "bwd": need @ p["prov"], "nn": need @ p["need"],
+        "bwd": best, "nn": need @ p["need"],
         "lfwd": sk_prov @ p["sk_need"], "ldom": sk_prov @ p["sk_prov"], "lbwd": sk_need @ p["sk_prov"],
     }
     return np.stack([cols[name] for name in PROXIES], axis=1)
@@ -145,7 +202,7 @@ def first_stage_scores(q: ProfileFeatures, index: Index, stage: FirstStage, weig
     """Approximate fused scores of ``q`` against every row of ``index``: shape (n_rows,), float32
     (dead rows included; the caller masks them)."""
     cols = index.profiles
-    scores = cols["stage1"] @ query_vector(q, index, stage.proxy_weights(weights))
+    scores = query_vectors(q, index, stage.proxy_weights(weights)).scores(cols["stage1"], cols["stage1_need"])
     for name, table in index.codes.tables(q.structured, structured_weights(weights)).items():
         if table.any():
             scores += np.take(table, cols[name])  # np.take: half the time of fancy indexing here

@@ -3,10 +3,12 @@
 The first stage (``matcher.distill``) scores every row of the index, so per row it may read
 little more than one profile vector. It reads
 
-* ``stage1``, shape ``(2 * probe_dim + 2 * SKETCH_DIM,)``: the mean provide and the mean need
-  passage in probe space (``Index.probe_mean``), then count sketches (``sketch``) of the
-  lexical provide and needs rows. The text part of the fused score is approximated by *one*
-  product of this row with a query vector (``distill.query_vector``);
+* ``stage1``, shape ``(probe_dim + 2 * SKETCH_DIM,)``: the mean provide passage in probe space
+  (``Index.probe_mean``), then count sketches (``sketch``) of the lexical provide and needs
+  rows; and ``stage1_need``, shape ``(probe_dim,)``, the mean need passage, kept apart so that
+  its products with each of the query's provide passages read contiguous memory. The text part
+  of the fused score is approximated by one product of ``stage1`` with a query vector and one
+  product of ``stage1_need`` per query passage (``distill.QueryVectors``);
 * one small integer per structured signal group (``StructuredCodes``): the structured signals
   are computed exactly, once per distinct value of the columns a signal reads, then gathered.
 """

@@ -107,9 +107,10 @@ class Index:
             "hub": (np.float32, ()),
             "lists_docs": (np.bool_, ()),
             "first": (np.float32, (dim,)),
-            # first stage (matcher.firststage): mean provide and need passage in probe space,
-            # count sketches of the lexical provide and needs rows
-            "stage1": (np.float32, (2 * self.probe_dim + 2 * SKETCH_DIM,)),
+            # first stage (matcher.firststage): mean provide passage in probe space, count
+            # sketches of the lexical provide and needs rows; the mean need passage apart
+            "stage1": (np.float32, (self.probe_dim + 2 * SKETCH_DIM,)),
+            "stage1_need": (np.float32, (self.probe_dim,)),
             "alive": (np.bool_, ()),
         }
         self.codes = StructuredCodes()
@@ -174,6 +175,7 @@ class Index:
             "lexn_start": self._append_sparse(feats.lex_need), "lexp_start": self._append_sparse(feats.lex_prov),
             "desc": feats.desc_vec, "whole": feats.whole_vec,
             "hub": feats.hub, "lists_docs": feats.lists_docs, "first": feats.first_vec, "stage1": self.stage1_row(feats),
+            "stage1_need": self.probe_mean(feats.need_vecs),
             "alive": True, **feats.structured, **self.codes.encode(feats.structured),
         }
         new_row = self.profiles.append({k: np.asarray(v)[None] for k, v in row.items()})
@@ -200,11 +202,15 @@ class Index:
         return cached[np.asarray(rows, dtype=np.int64)]
 
     def stage1_row(self, feats: ProfileFeatures) -> np.ndarray:
-        """The first-stage row of a profile (``matcher.firststage``), shape (2 probe_dim + 2 SKETCH_DIM,)."""
-        return np.concatenate([
-            self.probe_mean(feats.prov_vecs), self.probe_mean(feats.need_vecs),
-            sketch(feats.lex_prov), sketch(feats.lex_need),
-        ])
+        """The first-stage row of a profile (``matcher.firststage``), shape (probe_dim + 2 SKETCH_DIM,);
+        its ``stage1_need`` is ``probe_mean(feats.need_vecs)``."""
+        return np.concatenate([self.probe_mean(feats.prov_vecs), sketch(feats.lex_prov), sketch(feats.lex_need)])
+
+    def probe_passages(self, vecs: np.ndarray) -> np.ndarray:
+        """Passage vectors (n, dim), each in probe space: (n, probe_dim)."""
+        if len(vecs) == 0:
+            return np.zeros((0, self.probe_dim), dtype=np.float32)
+        return np.asarray(vecs if self.probe is None else self.probe.transform(vecs), dtype=np.float32)
 
     @property
     def probe_dim(self) -> int:
