@@ -67,11 +67,34 @@ class FirstStage:
         return out
 
 
+# query provide passages the backward proxy reads one by one (a researcher may have dozens of
+# document passages, each a product over every row); the rest count as their mean
+BEST_OF = 8
+
+
+def _each(vecs: np.ndarray, index: Index) -> np.ndarray:
+    """The query's provide passages in probe space for the backward proxy: (min(p, BEST_OF), probe_dim)."""
+    if len(vecs) <= BEST_OF:
+        return index.probe_passages(vecs)
+    return np.vstack([index.probe_passages(vecs[: BEST_OF - 1]), index.probe_mean(vecs[BEST_OF - 1 :])[None]])
+
+
+def best_product(stage1_need: np.ndarray, each: np.ndarray) -> np.ndarray:
+    """Each row's best product (n,) float32 of its ``stage1_need`` (n, probe_dim) with one of ``each``
+    (p, probe_dim); 0 when ``each`` is empty."""
+    if not len(each):
+        return np.zeros(len(stage1_need), dtype=np.float32)
+    out = stage1_need @ each[0]
+    for v in each[1:]:  # one matrix-vector product each: a (n, p) product is slower here
+        np.maximum(out, stage1_need @ v, out=out)
+    return out
+
+
 def _query_parts(q: ProfileFeatures, index: Index) -> dict[str, np.ndarray]:
     return {
         "need": index.probe_mean(q.need_vecs),
         "prov": index.probe_mean(q.prov_vecs),
-        "each": index.probe_passages(q.prov_vecs),
+        "each": _each(q.prov_vecs, index),
         "offer": index.probe_mean(q.prov_vecs[: q.n_offers]),
         "desc": index.probe_vector(q.desc_vec),
         "sk_need": sketch(q.lex_need),
@@ -83,8 +106,8 @@ def _query_parts(q: ProfileFeatures, index: Index) -> dict[str, np.ndarray]:
 class QueryVectors:
     """A query's first-stage vectors under proxy weights ``beta``: ``main`` (stage1 width,) for
     the ``stage1`` rows; for the ``stage1_need`` rows ``nn`` (probe_dim,), and ``each`` (p,
-    probe_dim), the query's provide passages, whose best product times ``bwd`` is the backward
-    proxy's part; ``mean`` (probe_dim,) their mean, which stands for them where one product must
+    probe_dim), the query's provide passages (``BEST_OF`` at most), whose best product times
+    ``bwd`` is the backward proxy's part; ``mean`` (probe_dim,) their mean, which stands for them where one product must
     do (the IVF's probe, ``probe_need``)."""
 
     main: np.ndarray
@@ -99,17 +122,7 @@ class QueryVectors:
         out = stage1 @ self.main
         out += stage1_need @ self.nn
         if self.bwd:
-            out += np.float32(self.bwd) * self.best(stage1_need)
-        return out
-
-    def best(self, stage1_need: np.ndarray) -> np.ndarray:
-        """The backward proxy of rows (their mean need · your best provide passage), (n,) float32;
-        0 when you have none."""
-        if not len(self.each):
-            return np.zeros(len(stage1_need), dtype=np.float32)
-        out = stage1_need @ self.each[0]
-        for v in self.each[1:]:  # one matrix-vector product each: a (n, p) product is slower here
-            np.maximum(out, stage1_need @ v, out=out)
+            out += np.float32(self.bwd) * best_product(stage1_need, self.each)
         return out
 
     @property
@@ -122,7 +135,7 @@ class QueryVectors:
         """What turns a product with ``probe_need`` into ``scores``: (n,) float32."""
         if not self.bwd:
             return np.zeros(len(stage1_need), dtype=np.float32)
-        return (np.float32(self.bwd) * (self.best(stage1_need) - stage1_need @ self.mean)).astype(np.float32)
+        return (np.float32(self.bwd) * (best_product(stage1_need, self.each) - stage1_need @ self.mean)).astype(np.float32)
 
 
 def query_vectors(q: ProfileFeatures, index: Index, beta: np.ndarray) -> QueryVectors:
@@ -146,10 +159,9 @@ def proxies(q: ProfileFeatures, index: Index, rows: np.ndarray) -> np.ndarray:
     k = index.probe_dim
     prov, sk_prov, sk_need = s1[:, :k], s1[:, k : k + SKETCH_DIM], s1[:, k + SKETCH_DIM :]
     p = _query_parts(q, index)
-    best = QueryVectors(p["prov"], p["need"], p["each"], p["prov"], 1.0).best(need)
     cols = {
         "fwd": prov @ p["need"], "oo": prov @ p["offer"], "dom": prov @ p["desc"],
-        "bwd": best, "nn": need @ p["need"],
+        "bwd": best_product(need, p["each"]), "nn": need @ p["need"],
         "lfwd": sk_prov @ p["sk_need"], "ldom": sk_prov @ p["sk_prov"], "lbwd": sk_need @ p["sk_prov"],
     }
     return np.stack([cols[name] for name in PROXIES], axis=1)

@@ -5,8 +5,9 @@ matrix-vector product over the profiles even for 100k of them:
 
 1. *shortlist* (``matcher.distill``): the fused score approximated over every row: its
    structured part exact (each signal once per distinct value, gathered by code), its text
-   part one matrix-vector product over a short row per profile (mean need and provide vectors
-   on the top ``probe_dim`` principal directions, count sketches of the lexical rows) with
+   part matrix-vector products over short rows per profile (mean provide and need vectors on
+   the top ``probe_dim`` principal directions, count sketches of the lexical rows; the need
+   vector once per query provide passage, whose best match the backward direction takes) with
    coefficients distilled from the full score at ``fit``; eligibility rules as a mask,
    ``argpartition`` to the best ``shortlist`` rows; skipped when no more than ``shortlist``
    candidates are eligible (then the rank is exact);
@@ -96,7 +97,9 @@ class Engine:
         are no more). Recall@10 against exhaustive scoring on synthetic profiles (the measured
         curve: docs/performance.md): at 10k 0.84 with 200, 0.93 with 400, 0.97 with 800; at
         100k 0.66 with 400 and 0.956 with 3200. 400 balances that against latency (a 10k rank
-        costs ~4 ms at 200, ~5.4 at 400, ~9 at 800); raise it for recall at scale.
+        costs ~4 ms at 200, ~5.4 at 400, ~9 at 800); raise it for recall at scale. Those curves
+        predate the backward direction's best passage (2026-12-07), which lifts them
+        (docs/performance.md, "Where the first stage loses the true top 10").
     probe_dim : int
         Dimension of the first-stage vectors (principal components of the profile vectors).
     exclude_pairs : iterable of (id, id)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from matcher.ann import first_stage_rows, structured_part
-from matcher.distill import PROXIES, first_stage_scores, proxies, structured_weights
+from matcher.distill import BEST_OF, PROXIES, _each, first_stage_scores, proxies, structured_weights
 from matcher.domain import KINDS, MODES, SECTORS, STAGES
 from matcher.engine import Engine
 from matcher.firststage import CODE_COLUMNS, StructuredCodes, sketch
@@ -120,6 +120,23 @@ def test_the_backward_proxy_is_their_need_against_your_best_provide_passage(fake
     want = got @ stage.proxy_weights(weights) + structured_part(q, index, weights, rows)
     np.testing.assert_allclose(first_stage_scores(q, index, stage, weights), want, atol=1e-5)
     np.testing.assert_allclose(first_stage_rows(q, index, stage, weights, rows[::2]), want[::2], atol=1e-5)
+
+
+def test_a_query_with_many_provide_passages_reads_the_first_ones_apart_and_the_rest_as_their_mean(fake_embedder):
+    """A researcher's dozens of document passages would each cost a product over every row: the
+    backward proxy reads ``BEST_OF`` vectors at most (offers and description come first)."""
+    engine = Engine(embedder=fake_embedder).fit([
+        make_profile("vn-a", country="VN", needs="soil sensors"), make_profile("kr-b", offers="sensors"),
+    ])
+    index = engine.index_
+    rng = np.random.default_rng(0)
+    vecs = rng.standard_normal((BEST_OF + 5, index.dim)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    each = _each(vecs, index)
+    assert each.shape == (BEST_OF, index.probe_dim)
+    np.testing.assert_allclose(each[:-1], index.probe_passages(vecs[: BEST_OF - 1]), atol=1e-6)
+    np.testing.assert_allclose(each[-1], index.probe_mean(vecs[BEST_OF - 1 :]), atol=1e-6)
+    np.testing.assert_allclose(_each(vecs[:3], index), index.probe_passages(vecs[:3]), atol=1e-6)
 
 
 def test_count_sketches_of_identical_rows_have_the_rows_squared_norm_on_average():
