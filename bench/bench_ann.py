@@ -48,7 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_rank import BenchEmbedder, K, exhaustive_top, grow, p50_ms, sample_records  # noqa: E402
 
 import matcher.engine  # noqa: E402
-from matcher.ann import IVFShortlist, best  # noqa: E402
+from matcher.ann import IVFShortlist  # noqa: E402
 from matcher.domain import MODES, SECTORS  # noqa: E402
 from matcher.engine import Engine  # noqa: E402
 from matcher.rules import filter_mask, validate_filters  # noqa: E402
@@ -87,12 +87,7 @@ class HNSWShortlist:
         qv, rest, vectors = self.like._query(q, index, stage, weights)
         scores, ids = self.ivf_.search(qv[None], want, params=params)
         found = ids[0] >= 0
-        rows, scores = ids[0][found], scores[0][found]
-        scores += vectors.correction(np.take(index.profiles["stage1_need"], rows, axis=0))
-        for name, table in rest.items():
-            if table.any():
-                scores += np.take(table, np.take(index.profiles[name], rows))
-        return best(rows, scores, size)
+        return self.like.finish(index, ids[0][found], scores[0][found], rest, vectors, size)
 
 
 @dataclass

@@ -57,8 +57,12 @@ FIRST_STAGES = ("auto", "exact", "ivf")
 # recall (shortlist 3200: 0.975 both) at 29.1 against 35.2 ms (first stage 10.9 against 18 ms).
 # So it switches where it is faster at no loss.
 AUTO_MIN_PROFILES = 100_000
-_NO_BOUND = float(np.finfo(np.float32).min)
-CORRECTED = 2  # rows (times the shortlist) whose backward proxy the IVF reads with the best passage  # a range search's radius that every product passes
+_NO_BOUND = float(np.finfo(np.float32).min)  # a range search's radius that every product passes
+# rows, times the shortlist, whose backward proxy the IVF reads with the best passage: gathering
+# the need vectors of every row probed cost more than the rest of the probe (1M rows, 102,400
+# probed: first stage 49 ms against 32), and on 100k profiles re-ranking the best 2 x shortlist
+# of the mean-passage scores found as much as re-ranking every row (docs/performance.md)
+CORRECTED = 2
 
 
 def check_first_stage(name: str) -> str:
@@ -87,9 +91,7 @@ def first_stage_rows(q: ProfileFeatures, index: Index, stage: FirstStage, weight
 
 def best(rows: np.ndarray, scores: np.ndarray, size: int) -> np.ndarray:
     """The ``size`` rows (n,) of best ``scores`` (n,), sorted by row."""
-    if len(rows) > size:
-        rows = rows[np.argpartition(scores, len(scores) - size)[len(scores) - size :]]
-    return np.sort(rows)
+    return np.sort(best_scored(rows, scores, size)[0])
 
 
 def best_scored(rows: np.ndarray, scores: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -278,14 +280,18 @@ class IVFShortlist:
             if not self.sync(index):
                 return None
             rows, scores = self._probe(qv, mask, size, eligible)
+        return self.finish(index, rows, scores, rest, vectors, size)
+
+    @staticmethod
+    def finish(index: Index, rows: np.ndarray, scores: np.ndarray, rest: dict[str, np.ndarray],
+               vectors: QueryVectors, size: int) -> np.ndarray:
+        """The ``size`` best of the ``rows`` a search returned with their products ``scores`` with
+        ``_query``'s vector: the structure's remainder added, the backward proxy read with the
+        best passage for the best ``CORRECTED * size`` of them; sorted."""
         cols = index.profiles
         for name, table in rest.items():
             if table.any():
                 scores += np.take(table, np.take(cols[name], rows))
-        # the backward proxy read with the best provide passage for the best CORRECTED * size rows only:
-        # gathering the need vectors of every row probed cost more than the rest of the probe (1M
-        # rows, 102,400 probed: 49 ms first stage against 26), and re-ranking the exact first
-        # stage's best 2 x size found as much as re-ranking every row (100k, docs/performance.md)
         rows, scores = best_scored(rows, scores, CORRECTED * size)
         scores += vectors.correction(np.take(cols["stage1_need"], rows, axis=0))
         return best(rows, scores, size)

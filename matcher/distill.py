@@ -107,8 +107,8 @@ class QueryVectors:
     """A query's first-stage vectors under proxy weights ``beta``: ``main`` (stage1 width,) for
     the ``stage1`` rows; for the ``stage1_need`` rows ``nn`` (probe_dim,), and ``each`` (p,
     probe_dim), the query's provide passages (``BEST_OF`` at most), whose best product times
-    ``bwd`` is the backward proxy's part; ``mean`` (probe_dim,) their mean, which stands for them where one product must
-    do (the IVF's probe, ``probe_need``)."""
+    ``bwd`` is the backward proxy's part; ``mean`` (probe_dim,) their mean, which stands for them
+    where one product must do (the IVF's probe, ``probe_need``)."""
 
     main: np.ndarray
     nn: np.ndarray
